@@ -1,0 +1,265 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/eventshop/eventshop/events"
+)
+
+// The event store table's layout. infra/ declares the same names.
+const (
+	// CorrelationIndex is the global secondary index keyed by correlationId
+	// and sorted by timestamp.
+	CorrelationIndex = "byCorrelation"
+	// sortableTime is RFC 3339 in UTC with fixed-width fractions, so that
+	// strings sort as times do.
+	sortableTime = "2006-01-02T15:04:05.000000000Z"
+)
+
+// item is one event as the event store table holds it. The envelope is kept
+// verbatim as JSON, which is what the relay publishes; the other attributes
+// exist for keys and indexes.
+type item struct {
+	StreamID      string `dynamodbav:"streamId"`
+	Version       int    `dynamodbav:"version"`
+	EventID       string `dynamodbav:"eventId"`
+	EventType     string `dynamodbav:"eventType"`
+	CorrelationID string `dynamodbav:"correlationId"`
+	Timestamp     string `dynamodbav:"timestamp"`
+	Envelope      string `dynamodbav:"envelope"`
+}
+
+// DynamoDB is the part of the DynamoDB client the store uses.
+type DynamoDB interface {
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// Dynamo is the event store on a DynamoDB table keyed by streamId (string)
+// and version (number). It is safe for concurrent use.
+type Dynamo struct {
+	db       DynamoDB
+	table    string
+	pageSize int32
+}
+
+// NewDynamo returns a store on the named table.
+func NewDynamo(db DynamoDB, table string) *Dynamo {
+	return &Dynamo{db: db, table: table}
+}
+
+// WithPageSize returns a copy of the store that reads at most n items per
+// query page; tests use it to exercise pagination.
+func (s *Dynamo) WithPageSize(n int32) *Dynamo {
+	c := *s
+	c.pageSize = n
+	return &c
+}
+
+// StateConflictError reports that the condition of the state write at Index
+// (as passed to [Dynamo.AppendWith]) failed. Nothing was written.
+type StateConflictError struct {
+	Index int
+}
+
+func (e *StateConflictError) Error() string {
+	return fmt.Sprintf("state write %d: condition failed", e.Index)
+}
+
+// Append stores envs at versions expected+1, expected+2, … of the stream,
+// all or nothing. It returns a [*ConcurrencyError] if the stream is not at
+// version expected.
+func (s *Dynamo) Append(ctx context.Context, streamID string, expected int, envs ...events.Envelope) error {
+	return s.AppendWith(ctx, streamID, expected, envs)
+}
+
+// AppendWith is Append with state changes written in the same transaction,
+// such as the row an event describes. If a state write's condition fails it
+// returns a [*StateConflictError] naming it.
+func (s *Dynamo) AppendWith(ctx context.Context, streamID string, expected int, envs []events.Envelope, state ...types.TransactWriteItem) error {
+	if err := checkAppend(streamID, expected, len(envs)+len(state)); err != nil {
+		return err
+	}
+	writes := append(make([]types.TransactWriteItem, 0, len(state)+len(envs)+1), state...)
+	if expected > 0 {
+		check, err := s.versionExists(streamID, expected)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, check)
+	}
+	for i, env := range envs {
+		put, err := s.put(streamID, expected+1+i, env)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, put)
+	}
+
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
+	var canceled *types.TransactionCanceledException
+	if !errors.As(err, &canceled) {
+		if err != nil {
+			return fmt.Errorf("append to %s at version %d: %w", streamID, expected, err)
+		}
+		return nil
+	}
+	for i, reason := range canceled.CancellationReasons {
+		if aws.ToString(reason.Code) != "ConditionalCheckFailed" {
+			continue
+		}
+		if i < len(state) {
+			return &StateConflictError{Index: i}
+		}
+		return &ConcurrencyError{StreamID: streamID, Expected: expected}
+	}
+	return fmt.Errorf("append to %s at version %d: %w", streamID, expected, err)
+}
+
+func (s *Dynamo) versionExists(streamID string, version int) (types.TransactWriteItem, error) {
+	cond, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name("streamId"))).Build()
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                aws.String(s.table),
+		Key:                      key(streamID, version),
+		ConditionExpression:      cond.Condition(),
+		ExpressionAttributeNames: cond.Names(),
+	}}, nil
+}
+
+func (s *Dynamo) put(streamID string, version int, env events.Envelope) (types.TransactWriteItem, error) {
+	raw, err := json.Marshal(env)
+	if err != nil {
+		return types.TransactWriteItem{}, fmt.Errorf("encode %s: %w", env.EventID, err)
+	}
+	av, err := attributevalue.MarshalMap(item{
+		StreamID:      streamID,
+		Version:       version,
+		EventID:       env.EventID,
+		EventType:     env.EventType,
+		CorrelationID: env.Metadata.CorrelationID,
+		Timestamp:     env.Timestamp.UTC().Format(sortableTime),
+		Envelope:      string(raw),
+	})
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("streamId"))).Build()
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:                aws.String(s.table),
+		Item:                     av,
+		ConditionExpression:      cond.Condition(),
+		ExpressionAttributeNames: cond.Names(),
+	}}, nil
+}
+
+// Load returns the stream's records from version from on, in version
+// order, reading every page. A stream that does not exist is empty.
+func (s *Dynamo) Load(ctx context.Context, streamID string, from int) ([]Record, error) {
+	keyCond := expression.Key("streamId").Equal(expression.Value(streamID)).
+		And(expression.Key("version").GreaterThanEqual(expression.Value(from)))
+	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
+	if err != nil {
+		return nil, err
+	}
+	records, err := s.query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load %s from v%d: %w", streamID, from, err)
+	}
+	return records, nil
+}
+
+// ByCorrelation returns every event of one flow, oldest first. It reads a
+// secondary index, so an event appended a moment ago may be missing.
+func (s *Dynamo) ByCorrelation(ctx context.Context, correlationID string) ([]Record, error) {
+	expr, err := expression.NewBuilder().
+		WithKeyCondition(expression.Key("correlationId").Equal(expression.Value(correlationID))).
+		Build()
+	if err != nil {
+		return nil, err
+	}
+	records, err := s.query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(CorrelationIndex),
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("query correlation %s: %w", correlationID, err)
+	}
+	return records, nil
+}
+
+func (s *Dynamo) query(ctx context.Context, in *dynamodb.QueryInput) ([]Record, error) {
+	if s.pageSize > 0 {
+		in.Limit = aws.Int32(s.pageSize)
+	}
+	var records []Record
+	pages := dynamodb.NewQueryPaginator(s.db, in)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, av := range page.Items {
+			var it item
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return nil, err
+			}
+			r, err := it.record()
+			if err != nil {
+				return nil, err
+			}
+			records = append(records, r)
+		}
+	}
+	return records, nil
+}
+
+func (it item) record() (Record, error) {
+	var env events.Envelope
+	if err := json.Unmarshal([]byte(it.Envelope), &env); err != nil {
+		return Record{}, fmt.Errorf("decode %s v%d: %w", it.StreamID, it.Version, err)
+	}
+	return Record{StreamID: it.StreamID, Version: it.Version, Envelope: env}, nil
+}
+
+func key(streamID string, version int) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"streamId": &types.AttributeValueMemberS{Value: streamID},
+		"version":  &types.AttributeValueMemberN{Value: strconv.Itoa(version)},
+	}
+}
+
+// StreamEnvelope returns the envelope JSON, exactly as stored, from the new
+// image of an event store item in a DynamoDB stream record.
+func StreamEnvelope(image map[string]lambdaevents.DynamoDBAttributeValue) ([]byte, error) {
+	av, ok := image["envelope"]
+	if !ok || av.DataType() != lambdaevents.DataTypeString {
+		return nil, errors.New("stream image has no envelope string: not an event store item")
+	}
+	return []byte(av.String()), nil
+}

@@ -1,0 +1,60 @@
+// Package failure classifies the errors a service returns by what the caller
+// can do about them, so that a transport maps them to a status in one place
+// (see httpapi) without knowing the services.
+package failure
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind is the class of a failure.
+type Kind int
+
+const (
+	// Internal is any failure not classified otherwise: the caller cannot fix it.
+	Internal Kind = iota
+	// Invalid means the request itself is wrong; Field names what.
+	Invalid
+	// NotFound means the addressed resource does not exist.
+	NotFound
+	// Conflict means the request clashes with the current state, such as a
+	// duplicate or a concurrent change.
+	Conflict
+	// Unprocessable means the request is well formed but refers to
+	// something that makes it impossible, such as an unknown user.
+	Unprocessable
+)
+
+// Error is a classified failure with a message meant for the caller.
+type Error struct {
+	Kind    Kind
+	Field   string // the request field at fault, if any
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return e.Field + ": " + e.Message
+	}
+	return e.Message
+}
+
+// InvalidField reports a bad request field.
+func InvalidField(field, format string, args ...any) *Error {
+	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// New returns a failure of the given kind.
+func New(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// KindOf returns the kind of the first *Error in err's chain, or Internal.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}

@@ -1,0 +1,43 @@
+// Command relay is the outbox relay's Lambda function: it reads the event
+// store table's stream and publishes each new event to the bus.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/functions/internal/awsclient"
+)
+
+type config struct {
+	EventBus string // EVENT_BUS_NAME
+}
+
+func (c config) Validate() error {
+	if c.EventBus == "" {
+		return errors.New("EVENT_BUS_NAME is not set")
+	}
+	return nil
+}
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", "relay", "function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	cfg := config{EventBus: os.Getenv("EVENT_BUS_NAME")}
+	if err := cfg.Validate(); err != nil {
+		log.Error("invalid configuration", "error", err)
+		os.Exit(1)
+	}
+	awsCfg, err := awsclient.Config(context.Background(), log)
+	if err != nil {
+		log.Error("invalid configuration", "error", err)
+		os.Exit(1)
+	}
+	relay := &Relay{bus: eventbus.New(eventbridge.NewFromConfig(awsCfg), cfg.EventBus), log: log}
+	lambda.Start(handler(relay))
+}

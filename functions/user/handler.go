@@ -1,0 +1,25 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/eventshop/eventshop/functions/internal/httpapi"
+)
+
+// routes adapts the HTTP API to the service.
+func routes(users *Service) map[string]httpapi.Route {
+	return map[string]httpapi.Route{
+		"POST /users": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			var r Registration
+			if err := httpapi.Decode(req, &r); err != nil {
+				return httpapi.Response{}, err
+			}
+			u, err := users.Register(ctx, r, req.Metadata())
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.Response{Status: http.StatusCreated, Body: u, Header: map[string]string{"Location": "/users/" + u.UserID}}, nil
+		},
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// Config is what differs between deployments. Each value comes from the
+// environment variable, else the CDK context key (cdk.json or -c), else
+// the default.
+type Config struct {
+	// Stage names the deployment: the stack is eventshop-<stage>.
+	// EVENTSHOP_STAGE, context "stage", default "dev".
+	Stage string
+	// MailFrom is the address mail is sent from; SES must verify it.
+	// EVENTSHOP_MAIL_FROM, context "mailFrom".
+	MailFrom string
+	// AssetDir holds one directory per function with its bootstrap.
+	// EVENTSHOP_ASSET_DIR, context "assetDir", default "build/lambda".
+	AssetDir string
+}
+
+// ConfigFrom reads the configuration of a CDK app node.
+func ConfigFrom(node constructs.Node) Config {
+	get := func(env, key, def string) string {
+		if v := os.Getenv(env); v != "" {
+			return v
+		}
+		if v, ok := node.TryGetContext(&key).(string); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	return Config{
+		Stage:    get("EVENTSHOP_STAGE", "stage", "dev"),
+		MailFrom: get("EVENTSHOP_MAIL_FROM", "mailFrom", "noreply@eventshop.example"),
+		AssetDir: get("EVENTSHOP_ASSET_DIR", "assetDir", "build/lambda"),
+	}
+}
+
+// StackName is the CloudFormation stack's name.
+func (c Config) StackName() string { return "eventshop-" + c.Stage }
+
+// Production says whether data must outlive the stack.
+func (c Config) Production() bool { return c.Stage == "prod" }
+
+func (c Config) asset(function string) string { return fmt.Sprintf("%s/%s", c.AssetDir, function) }

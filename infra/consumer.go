@@ -1,0 +1,95 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/eventshop/eventshop/events"
+)
+
+// Delivery settings of every consumer queue.
+const (
+	// maxReceiveCount is how often a message is delivered before it moves
+	// to the dead-letter queue.
+	maxReceiveCount = 5
+	// batchSize is the most messages one invocation receives.
+	batchSize = 10
+)
+
+// consumer is a function that reads the events routed to it from its own
+// queue, which has its own dead-letter queue.
+type consumer struct {
+	scope    constructs.Construct
+	name     string
+	Function awslambda.Function
+	Queue    awssqs.Queue
+	DLQ      awssqs.Queue
+}
+
+// newConsumer gives fn a queue, a dead-letter queue and an event source
+// mapping that reports partial batch failures.
+func newConsumer(scope constructs.Construct, name string, fn awslambda.Function) *consumer {
+	id := exportName(name)
+	dlq := newQueue(scope, id+"DLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
+	queue := newQueue(scope, id+"Queue", &awssqs.QueueProps{
+		// Lambda's advice: at least six times the function timeout, so a
+		// message is not redelivered while a retried invocation still runs.
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * *functionTimeout.ToSeconds(nil))),
+		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
+		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(maxReceiveCount)},
+	})
+	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(batchSize),
+		ReportBatchItemFailures: jsii.Bool(true),
+	}))
+	return &consumer{scope: scope, name: name, Function: fn, Queue: queue, DLQ: dlq}
+}
+
+// subscribe routes eventType from bus to the consumer's queue with one rule
+// matching its detail-type and its publisher's source. Events the bus
+// cannot deliver go to targetDLQ.
+func (c *consumer) subscribe(bus awsevents.IEventBus, eventType string, targetDLQ awssqs.IQueue) awsevents.Rule {
+	def, _ := events.Lookup(eventType)
+	return awsevents.NewRule(c.scope, jsii.String(exportName(c.name)+"On"+exportName(eventType)), &awsevents.RuleProps{
+		EventBus:    bus,
+		Description: jsii.String(eventType + " → " + c.name),
+		EventPattern: &awsevents.EventPattern{
+			DetailType: jsii.Strings(eventType),
+			Source:     jsii.Strings(def.Source),
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSqsQueue(c.Queue, &awseventstargets.SqsQueueProps{
+			DeadLetterQueue: targetDLQ,
+			RetryAttempts:   jsii.Number(185),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
+		})},
+	})
+}
+
+// newQueue declares a queue encrypted at rest that refuses plain HTTP.
+func newQueue(scope constructs.Construct, id string, props *awssqs.QueueProps) awssqs.Queue {
+	props.Encryption = awssqs.QueueEncryption_SQS_MANAGED
+	props.EnforceSSL = jsii.Bool(true)
+	return awssqs.NewQueue(scope, jsii.String(id), props)
+}
+
+var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// exportName turns "user.registered" into "UserRegistered", for ids.
+func exportName(s string) string {
+	var b strings.Builder
+	for _, part := range nonAlnum.Split(s, -1) {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}

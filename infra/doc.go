@@ -1,0 +1,10 @@
+// Command infra is eventshop's AWS CDK app: one stack with the event bus,
+// the event store and users tables, the functions, their queues and the
+// HTTP API. Who consumes which events is declared once, in topology.go; the
+// stack derives every rule, queue, dead-letter queue and event source
+// mapping from it.
+//
+// It names no AWS SDK client and imports none of the functions' code: a
+// function is an asset directory holding its bootstrap, built by the
+// Makefile, and a set of environment variables.
+package main

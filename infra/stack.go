@@ -1,0 +1,152 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// StackProps configure the stack.
+type StackProps struct {
+	awscdk.StackProps
+	Config Config
+}
+
+// Stack is eventshop's one stack, with handles on its parts for tests.
+type Stack struct {
+	awscdk.Stack
+	Bus        awsevents.EventBus
+	EventStore awsdynamodb.Table
+	Users      awsdynamodb.Table
+	API        awsapigatewayv2.HttpApi
+	Consumers  map[string]*consumer
+}
+
+// NewStack declares the whole system.
+func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
+	sprops := props.StackProps
+	sprops.AnalyticsReporting = jsii.Bool(false)
+	stack := awscdk.NewStack(scope, &id, &sprops)
+	cfg := props.Config
+	s := &Stack{Stack: stack, Consumers: map[string]*consumer{}}
+
+	s.Bus = awsevents.NewEventBus(stack, jsii.String("Bus"), &awsevents.EventBusProps{
+		EventBusName: jsii.String("eventshop-" + cfg.Stage),
+		Description:  jsii.String("eventshop: every event, routed by detail-type"),
+	})
+	s.EventStore = newEventStore(stack, cfg)
+	s.Users = awsdynamodb.NewTable(stack, jsii.String("Users"), &awsdynamodb.TableProps{
+		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
+		RemovalPolicy:                    removalPolicy(cfg),
+	})
+
+	// User service: POST /users.
+	user := newFunction(stack, "User", cfg, "user", map[string]*string{
+		"USERS_TABLE":  s.Users.TableName(),
+		"EVENTS_TABLE": s.EventStore.TableName(),
+	})
+	s.Users.Grant(user, jsii.String("dynamodb:PutItem"))
+	s.EventStore.Grant(user, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:ConditionCheckItem"))
+
+	s.API = awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		ApiName:     jsii.String("eventshop-" + cfg.Stage),
+		Description: jsii.String("eventshop's public API"),
+	})
+	s.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String("/users"),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("UserIntegration"), user, nil),
+	})
+
+	// Relay: the event store's stream to the bus.
+	relay := newFunction(stack, "Relay", cfg, "relay", map[string]*string{
+		"EVENT_BUS_NAME": s.Bus.EventBusName(),
+	})
+	s.Bus.GrantPutEventsTo(relay, nil)
+	relayFailures := newQueue(stack, "RelayFailures", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
+	relay.AddEventSource(awslambdaeventsources.NewDynamoEventSource(s.EventStore, &awslambdaeventsources.DynamoEventSourceProps{
+		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		BatchSize:               jsii.Number(100),
+		BisectBatchOnError:      jsii.Bool(true),
+		ReportBatchItemFailures: jsii.Bool(true),
+		RetryAttempts:           jsii.Number(10),
+		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(24)),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(relayFailures),
+	}))
+
+	// Notification service: mail through SES from one identity.
+	sender := awsses.NewEmailIdentity(stack, jsii.String("Sender"), &awsses.EmailIdentityProps{
+		Identity: awsses.Identity_Email(jsii.String(cfg.MailFrom)),
+	})
+	notification := newFunction(stack, "Notification", cfg, "notification", map[string]*string{
+		"MAIL_FROM": jsii.String(cfg.MailFrom),
+	})
+	sender.GrantSendEmail(notification)
+
+	// Consumers and their subscriptions, from the topology.
+	functions := map[string]awslambda.Function{Notification: notification}
+	busDLQ := newQueue(stack, "BusDLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
+	for _, name := range consumers() {
+		s.Consumers[name] = newConsumer(stack, name, functions[name])
+	}
+	for _, sub := range Topology {
+		s.Consumers[sub.Consumer].subscribe(s.Bus, sub.EventType, busDLQ)
+	}
+
+	output(stack, "ApiUrl", s.API.Url())
+	output(stack, "EventBusName", s.Bus.EventBusName())
+	output(stack, "EventStoreTableName", s.EventStore.TableName())
+	output(stack, "UsersTableName", s.Users.TableName())
+	output(stack, "RelayFailuresQueueUrl", relayFailures.QueueUrl())
+	output(stack, "BusDLQUrl", busDLQ.QueueUrl())
+	for _, name := range consumers() {
+		c := s.Consumers[name]
+		output(stack, exportName(name)+"QueueUrl", c.Queue.QueueUrl())
+		output(stack, exportName(name)+"DLQUrl", c.DLQ.QueueUrl())
+	}
+	return s
+}
+
+// newEventStore declares the event store table: one item per event, keyed
+// by stream and version, its stream feeding the relay, and an index by
+// correlation id. Names match package eventstore.
+func newEventStore(scope constructs.Construct, cfg Config) awsdynamodb.Table {
+	t := awsdynamodb.NewTable(scope, jsii.String("EventStore"), &awsdynamodb.TableProps{
+		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("streamId"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:                          &awsdynamodb.Attribute{Name: jsii.String("version"), Type: awsdynamodb.AttributeType_NUMBER},
+		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		Stream:                           awsdynamodb.StreamViewType_NEW_IMAGE,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
+		RemovalPolicy:                    removalPolicy(cfg),
+	})
+	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String("byCorrelation"),
+		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String("correlationId"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:        &awsdynamodb.Attribute{Name: jsii.String("timestamp"), Type: awsdynamodb.AttributeType_STRING},
+		ProjectionType: awsdynamodb.ProjectionType_ALL,
+	})
+	return t
+}
+
+// removalPolicy keeps production data when the stack goes and lets any
+// other stage be destroyed whole.
+func removalPolicy(cfg Config) awscdk.RemovalPolicy {
+	if cfg.Production() {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return awscdk.RemovalPolicy_DESTROY
+}
+
+func output(stack awscdk.Stack, name string, value *string) {
+	awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: value})
+}

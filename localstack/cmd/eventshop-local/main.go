@@ -1,0 +1,64 @@
+// Command eventshop-local runs eventshop on this machine, with no Docker
+// and no AWS account: `make local` runs it. It stays in the foreground,
+// printing every function's log lines under its name, until Ctrl-C, which
+// stops everything it started.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/eventshop/eventshop/localstack/checkout"
+	"github.com/eventshop/eventshop/localstack/runner"
+)
+
+func main() {
+	var opts runner.Options
+	flag.IntVar(&opts.APIPort, "port", 3000, "port of the HTTP API on 127.0.0.1")
+	flag.IntVar(&opts.EmulatorPort, "emulator-port", 4566, "port of the AWS emulator on 127.0.0.1")
+	flag.StringVar(&opts.Stage, "stage", "local", "stage: the stack is eventshop-<stage>")
+	flag.StringVar(&opts.Region, "region", "us-east-1", "AWS region the emulator reports")
+	flag.StringVar(&opts.Template, "template", "", "deploy this synthesized template instead of synthesizing the CDK app")
+	flag.IntVar(&opts.Instances, "instances", 0, "instances of each function (default: max(2, CPUs))")
+	flag.Parse()
+
+	root, err := checkout.Root()
+	if err != nil {
+		fail(err)
+	}
+	opts.Root = root
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	stack, err := runner.Start(ctx, opts)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Fprintf(os.Stderr, `
+  API       %[1]s
+  emulator  %[2]s   (AWS_ENDPOINT_URL=%[2]s, any credentials)
+  outputs   .local/outputs.json
+  mail      %[2]s/kumo/ses/v2/sent-emails
+
+  try:  curl -si -X POST %[1]s/users -H 'Content-Type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace"}'
+
+Ctrl-C stops everything.
+`, stack.APIURL, stack.EmulatorURL)
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(os.Stderr, "\nstopping…")
+	case <-stack.Done():
+		fmt.Fprintln(os.Stderr, "the emulator exited; stopping…")
+	}
+	stack.Stop()
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "eventshop-local:", err)
+	os.Exit(1)
+}

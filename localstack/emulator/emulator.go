@@ -1,0 +1,200 @@
+// Package emulator runs kumo, the embedded AWS emulator, as a child process
+// of the local stack: built from the version pinned in localstack/kumo,
+// listening on loopback only.
+package emulator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/eventshop/eventshop/localstack/proc"
+)
+
+// Emulator is a running kumo.
+type Emulator struct {
+	// URL is the endpoint for every AWS service, e.g. http://127.0.0.1:4566.
+	URL  string
+	Addr string
+	proc *proc.Process
+}
+
+// Options configure Start.
+type Options struct {
+	// Root is the eventshop checkout; the pinned kumo is built from its
+	// localstack/kumo module into .local/bin.
+	Root string
+	// Port to listen on at 127.0.0.1; 0 picks a free one.
+	Port int
+	// Region is what the emulator reports in ARNs.
+	Region string
+	// Log receives the emulator's output, prefixed with "kumo".
+	Log io.Writer
+	// Binary is a kumo built by Build; Start builds one if it is empty.
+	Binary string
+}
+
+// Build compiles the pinned kumo, with eventshop's patches applied, into
+// root/.local/bin and returns its path. With a warm Go build cache it takes
+// about a second; cold, a few minutes.
+//
+// The module comes from the Go module cache as localstack/kumo/go.mod pins
+// it; its source is copied to .local/kumo/src, the patches in
+// localstack/kumo/patches are applied with git apply, and the tools module
+// is built with a replace directive pointing at that copy.
+func Build(ctx context.Context, root string) (string, error) {
+	tools := filepath.Join(root, "localstack", "kumo")
+	work := filepath.Join(root, ".local", "kumo")
+	src, build := filepath.Join(work, "src"), filepath.Join(work, "build")
+	bin := filepath.Join(root, ".local", "bin", "kumo")
+
+	patches, _ := filepath.Glob(filepath.Join(tools, "patches", "*.patch"))
+	stamp, err := fingerprint(append([]string{filepath.Join(tools, "go.mod"), filepath.Join(tools, "go.sum")}, patches...))
+	if err != nil {
+		return "", err
+	}
+	if got, _ := os.ReadFile(filepath.Join(work, "stamp")); string(got) != stamp {
+		if err := prepareSource(ctx, tools, work, src, build, patches); err != nil {
+			return "", fmt.Errorf("prepare kumo: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(work, "stamp"), []byte(stamp), 0o644); err != nil {
+			return "", err
+		}
+	}
+	if err := proc.Run(ctx, build, []string{"GOFLAGS=-mod=mod"}, "go", "build", "-o", bin, "github.com/sivchari/kumo/cmd/kumo"); err != nil {
+		return "", fmt.Errorf("build kumo: %w", err)
+	}
+	return bin, nil
+}
+
+func prepareSource(ctx context.Context, tools, work, src, build string, patches []string) error {
+	if err := os.RemoveAll(work); err != nil {
+		return err
+	}
+	var mod struct{ Dir string }
+	out, err := proc.Output(ctx, tools, "go", "mod", "download", "-json", "github.com/sivchari/kumo")
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
+		return fmt.Errorf("locate kumo in the module cache: %s", out)
+	}
+	if err := os.CopyFS(src, os.DirFS(mod.Dir)); err != nil {
+		return err
+	}
+	for _, patch := range patches {
+		if err := proc.Run(ctx, src, nil, "git", "apply", "-p1", patch); err != nil {
+			return fmt.Errorf("apply %s: %w", filepath.Base(patch), err)
+		}
+	}
+	if err := os.MkdirAll(build, 0o755); err != nil {
+		return err
+	}
+	gomod, err := os.ReadFile(filepath.Join(tools, "go.mod"))
+	if err != nil {
+		return err
+	}
+	gomod = append(gomod, []byte("\nreplace github.com/sivchari/kumo => ../src\n")...)
+	gosum, err := os.ReadFile(filepath.Join(tools, "go.sum"))
+	if err != nil {
+		return err
+	}
+	return errors.Join(
+		os.WriteFile(filepath.Join(build, "go.mod"), gomod, 0o644),
+		os.WriteFile(filepath.Join(build, "go.sum"), gosum, 0o644),
+	)
+}
+
+// fingerprint hashes the files that decide what Build produces.
+func fingerprint(files []string) (string, error) {
+	h := sha256.New()
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Start builds and starts kumo and waits until it accepts connections.
+func Start(ctx context.Context, opts Options) (*Emulator, error) {
+	bin, err := opts.Binary, error(nil)
+	if bin == "" {
+		if bin, err = Build(ctx, opts.Root); err != nil {
+			return nil, err
+		}
+	}
+	port := opts.Port
+	if port == 0 {
+		if port, err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("start kumo: %s is already in use (is another local stack running?)", addr)
+	}
+	// The address goes in KUMO_HOST and KUMO_PORT, not flags: execute-api
+	// reaches Lambda through kumo's own endpoint, which kumo reads from
+	// these variables alone.
+	env := append(os.Environ(),
+		"KUMO_HOST=127.0.0.1", "KUMO_PORT="+strconv.Itoa(port), "KUMO_LOG_LEVEL=warn",
+		"AWS_DEFAULT_REGION="+opts.Region, "AWS_REGION="+opts.Region)
+	p, err := proc.Start("kumo", bin, nil, env, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	e := &Emulator{URL: "http://" + addr, Addr: addr, proc: p}
+	if err := e.waitReady(ctx); err != nil {
+		p.Stop(time.Second)
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Emulator) waitReady(ctx context.Context) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", e.Addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-e.proc.Done():
+			return fmt.Errorf("kumo exited before it was ready: %v", e.proc.Err())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("kumo did not listen on %s within 15s", e.Addr)
+}
+
+// Done is closed if the emulator exits.
+func (e *Emulator) Done() <-chan struct{} { return e.proc.Done() }
+
+// Stop ends the emulator; everything it held is gone.
+func (e *Emulator) Stop() { e.proc.Stop(3 * time.Second) }
+
+// FreePort asks the kernel for a port nobody listens on at 127.0.0.1.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

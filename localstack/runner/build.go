@@ -1,0 +1,187 @@
+package runner
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/localstack/lambdahost"
+	"github.com/eventshop/eventshop/localstack/proc"
+)
+
+// builds are the binaries the stack runs.
+type builds struct {
+	kumo      string
+	infra     string            // the CDK app; empty when a template is given
+	functions map[string]string // bootstrap by package name
+}
+
+// buildAll builds the emulator, every function under functions/ for this
+// machine and, if asked, the CDK app, in parallel. Go's build cache makes
+// this a second or two when nothing changed.
+func buildAll(ctx context.Context, root string, withInfra bool) (*builds, error) {
+	sources, err := functionPackages(root)
+	if err != nil {
+		return nil, err
+	}
+	b := &builds{functions: map[string]string{}}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	record := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	wg.Go(func() {
+		bin, err := emulator.Build(ctx, root)
+		b.kumo = bin
+		record(err)
+	})
+	if withInfra {
+		wg.Go(func() {
+			b.infra = filepath.Join(root, ".local", "bin", "infra")
+			record(proc.Run(ctx, root, nil, "go", "build", "-o", b.infra, "./infra"))
+		})
+	}
+	for _, src := range sources {
+		wg.Go(func() {
+			bin, err := lambdahost.Build(ctx, root, src)
+			mu.Lock()
+			b.functions[filepath.Base(src)] = bin
+			errs = append(errs, err)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return b, errors.Join(errs...)
+}
+
+// functionPackages lists functions/<name> directories holding a main.go.
+func functionPackages(root string) ([]string, error) {
+	mains, err := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range mains {
+		out = append(out, filepath.Join("functions", filepath.Base(filepath.Dir(m))))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// synthesize runs the CDK app as the cdk CLI would (same context from
+// cdk.json, same output layout) into .local/cdk.out, with the functions'
+// host builds as assets and the stage set. It skips the work when the app,
+// the functions and the settings are what they were last time.
+func synthesize(ctx context.Context, opts Options, b *builds) (string, error) {
+	if _, err := exec.LookPath("node"); err != nil {
+		return "", errors.New("synthesizing the CDK app needs Node.js (jsii runs on it): install Node 20 or later")
+	}
+	outdir := filepath.Join(opts.Root, ".local", "cdk.out")
+	stack := "eventshop-" + opts.Stage
+	tpl := filepath.Join(outdir, stack+".template.json")
+
+	cdkJSON, err := os.ReadFile(filepath.Join(opts.Root, "cdk.json"))
+	if err != nil {
+		return "", err
+	}
+	var cdk struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(cdkJSON, &cdk); err != nil {
+		return "", fmt.Errorf("cdk.json: %w", err)
+	}
+	cdkContext, _ := json.Marshal(cdk.Context)
+	env := []string{
+		"CDK_OUTDIR=" + outdir,
+		"CDK_CONTEXT_JSON=" + string(cdkContext),
+		"EVENTSHOP_STAGE=" + opts.Stage,
+		"EVENTSHOP_ASSET_DIR=" + filepath.Join(".local", "functions"),
+		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
+		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
+	}
+
+	files := []string{b.infra}
+	for _, name := range slices.Sorted(maps.Keys(b.functions)) {
+		files = append(files, b.functions[name])
+	}
+	key, err := hashFiles(files, env)
+	if err != nil {
+		return "", err
+	}
+	stampFile := filepath.Join(outdir, ".eventshop-synth")
+	if got, _ := os.ReadFile(stampFile); string(got) == key {
+		if _, err := os.Stat(tpl); err == nil {
+			return tpl, nil
+		}
+	}
+	if err := os.RemoveAll(outdir); err != nil {
+		return "", err
+	}
+	if err := proc.Run(ctx, opts.Root, env, b.infra); err != nil {
+		return "", fmt.Errorf("synthesize: %w", err)
+	}
+	if _, err := os.Stat(tpl); err != nil {
+		return "", fmt.Errorf("synthesize: no %s: %w", filepath.Base(tpl), err)
+	}
+	return tpl, os.WriteFile(stampFile, []byte(key), 0o644)
+}
+
+func hashFiles(files, extra []string) (string, error) {
+	h := sha256.New()
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return "", err
+		}
+		_, err = io.Copy(h, fh)
+		fh.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	for _, e := range extra {
+		fmt.Fprintln(h, e)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// zipBootstrap packs a bootstrap as a Lambda deployment package. The
+// emulator stores it and never runs it; it is uploaded so that the
+// function's code and CodeSha256 are those that actually run.
+func zipBootstrap(bin string) ([]byte, error) {
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "bootstrap", Method: zip.Store})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

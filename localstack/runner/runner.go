@@ -1,0 +1,301 @@
+// Package runner starts eventshop's stack on this machine with no Docker
+// and no AWS account: it synthesizes the CDK app, starts the embedded
+// emulator, creates the template's resources in it, runs the functions
+// against its Lambda Runtime API, drives the event source mappings and
+// serves the HTTP API on a fixed local port. The emulator does everything
+// else, through its AWS APIs.
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/eventshop/eventshop/localstack/apiproxy"
+	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/localstack/esm"
+	"github.com/eventshop/eventshop/localstack/lambdahost"
+	"github.com/eventshop/eventshop/localstack/provision"
+	"github.com/eventshop/eventshop/localstack/template"
+)
+
+// Options configure Start. Zero values mean the defaults in brackets.
+type Options struct {
+	Root         string // the eventshop checkout
+	EmulatorPort int    // [4566]; -1 picks a free port
+	APIPort      int    // [3000]; -1 picks a free port
+	Region       string // [us-east-1]
+	Stage        string // [local]: the stack is eventshop-<stage>
+	Instances    int    // of each function [lambdahost.DefaultInstances]
+	// Template is a synthesized template to deploy instead of
+	// synthesizing the CDK app, e.g. cdk.out/eventshop-dev.template.json.
+	Template string
+	// OutputsFile receives the outputs in `cdk deploy --outputs-file`
+	// shape [.local/outputs.json].
+	OutputsFile string
+	// ExtraEnv adds environment variables to functions, by the name of
+	// their package under functions/, e.g. "notification".
+	ExtraEnv map[string]map[string]string
+	Log      io.Writer // the emulator's and functions' output [stdout]
+	Progress io.Writer // what Start is doing [stderr]
+}
+
+func (o *Options) defaults() {
+	if o.EmulatorPort == 0 {
+		o.EmulatorPort = 4566
+	}
+	if o.APIPort == 0 {
+		o.APIPort = 3000
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Stage == "" {
+		o.Stage = "local"
+	}
+	if o.Instances == 0 {
+		o.Instances = lambdahost.DefaultInstances()
+	}
+	if o.OutputsFile == "" {
+		o.OutputsFile = filepath.Join(o.Root, ".local", "outputs.json")
+	}
+	if o.Log == nil {
+		o.Log = os.Stdout
+	}
+	if o.Progress == nil {
+		o.Progress = os.Stderr
+	}
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	Name        string
+	APIURL      string            // the HTTP API on its fixed local port
+	EmulatorURL string            // every AWS service
+	Outputs     map[string]string // the template's outputs, plus LocalApiUrl and EmulatorUrl
+	AWS         aws.Config        // SDK configuration for the emulator
+	Deployed    *provision.Stack
+	// Hosts run the functions, by the name of their package.
+	Hosts map[string]*lambdahost.Host
+
+	emu    *emulator.Emulator
+	server *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// Start brings the stack up and returns once the API answers. On error,
+// everything started so far is stopped again.
+func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
+	opts.defaults()
+	began := time.Now()
+	s := &Stack{Name: "eventshop-" + opts.Stage, Hosts: map[string]*lambdahost.Host{}}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	step := progress(opts.Progress)
+
+	step("building the emulator, the functions and the CDK app")
+	b, err := buildAll(ctx, opts.Root, opts.Template == "")
+	if err != nil {
+		return nil, err
+	}
+
+	tplPath := opts.Template
+	if tplPath == "" {
+		step("synthesizing the CDK app")
+		if tplPath, err = synthesize(ctx, opts, b); err != nil {
+			return nil, err
+		}
+	}
+	tpl, err := template.Load(tplPath)
+	if err != nil {
+		return nil, err
+	}
+
+	emuPort := opts.EmulatorPort
+	if emuPort < 0 {
+		emuPort = 0
+	}
+	step("starting the emulator")
+	s.emu, err = emulator.Start(ctx, emulator.Options{Root: opts.Root, Port: emuPort, Region: opts.Region, Log: opts.Log, Binary: b.kumo})
+	if err != nil {
+		return nil, err
+	}
+	s.EmulatorURL = s.emu.URL
+	if s.AWS, err = emulator.Config(ctx, s.emu.URL, opts.Region); err != nil {
+		return nil, err
+	}
+
+	step(fmt.Sprintf("creating %d resources of %s", len(tpl.Resources), filepath.Base(tplPath)))
+	deployer := provision.New(s.AWS, s.Name)
+	deployer.Code = func(_ context.Context, source string) ([]byte, error) {
+		bin, ok := b.functions[filepath.Base(source)]
+		if !ok {
+			return nil, fmt.Errorf("no function package %s was built", source)
+		}
+		return zipBootstrap(bin)
+	}
+	if s.Deployed, err = deployer.Deploy(ctx, tpl); err != nil {
+		return nil, err
+	}
+
+	step(fmt.Sprintf("starting %d functions, %d event source mappings and the API", len(s.Deployed.Functions), len(s.Deployed.Mappings)))
+	if err := s.startFunctions(opts, b); err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	if err := s.startMappings(runCtx, opts); err != nil {
+		return nil, err
+	}
+	if err := s.serveAPI(opts); err != nil {
+		return nil, err
+	}
+
+	s.Outputs = map[string]string{"LocalApiUrl": s.APIURL + "/", "EmulatorUrl": s.EmulatorURL}
+	for k, v := range s.Deployed.Outputs {
+		s.Outputs[k] = v
+	}
+	if err := writeOutputs(opts.OutputsFile, s.Name, s.Outputs); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(opts.Progress, "ready in %.1fs: %s\n", time.Since(began).Seconds(), s.APIURL)
+	return s, nil
+}
+
+func (s *Stack) startFunctions(opts Options, b *builds) error {
+	for _, fn := range s.Deployed.Functions {
+		name := filepath.Base(fn.Source)
+		h, err := lambdahost.Start(fn, lambdahost.Options{
+			Bootstrap:   b.functions[name],
+			EmulatorURL: s.EmulatorURL,
+			Region:      opts.Region,
+			Instances:   opts.Instances,
+			ExtraEnv:    opts.ExtraEnv[name],
+			Log:         opts.Log,
+			LogName:     name,
+		})
+		if err != nil {
+			return err
+		}
+		s.Hosts[name] = h
+	}
+	return nil
+}
+
+func (s *Stack) startMappings(ctx context.Context, opts Options) error {
+	invoker := esm.NewInvoker(lambda.NewFromConfig(s.AWS, func(o *lambda.Options) { o.Retryer = aws.NopRetryer{} }))
+	sqsClient := sqs.NewFromConfig(s.AWS)
+	streams := dynamodbstreams.NewFromConfig(s.AWS)
+	for _, m := range s.Deployed.Mappings {
+		if !m.Enabled {
+			continue
+		}
+		var run func(context.Context) error
+		switch {
+		case isARN(m.EventSourceARN, "sqs"):
+			d := &esm.SQS{Mapping: m, Client: sqsClient, Invoker: invoker, Region: opts.Region, Pollers: opts.Instances, Log: opts.Log}
+			run = d.Run
+		case isARN(m.EventSourceARN, "dynamodb"):
+			d := &esm.Stream{Mapping: m, Streams: streams, SQS: sqsClient, Invoker: invoker, Region: opts.Region, Log: opts.Log}
+			run = d.Run
+		default:
+			return fmt.Errorf("event source %s: only SQS queues and DynamoDB streams are supported locally", m.EventSourceARN)
+		}
+		s.wg.Go(func() {
+			if err := run(ctx); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(opts.Log, "%-14s | mapping %s stopped: %v\n", "runner", m.UUID, err)
+			}
+		})
+	}
+	return nil
+}
+
+func (s *Stack) serveAPI(opts Options) error {
+	if len(s.Deployed.APIs) == 0 {
+		return errors.New("the template has no HTTP API")
+	}
+	handler, err := apiproxy.New(s.EmulatorURL, s.Deployed.APIs[0], opts.Log)
+	if err != nil {
+		return err
+	}
+	port := opts.APIPort
+	if port < 0 {
+		port = 0
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("serve the API: %w", err)
+	}
+	s.APIURL = "http://" + l.Addr().String()
+	s.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	s.wg.Go(func() { _ = s.server.Serve(l) })
+	return nil
+}
+
+// Done is closed if the emulator exits on its own.
+func (s *Stack) Done() <-chan struct{} { return s.emu.Done() }
+
+// Stop stops everything Start started, the API first and the emulator last.
+func (s *Stack) Stop() {
+	s.once.Do(func() {
+		if s.server != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = s.server.Shutdown(ctx)
+			cancel()
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+		var wg sync.WaitGroup
+		for _, h := range s.Hosts {
+			wg.Go(h.Stop)
+		}
+		wg.Wait()
+		s.wg.Wait()
+		if s.emu != nil {
+			s.emu.Stop()
+		}
+	})
+}
+
+func isARN(arn, service string) bool {
+	return len(arn) > len("arn:aws:"+service+":") && arn[:len("arn:aws:"+service+":")] == "arn:aws:"+service+":"
+}
+
+func writeOutputs(path, stack string, outputs map[string]string) error {
+	b, err := json.MarshalIndent(map[string]map[string]string{stack: outputs}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func progress(w io.Writer) func(string) {
+	start, n := time.Now(), 0
+	return func(what string) {
+		n++
+		fmt.Fprintf(w, "[%4.1fs] %s…\n", time.Since(start).Seconds(), what)
+	}
+}
