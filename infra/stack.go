@@ -91,7 +91,8 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	notification := newFunction(stack, "Notification", cfg, "notification", map[string]*string{
 		"MAIL_FROM": jsii.String(cfg.MailFrom),
 	})
-	sender.GrantSendEmail(notification)
+	// SendEmail alone: the function never sends raw MIME.
+	sender.Grant(notification, jsii.String("ses:SendEmail"))
 
 	// Consumers and their subscriptions, from the topology.
 	functions := map[string]awslambda.Function{Notification: notification}

@@ -8,8 +8,10 @@ package lambdahost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -67,6 +69,9 @@ func Start(fn provision.Function, opts Options) (*Host, error) {
 		opts.LogName = fn.LogicalID
 	}
 	h := &Host{fn: fn, opts: opts, env: environment(fn, opts), procs: make([]*proc.Process, opts.Instances)}
+	if err := register(opts.EmulatorURL, fn.Name); err != nil {
+		return nil, err
+	}
 	for i := range opts.Instances {
 		p, err := h.start(i)
 		if err != nil {
@@ -76,6 +81,31 @@ func Start(fn provision.Function, opts Options) (*Host, error) {
 		h.wg.Go(func() { h.supervise(i, p) })
 	}
 	return h, nil
+}
+
+// register tells the emulator that the function has a runtime, by opening
+// and abandoning one request for its next invocation. Until a runtime has
+// polled once, the emulator fails an invoke at once; after, an invoke waits
+// up to 30 s for an instance to take it, as Lambda waits for a cold start.
+// So invocations that arrive while the bootstraps are still starting are
+// served, not lost.
+func register(emulatorURL, function string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	url := emulatorURL + "/_runtime/" + function + "/2018-06-01/runtime/invocation/next"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		return fmt.Errorf("register %s with the emulator's runtime API: an invocation was waiting (%s)", function, resp.Status)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("register %s with the emulator's runtime API: %w", function, err)
+	}
+	return nil
 }
 
 // environment is what Lambda gives a provided.al2023 function, plus the

@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/eventshop/eventshop/localstack/checkout"
+	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/localstack/runner"
+)
+
+// stack is what the tests know of the stack under test.
+var stack struct {
+	api     string            // base URL of the HTTP API, no trailing slash
+	outputs map[string]string // the stack's outputs
+	aws     aws.Config        // SDK configuration for the stack's account
+	mailbox Mailbox
+}
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("EVENTSHOP_E2E") == "" {
+		fmt.Println("e2e: skipped; set EVENTSHOP_E2E=1 (make test does) to run against the local stack")
+		os.Exit(0)
+	}
+	stop, err := setUp()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+func setUp() (stop func(), err error) {
+	ctx := context.Background()
+	if path := os.Getenv("EVENTSHOP_OUTPUTS"); path != "" {
+		return func() {}, useRunningStack(ctx, path)
+	}
+	root, err := checkout.Root()
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(root, ".local", "e2e.log")
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "e2e: starting the local stack; its log is %s\n", logPath)
+	s, err := runner.Start(ctx, runner.Options{
+		Root: root, EmulatorPort: -1, APIPort: -1, Stage: "e2e",
+		OutputsFile: filepath.Join(root, ".local", "e2e-outputs.json"),
+		Log:         logFile, Progress: os.Stderr,
+	})
+	if err != nil {
+		return nil, err
+	}
+	stack.api = s.APIURL
+	stack.outputs = s.Outputs
+	stack.aws = s.AWS
+	stack.mailbox = kumoMailbox{endpoint: s.EmulatorURL, client: httpClient}
+	return func() { s.Stop(); logFile.Close() }, nil
+}
+
+// useRunningStack reads a running local stack's outputs file.
+func useRunningStack(ctx context.Context, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var byStack map[string]map[string]string
+	if err := json.Unmarshal(b, &byStack); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for _, outputs := range byStack {
+		stack.outputs = outputs
+	}
+	stack.api = trimSlash(stack.outputs["LocalApiUrl"])
+	endpoint := stack.outputs["EmulatorUrl"]
+	if stack.api == "" || endpoint == "" {
+		return fmt.Errorf("%s has no LocalApiUrl or EmulatorUrl: is it a local stack's outputs file?", path)
+	}
+	stack.mailbox = kumoMailbox{endpoint: endpoint, client: httpClient}
+	stack.aws, err = emulator.Config(ctx, endpoint, "us-east-1")
+	return err
+}
+
+func trimSlash(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// dynamo returns a DynamoDB client for the stack.
+func dynamo() *dynamodb.Client {
+	return dynamodb.NewFromConfig(stack.aws, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
+}

@@ -1,0 +1,153 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/eventstore"
+)
+
+type user struct {
+	UserID    string    `json:"userId"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func register(t *testing.T, email, name string, headers ...string) user {
+	t.Helper()
+	r := call(t, http.MethodPost, "/users", map[string]string{"email": email, "name": name}, headers...)
+	return decode[user](t, r, http.StatusCreated)
+}
+
+func TestRegisteringAUserSendsOneWelcomeMail(t *testing.T) {
+	email := uniqueEmail("ada")
+	correlation := "e2e-" + uuid.NewString()
+	r := call(t, http.MethodPost, "/users", map[string]string{"email": email, "name": "Ada Lovelace"}, "X-Correlation-Id", correlation)
+	u := decode[user](t, r, http.StatusCreated)
+
+	if _, err := uuid.Parse(u.UserID); err != nil || u.Email != email || u.Name != "Ada Lovelace" {
+		t.Errorf("created user = %+v", u)
+	}
+	if time.Since(u.CreatedAt) > time.Minute || u.CreatedAt.Location() != time.UTC {
+		t.Errorf("createdAt = %v, want a moment ago in UTC", u.CreatedAt)
+	}
+	if got := r.header.Get("Location"); got != "/users/"+u.UserID {
+		t.Errorf("Location = %q", got)
+	}
+	if got := r.header.Get("X-Correlation-Id"); got != correlation {
+		t.Errorf("X-Correlation-Id = %q, want the request's %q", got, correlation)
+	}
+
+	mail := waitForMail(t, email, 1, nil)[0]
+	if mail.Subject != "Welcome to eventshop, Ada Lovelace" {
+		t.Errorf("subject = %q", mail.Subject)
+	}
+	for _, body := range []string{mail.Text, mail.HTML} {
+		if !strings.Contains(body, "Ada Lovelace") || !strings.Contains(body, u.UserID) {
+			t.Errorf("body does not greet the user by name with their id:\n%s", body)
+		}
+	}
+	if !strings.Contains(mail.HTML, "<h1>") {
+		t.Errorf("HTML body is not HTML: %s", mail.HTML)
+	}
+
+	// Delivery may repeat, the mail must not: wait a little for a second one.
+	time.Sleep(time.Second)
+	if n := len(mailTo(t, email, nil)); n != 1 {
+		t.Errorf("%d mails to %s, want 1", n, email)
+	}
+}
+
+func TestRegistrationStoresTheEventInTheUsersStream(t *testing.T) {
+	email := uniqueEmail("grace")
+	correlation := "e2e-" + uuid.NewString()
+	u := register(t, email, "Grace Hopper", "X-Correlation-Id", correlation)
+
+	store := eventstore.NewDynamo(dynamo(), stack.outputs["EventStoreTableName"])
+	records, err := store.Load(context.Background(), "user-"+u.UserID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1 {
+		t.Fatalf("stream user-%s has %d events, want 1", u.UserID, len(records))
+	}
+	env := records[0].Envelope
+	if records[0].Version != 1 || env.EventType != events.TypeUserRegistered || env.Source != events.SourceUser {
+		t.Errorf("event = v%d %s from %s", records[0].Version, env.EventType, env.Source)
+	}
+	if env.Metadata.CorrelationID != correlation || env.Metadata.CausationID == "" {
+		t.Errorf("metadata = %+v, want correlation %s and the request as cause", env.Metadata, correlation)
+	}
+	p, err := events.Decode[events.UserRegistered](env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != (events.UserRegistered{UserID: u.UserID, Email: email, Name: "Grace Hopper"}) {
+		t.Errorf("payload = %+v", p)
+	}
+}
+
+func TestAnEmailRegistersOnce(t *testing.T) {
+	email := uniqueEmail("alan")
+	register(t, email, "Alan Turing")
+
+	for _, again := range []string{email, strings.ToUpper(email)} {
+		r := call(t, http.MethodPost, "/users", map[string]string{"email": again, "name": "Someone Else"})
+		e := decode[apiError](t, r, http.StatusConflict)
+		if e.Error != "conflict" || e.Field != "email" {
+			t.Errorf("registering %s again: %+v", again, e)
+		}
+	}
+	waitForMail(t, email, 1, nil)
+	time.Sleep(time.Second)
+	if mails := mailTo(t, email, nil); len(mails) != 1 {
+		t.Errorf("%d mails to %s, want only the first registration's", len(mails), email)
+	}
+}
+
+func TestBadRegistrationsAreRefusedNamingTheProblem(t *testing.T) {
+	valid := `{"email":"` + uniqueEmail("bad") + `","name":"Bad Request"}`
+	tests := []struct {
+		name    string
+		body    string
+		headers []string
+		status  int
+		field   string
+	}{
+		{"a body that is not JSON", `{"email":`, nil, 400, ""},
+		{"a JSON array", `[]`, nil, 400, ""},
+		{"an empty body", ``, nil, 400, ""},
+		{"two JSON objects", valid + valid, nil, 400, ""},
+		{"no content type", valid, []string{"Content-Type", ""}, 415, "Content-Type"},
+		{"a text content type", valid, []string{"Content-Type", "text/plain"}, 415, "Content-Type"},
+		{"a missing email", `{"name":"Ada"}`, nil, 400, "email"},
+		{"an email without @", `{"email":"ada.example.com","name":"Ada"}`, nil, 400, "email"},
+		{"an email with a display name", `{"email":"Ada <ada@example.com>","name":"Ada"}`, nil, 400, "email"},
+		{"a missing name", `{"email":"ada@example.com"}`, nil, 400, "name"},
+		{"a blank name", `{"email":"ada@example.com","name":"   "}`, nil, 400, "name"},
+		{"a name of 101 characters", `{"email":"ada@example.com","name":"` + strings.Repeat("a", 101) + `"}`, nil, 400, "name"},
+		{"an unknown field", `{"email":"ada@example.com","name":"Ada","admin":true}`, nil, 400, "admin"},
+		{"a number for the email", `{"email":42,"name":"Ada"}`, nil, 400, "email"},
+		{"a body over 64 KiB", `{"email":"ada@example.com","name":"` + strings.Repeat("a", 70000) + `"}`, nil, 413, ""},
+		{"a malformed correlation id", valid, []string{"X-Correlation-Id", "has spaces"}, 400, "X-Correlation-Id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := call(t, http.MethodPost, "/users", tt.body, tt.headers...)
+			e := decode[apiError](t, r, tt.status)
+			if e.Field != tt.field {
+				t.Errorf("field = %q, want %q (%s)", e.Field, tt.field, r.body)
+			}
+			if e.Message == "" || e.Error == "" || e.RequestID == "" {
+				t.Errorf("error body lacks a code, message or request id: %s", r.body)
+			}
+		})
+	}
+}

@@ -1,0 +1,390 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/eventshop/eventshop/events"
+)
+
+// The stack is synthesized once for all tests: each synthesis costs
+// seconds of jsii round trips.
+var (
+	testStack *Stack
+	tpl       assertions.Template
+	resources map[string]resource // the template's resources, by logical id
+)
+
+type resource struct {
+	Type       string
+	Properties map[string]any
+	Metadata   map[string]any
+}
+
+const testMailFrom = "shop@example.org"
+
+func TestMain(m *testing.M) {
+	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+	code := func() int {
+		defer jsii.Close()
+		assets, err := os.MkdirTemp("", "eventshop-assets")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(assets)
+		for _, fn := range []string{"user", "relay", "notification"} {
+			dir := filepath.Join(assets, fn)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				panic(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(fn), 0o755); err != nil {
+				panic(err)
+			}
+		}
+		app := awscdk.NewApp(nil)
+		testStack = NewStack(app, "eventshop-test", &StackProps{Config: Config{Stage: "test", MailFrom: testMailFrom, AssetDir: assets}})
+		tpl = assertions.Template_FromStack(testStack.Stack, nil)
+		raw, err := json.Marshal(tpl.ToJSON())
+		if err != nil {
+			panic(err)
+		}
+		var parsed struct{ Resources map[string]resource }
+		if err := json.Unmarshal(raw, &parsed); err != nil {
+			panic(err)
+		}
+		resources = parsed.Resources
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// check turns a failed CDK assertion, which panics, into a test error.
+func check(t *testing.T, assertion func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Helper()
+			t.Errorf("%v", r)
+		}
+	}()
+	assertion()
+}
+
+func logicalID(c constructs.IConstruct) string {
+	return *testStack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+func ref(c constructs.IConstruct) map[string]any { return map[string]any{"Ref": logicalID(c)} }
+
+func getAtt(c constructs.IConstruct, attr string) map[string]any {
+	return map[string]any{"Fn::GetAtt": []any{logicalID(c), attr}}
+}
+
+// ofType returns the logical ids of the resources of a type, sorted.
+func ofType(typ string) []string {
+	var ids []string
+	for id, r := range resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// function finds the function built from functions/<name>.
+func function(t *testing.T, name string) (string, resource) {
+	t.Helper()
+	for _, id := range ofType("AWS::Lambda::Function") {
+		if resources[id].Metadata[SourceMetadata] == "functions/"+name {
+			return id, resources[id]
+		}
+	}
+	t.Fatalf("no function built from functions/%s", name)
+	return "", resource{}
+}
+
+func TestTheBusIsOneCustomBusNamedForTheStage(t *testing.T) {
+	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::Events::EventBus"), jsii.Number(1)) })
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::EventBus"), map[string]any{"Name": "eventshop-test"})
+	})
+}
+
+func TestTheEventStoreIsKeyedByStreamAndVersionWithAStreamAndAnIndexByCorrelation(t *testing.T) {
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"KeySchema": []any{
+				map[string]any{"AttributeName": "streamId", "KeyType": "HASH"},
+				map[string]any{"AttributeName": "version", "KeyType": "RANGE"},
+			},
+			"StreamSpecification":              map[string]any{"StreamViewType": "NEW_IMAGE"},
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"GlobalSecondaryIndexes": []any{map[string]any{
+				"IndexName": "byCorrelation",
+				"KeySchema": []any{
+					map[string]any{"AttributeName": "correlationId", "KeyType": "HASH"},
+					map[string]any{"AttributeName": "timestamp", "KeyType": "RANGE"},
+				},
+				"Projection": map[string]any{"ProjectionType": "ALL"},
+			}},
+		})
+	})
+}
+
+func TestTheUsersTableHasPointInTimeRecovery(t *testing.T) {
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"KeySchema":                        []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}},
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+		})
+	})
+}
+
+func TestEveryFunctionIsAGoBootstrapOnGraviton(t *testing.T) {
+	for _, name := range []string{"user", "relay", "notification"} {
+		t.Run(name, func(t *testing.T) {
+			_, fn := function(t, name)
+			p := fn.Properties
+			if p["Runtime"] != "provided.al2023" || p["Handler"] != "bootstrap" || fmt.Sprint(p["Architectures"]) != "[arm64]" {
+				t.Errorf("runtime %v, handler %v, architectures %v", p["Runtime"], p["Handler"], p["Architectures"])
+			}
+			if p["TracingConfig"].(map[string]any)["Mode"] != "Active" {
+				t.Errorf("tracing = %v", p["TracingConfig"])
+			}
+			if p["LoggingConfig"].(map[string]any)["LogFormat"] != "JSON" {
+				t.Errorf("logging = %v", p["LoggingConfig"])
+			}
+		})
+	}
+}
+
+func TestFunctionsGetTheirConfigurationFromTheEnvironment(t *testing.T) {
+	tests := []struct {
+		function string
+		env      map[string]any
+	}{
+		{"user", map[string]any{"USERS_TABLE": ref(testStack.Users), "EVENTS_TABLE": ref(testStack.EventStore)}},
+		{"relay", map[string]any{"EVENT_BUS_NAME": ref(testStack.Bus)}},
+		{"notification", map[string]any{"MAIL_FROM": testMailFrom}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.function, func(t *testing.T) {
+			_, fn := function(t, tt.function)
+			got := fn.Properties["Environment"].(map[string]any)["Variables"]
+			want, _ := json.Marshal(tt.env)
+			have, _ := json.Marshal(got)
+			if string(want) != string(have) {
+				t.Errorf("environment = %s, want %s", have, want)
+			}
+		})
+	}
+}
+
+func TestTheRelayReadsTheEventStoreStreamAndNeverSkipsARecordSilently(t *testing.T) {
+	relay, _ := function(t, "relay")
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+			"FunctionName":               map[string]any{"Ref": relay},
+			"EventSourceArn":             getAtt(testStack.EventStore, "StreamArn"),
+			"StartingPosition":           "TRIM_HORIZON",
+			"BisectBatchOnFunctionError": true,
+			"MaximumRetryAttempts":       10,
+			"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
+			"DestinationConfig": map[string]any{"OnFailure": map[string]any{
+				"Destination": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^RelayFailures")), "Arn"}},
+			}},
+		})
+	})
+}
+
+func TestEveryConsumerQueueHasADeadLetterQueueAndOutlastsSixInvocations(t *testing.T) {
+	timeout := *functionTimeout.ToSeconds(nil)
+	for name, c := range testStack.Consumers {
+		t.Run(name, func(t *testing.T) {
+			q := resources[logicalID(c.Queue)].Properties
+			if vt, _ := q["VisibilityTimeout"].(float64); vt < 6*timeout {
+				t.Errorf("visibility timeout %v s, want at least 6 × %v s", q["VisibilityTimeout"], timeout)
+			}
+			redrive, _ := q["RedrivePolicy"].(map[string]any)
+			if fmt.Sprint(redrive["deadLetterTargetArn"]) != fmt.Sprint(getAtt(c.DLQ, "Arn")) || redrive["maxReceiveCount"] != float64(maxReceiveCount) {
+				t.Errorf("redrive policy = %v", redrive)
+			}
+			for _, id := range []string{logicalID(c.Queue), logicalID(c.DLQ)} {
+				if resources[id].Properties["SqsManagedSseEnabled"] != true {
+					t.Errorf("%s is not encrypted at rest", id)
+				}
+			}
+			fn := logicalID(c.Function)
+			check(t, func() {
+				tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+					"FunctionName":          map[string]any{"Ref": fn},
+					"EventSourceArn":        getAtt(c.Queue, "Arn"),
+					"BatchSize":             batchSize,
+					"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+				})
+			})
+		})
+	}
+}
+
+func TestEverySubscriptionIsOneRuleToItsConsumersQueue(t *testing.T) {
+	check(t, func() { tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(Topology)))) })
+	for _, sub := range Topology {
+		t.Run(sub.Consumer+" on "+sub.EventType, func(t *testing.T) {
+			def, ok := events.Lookup(sub.EventType)
+			if !ok {
+				t.Fatalf("%s is not in the event catalogue", sub.EventType)
+			}
+			c := testStack.Consumers[sub.Consumer]
+			check(t, func() {
+				tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+					"EventBusName": ref(testStack.Bus),
+					"EventPattern": map[string]any{"detail-type": []any{sub.EventType}, "source": []any{def.Source}},
+					"Targets": []any{map[string]any{
+						"Arn":              getAtt(c.Queue, "Arn"),
+						"DeadLetterConfig": map[string]any{"Arn": assertions.Match_AnyValue()},
+						"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400},
+					}},
+				})
+			})
+		})
+	}
+}
+
+func TestTheTopologyNamesOnlyCataloguedEventsWithAConsumer(t *testing.T) {
+	seen := map[Subscription]bool{}
+	for _, sub := range Topology {
+		if _, ok := events.Lookup(sub.EventType); !ok {
+			t.Errorf("%s subscribes to %s, which has no payload in the catalogue", sub.Consumer, sub.EventType)
+		}
+		if testStack.Consumers[sub.Consumer] == nil {
+			t.Errorf("%s has no consumer function", sub.Consumer)
+		}
+		if seen[sub] {
+			t.Errorf("%s subscribes to %s twice", sub.Consumer, sub.EventType)
+		}
+		seen[sub] = true
+	}
+}
+
+func TestPostUsersRoutesToTheUserFunction(t *testing.T) {
+	user, _ := function(t, "user")
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
+			"IntegrationType":      "AWS_PROXY",
+			"PayloadFormatVersion": "2.0",
+			"IntegrationUri":       map[string]any{"Fn::GetAtt": []any{user, "Arn"}},
+		})
+	})
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"RouteKey": "POST /users"})
+	})
+}
+
+func TestGrantsGiveEachFunctionWhatItNeedsOnItsResourcesOnly(t *testing.T) {
+	tests := []struct {
+		function string
+		allow    []string // "action on resource-logical-id-prefix"
+	}{
+		{"user", []string{"dynamodb:PutItem on Users", "dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore"}},
+		{"relay", []string{"events:PutEvents on Bus"}},
+		{"notification", []string{"ses:SendEmail on identity/\",{\"Ref\":\"Sender"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.function, func(t *testing.T) {
+			statements := policyStatements(t, tt.function)
+			for _, want := range tt.allow {
+				action, target, _ := strings.Cut(want, " on ")
+				if !slices.ContainsFunc(statements, func(s statement) bool { return s.allows(action, target) }) {
+					t.Errorf("no statement allows %s", want)
+				}
+			}
+			for _, s := range statements {
+				for _, r := range s.resources {
+					if r == `"*"` && slices.ContainsFunc(s.actions, func(a string) bool { return !unscoped(a) }) {
+						t.Errorf("%v is granted on every resource", s.actions)
+					}
+				}
+			}
+		})
+	}
+}
+
+// unscoped says whether IAM cannot scope an action to a resource, so
+// that only "*" grants it.
+func unscoped(action string) bool {
+	return strings.HasPrefix(action, "xray:") || action == "dynamodb:ListStreams"
+}
+
+type statement struct {
+	actions   []string
+	resources []string // JSON of each resource expression
+}
+
+func (s statement) allows(action, target string) bool {
+	if !slices.Contains(s.actions, action) {
+		return false
+	}
+	return slices.ContainsFunc(s.resources, func(r string) bool { return strings.Contains(r, target) })
+}
+
+// policyStatements returns the Allow statements of a function's role.
+func policyStatements(t *testing.T, name string) []statement {
+	t.Helper()
+	_, fn := function(t, name)
+	role := fn.Properties["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0]
+	var out []statement
+	for _, id := range ofType("AWS::IAM::Policy") {
+		p := resources[id].Properties
+		if fmt.Sprint(p["Roles"]) != fmt.Sprint([]any{map[string]any{"Ref": role}}) {
+			continue
+		}
+		for _, raw := range p["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			st := raw.(map[string]any)
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			var s statement
+			for _, a := range list(st["Action"]) {
+				s.actions = append(s.actions, a.(string))
+			}
+			for _, r := range list(st["Resource"]) {
+				b, _ := json.Marshal(r)
+				s.resources = append(s.resources, string(b))
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func list(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+func TestTheSenderIsAnSESIdentity(t *testing.T) {
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SES::EmailIdentity"), map[string]any{"EmailIdentity": testMailFrom})
+	})
+}
+
+func TestTheStackOutputsWhatClientsNeed(t *testing.T) {
+	for _, name := range []string{"ApiUrl", "EventBusName", "EventStoreTableName", "UsersTableName", "NotificationQueueUrl", "NotificationDLQUrl", "RelayFailuresQueueUrl"} {
+		check(t, func() { tpl.HasOutput(jsii.String(name), map[string]any{"Value": assertions.Match_AnyValue()}) })
+	}
+}
