@@ -57,6 +57,16 @@ func Build(ctx context.Context, root string) (string, error) {
 	src, build := filepath.Join(work, "src"), filepath.Join(work, "build")
 	bin := filepath.Join(root, ".local", "bin", "kumo")
 
+	// Tests in several packages may build at once: take turns.
+	if err := os.MkdirAll(filepath.Dir(work), 0o755); err != nil {
+		return "", err
+	}
+	unlock, err := lockFile(work + ".lock")
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+
 	patches, _ := filepath.Glob(filepath.Join(tools, "patches", "*.patch"))
 	stamp, err := fingerprint(append([]string{filepath.Join(tools, "go.mod"), filepath.Join(tools, "go.sum")}, patches...))
 	if err != nil {

@@ -1,0 +1,167 @@
+package eventbus_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/events"
+)
+
+// fakeEventBridge answers PutEvents; refuse decides, per call and entry,
+// whether the entry is refused.
+type fakeEventBridge struct {
+	mu       sync.Mutex
+	calls    [][]types.PutEventsRequestEntry
+	accepted map[string]int // by detail
+	refuse   func(call int, e types.PutEventsRequestEntry) bool
+	err      error
+}
+
+func (f *fakeEventBridge) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, in.Entries)
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.accepted == nil {
+		f.accepted = map[string]int{}
+	}
+	out := &eventbridge.PutEventsOutput{}
+	for _, e := range in.Entries {
+		if f.refuse != nil && f.refuse(len(f.calls), e) {
+			out.FailedEntryCount++
+			out.Entries = append(out.Entries, types.PutEventsResultEntry{ErrorCode: aws.String("ThrottlingException"), ErrorMessage: aws.String("slow down")})
+			continue
+		}
+		f.accepted[aws.ToString(e.Detail)]++
+		out.Entries = append(out.Entries, types.PutEventsResultEntry{EventId: aws.String(uuid.NewString())})
+	}
+	return out, nil
+}
+
+func envelopes(t *testing.T, n int, name string) []events.Envelope {
+	t.Helper()
+	out := make([]events.Envelope, n)
+	for i := range out {
+		env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: name},
+			events.Metadata{CorrelationID: "c", CausationID: "r"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = env
+	}
+	return out
+}
+
+func publisher(client eventbus.EventBridge) *eventbus.Publisher {
+	p := eventbus.New(client, "bus")
+	p.Backoff = func(int) time.Duration { return time.Millisecond }
+	return p
+}
+
+func TestPublishSendsEnvelopesInBatchesOfTen(t *testing.T) {
+	fake := &fakeEventBridge{}
+	envs := envelopes(t, 25, "Ada")
+	if err := publisher(fake).Publish(context.Background(), envs); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.calls) != 3 {
+		t.Errorf("%d calls for 25 envelopes, want 3", len(fake.calls))
+	}
+	for _, call := range fake.calls {
+		for _, e := range call {
+			if aws.ToString(e.EventBusName) != "bus" || aws.ToString(e.DetailType) != "user.registered" || aws.ToString(e.Source) != "eventshop.user" {
+				t.Errorf("entry %+v", e)
+			}
+		}
+	}
+	if len(fake.accepted) != 25 {
+		t.Errorf("%d distinct envelopes accepted, want 25", len(fake.accepted))
+	}
+}
+
+func TestPublishKeepsEachCallUnder256KB(t *testing.T) {
+	fake := &fakeEventBridge{}
+	envs := envelopes(t, 10, strings.Repeat("n", 100))
+	for i := range envs { // about 60 KB each
+		envs[i].Data = []byte(`{"userId":"` + uuid.NewString() + `","email":"a@example.com","name":"` + strings.Repeat("x", 60_000) + `"}`)
+	}
+	if err := publisher(fake).Publish(context.Background(), envs); err != nil {
+		t.Fatal(err)
+	}
+	for i, call := range fake.calls {
+		size := 0
+		for _, e := range call {
+			size += eventbus.EntrySize(e)
+		}
+		if size > eventbus.MaxBatchSize {
+			t.Errorf("call %d carries %d bytes", i, size)
+		}
+	}
+	if len(fake.calls) < 3 {
+		t.Errorf("%d calls for 600 KB", len(fake.calls))
+	}
+}
+
+func TestPublishRetriesRefusedEntriesUntilAccepted(t *testing.T) {
+	// The first two calls refuse every other entry.
+	fake := &fakeEventBridge{refuse: func(call int, e types.PutEventsRequestEntry) bool {
+		return call <= 2 && len(aws.ToString(e.Detail))%2 == 0
+	}}
+	envs := envelopes(t, 10, "Ada")
+	if err := publisher(fake).Publish(context.Background(), envs); err != nil {
+		t.Fatal(err)
+	}
+	for d, n := range fake.accepted {
+		if n != 1 {
+			t.Errorf("an envelope was accepted %d times: %s", n, d)
+		}
+	}
+	if len(fake.accepted) != 10 {
+		t.Errorf("%d accepted, want 10", len(fake.accepted))
+	}
+}
+
+func TestPublishReportsWhatTheBusKeepsRefusing(t *testing.T) {
+	envs := envelopes(t, 5, "Ada")
+	refused := aws.ToString(mustDetail(t, envs[3]))
+	fake := &fakeEventBridge{refuse: func(_ int, e types.PutEventsRequestEntry) bool { return aws.ToString(e.Detail) == refused }}
+	p := publisher(fake)
+	err := p.Publish(context.Background(), envs)
+	var pe *eventbus.PublishError
+	if !errors.As(err, &pe) || len(pe.Failed) != 1 || pe.Failed[0].Index != 3 || pe.Failed[0].Code != "ThrottlingException" {
+		t.Fatalf("err = %v", err)
+	}
+	if len(fake.calls) != p.Attempts {
+		t.Errorf("%d calls, want one per attempt (%d)", len(fake.calls), p.Attempts)
+	}
+}
+
+func TestPublishReportsEveryEnvelopeWhenTheCallFails(t *testing.T) {
+	fake := &fakeEventBridge{err: errors.New("connection refused")}
+	err := publisher(fake).Publish(context.Background(), envelopes(t, 12, "Ada"))
+	var pe *eventbus.PublishError
+	if !errors.As(err, &pe) || len(pe.Failed) != 12 {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func mustDetail(t *testing.T, env events.Envelope) *string {
+	t.Helper()
+	fake := &fakeEventBridge{}
+	if err := publisher(fake).Publish(context.Background(), []events.Envelope{env}); err != nil {
+		t.Fatal(err)
+	}
+	return fake.calls[0][0].Detail
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/events"
+)
+
+// fakeBus records what it publishes and refuses the event ids in refuse.
+type fakeBus struct {
+	published []events.Envelope
+	refuse    map[string]bool
+	err       error
+}
+
+func (b *fakeBus) Publish(_ context.Context, envs []events.Envelope) error {
+	if b.err != nil {
+		return b.err
+	}
+	var refused eventbus.PublishError
+	for i, env := range envs {
+		if b.refuse[env.EventID] {
+			refused.Failed = append(refused.Failed, eventbus.Failure{Index: i, Code: "InternalFailure"})
+			continue
+		}
+		b.published = append(b.published, env)
+	}
+	if len(refused.Failed) > 0 {
+		return &refused
+	}
+	return nil
+}
+
+func newRelay(bus Publisher) *Relay {
+	return &Relay{bus: bus, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func registered(t *testing.T) events.Envelope {
+	t.Helper()
+	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"},
+		events.Metadata{CorrelationID: "c", CausationID: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// insert is the stream record of an event store item, as DynamoDB Streams
+// delivers it with view type NEW_IMAGE.
+func insert(t *testing.T, seq string, env events.Envelope) lambdaevents.DynamoDBEventRecord {
+	t.Helper()
+	raw, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lambdaevents.DynamoDBEventRecord{
+		EventName: "INSERT",
+		Change: lambdaevents.DynamoDBStreamRecord{
+			SequenceNumber: seq,
+			NewImage: map[string]lambdaevents.DynamoDBAttributeValue{
+				"streamId": lambdaevents.NewStringAttribute("user-1"),
+				"version":  lambdaevents.NewNumberAttribute("1"),
+				"envelope": lambdaevents.NewStringAttribute(string(raw)),
+			},
+		},
+	}
+}
+
+func TestRelayPublishesEveryInsertedEvent(t *testing.T) {
+	bus := &fakeBus{}
+	a, b := registered(t), registered(t)
+	modify := insert(t, "300", registered(t))
+	modify.EventName = "MODIFY"
+	failed := newRelay(bus).Relay(context.Background(), []lambdaevents.DynamoDBEventRecord{insert(t, "100", a), insert(t, "200", b), modify})
+	if len(failed) != 0 {
+		t.Errorf("failed = %v", failed)
+	}
+	if len(bus.published) != 2 || bus.published[0].EventID != a.EventID || bus.published[1].EventID != b.EventID {
+		t.Errorf("published %v, want the two inserts", bus.published)
+	}
+}
+
+func TestRelayReportsExactlyTheRecordsTheBusRefused(t *testing.T) {
+	a, b, c := registered(t), registered(t), registered(t)
+	bus := &fakeBus{refuse: map[string]bool{b.EventID: true}}
+	failed := newRelay(bus).Relay(context.Background(), []lambdaevents.DynamoDBEventRecord{insert(t, "1", a), insert(t, "2", b), insert(t, "3", c)})
+	if !slices.Equal(failed, []string{"2"}) {
+		t.Errorf("failed = %v, want [2]", failed)
+	}
+}
+
+func TestRelayReportsEveryRecordWhenTheBusIsUnreachable(t *testing.T) {
+	bus := &fakeBus{err: errors.New("connection refused")}
+	failed := newRelay(bus).Relay(context.Background(), []lambdaevents.DynamoDBEventRecord{insert(t, "1", registered(t)), insert(t, "2", registered(t))})
+	if !slices.Equal(failed, []string{"1", "2"}) {
+		t.Errorf("failed = %v", failed)
+	}
+}
+
+func TestRelayReportsARecordThatIsNotAValidEnvelope(t *testing.T) {
+	bus := &fakeBus{}
+	bad := insert(t, "2", registered(t))
+	bad.Change.NewImage["envelope"] = lambdaevents.NewStringAttribute(`{"eventType":"user.registered"}`)
+	notAnEvent := insert(t, "3", registered(t))
+	delete(notAnEvent.Change.NewImage, "envelope")
+	failed := newRelay(bus).Relay(context.Background(), []lambdaevents.DynamoDBEventRecord{insert(t, "1", registered(t)), bad, notAnEvent})
+	if !slices.Equal(failed, []string{"2", "3"}) {
+		t.Errorf("failed = %v, want [2 3]", failed)
+	}
+	if len(bus.published) != 1 {
+		t.Errorf("published %d, want the valid one", len(bus.published))
+	}
+}
+
+func TestHandlerReportsFailuresBySequenceNumber(t *testing.T) {
+	a := registered(t)
+	bus := &fakeBus{refuse: map[string]bool{a.EventID: true}}
+	resp, err := handler(newRelay(bus))(context.Background(), lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{insert(t, "42", a)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "42" {
+		t.Errorf("response = %+v", resp)
+	}
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/eventshop/eventshop/functions/internal/httpapi"
+)
+
+func TestPostUsersAnswers201WithTheUserAndItsLocation(t *testing.T) {
+	h := httpapi.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), routes(&Service{store: &fakeStore{}}))
+	req := lambdaevents.APIGatewayV2HTTPRequest{
+		RouteKey: "POST /users",
+		Headers:  map[string]string{"content-type": "application/json"},
+		Body:     `{"email":"ada@example.com","name":"Ada"}`,
+	}
+	req.RequestContext.RequestID = "req-1"
+	resp, err := h(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u User
+	if err := json.Unmarshal([]byte(resp.Body), &u); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 201 || u.Email != "ada@example.com" || resp.Headers["Location"] != "/users/"+u.UserID {
+		t.Errorf("got %d %s %v", resp.StatusCode, resp.Body, resp.Headers)
+	}
+
+	resp, _ = h(context.Background(), req)
+	if resp.StatusCode != 409 {
+		t.Errorf("registering again: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+func TestConfigNamesWhatIsMissing(t *testing.T) {
+	err := config{}.Validate()
+	if err == nil || !strings.Contains(err.Error(), "USERS_TABLE") || !strings.Contains(err.Error(), "EVENTS_TABLE") {
+		t.Errorf("err = %v", err)
+	}
+	if err := (config{UsersTable: "u", EventsTable: "e"}).Validate(); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/failure"
+)
+
+// fakeStore keeps users in memory with the Store contract: unique emails
+// regardless of case.
+type fakeStore struct {
+	users  []User
+	events []events.Envelope
+	err    error
+}
+
+func (s *fakeStore) Create(_ context.Context, u User, registered events.Envelope) error {
+	if s.err != nil {
+		return s.err
+	}
+	for _, other := range s.users {
+		if strings.EqualFold(other.Email, u.Email) {
+			return ErrEmailTaken
+		}
+	}
+	s.users = append(s.users, u)
+	s.events = append(s.events, registered)
+	return nil
+}
+
+var meta = events.Metadata{CorrelationID: "flow-1", CausationID: "request-1"}
+
+func TestRegisterStoresTheUserWithItsEvent(t *testing.T) {
+	store := &fakeStore{}
+	svc := &Service{store: store}
+	u, err := svc.Register(context.Background(), Registration{Email: "  ada@example.com ", Name: " Ada Lovelace "}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "ada@example.com" || u.Name != "Ada Lovelace" || u.UserID == "" {
+		t.Errorf("user = %+v, want trimmed fields and an id", u)
+	}
+	if len(store.users) != 1 || len(store.events) != 1 {
+		t.Fatalf("stored %d users and %d events", len(store.users), len(store.events))
+	}
+	env := store.events[0]
+	if env.Metadata != meta || !env.Timestamp.Equal(u.CreatedAt) {
+		t.Errorf("event metadata %+v at %v; user created at %v", env.Metadata, env.Timestamp, u.CreatedAt)
+	}
+	p, err := events.Decode[events.UserRegistered](env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != (events.UserRegistered{UserID: u.UserID, Email: u.Email, Name: u.Name}) {
+		t.Errorf("payload = %+v, user = %+v", p, u)
+	}
+}
+
+func TestRegisterRefusesInvalidRegistrations(t *testing.T) {
+	tests := []struct {
+		name  string
+		r     Registration
+		field string
+	}{
+		{"no email", Registration{Name: "Ada"}, "email"},
+		{"an email without a domain", Registration{Email: "ada", Name: "Ada"}, "email"},
+		{"an email with a display name", Registration{Email: "Ada <ada@example.com>", Name: "Ada"}, "email"},
+		{"two addresses", Registration{Email: "a@example.com, b@example.com", Name: "Ada"}, "email"},
+		{"an email over 254 characters", Registration{Email: strings.Repeat("a", 250) + "@example.com", Name: "Ada"}, "email"},
+		{"no name", Registration{Email: "ada@example.com"}, "name"},
+		{"a name of spaces", Registration{Email: "ada@example.com", Name: "   "}, "name"},
+		{"a name over 100 characters", Registration{Email: "ada@example.com", Name: strings.Repeat("é", 101)}, "name"},
+		{"a name with a newline", Registration{Email: "ada@example.com", Name: "Ada\nLovelace"}, "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &fakeStore{}
+			_, err := (&Service{store: store}).Register(context.Background(), tt.r, meta)
+			var f *failure.Error
+			if !errors.As(err, &f) || f.Kind != failure.Invalid || f.Field != tt.field {
+				t.Errorf("err = %v, want an invalid %s", err, tt.field)
+			}
+			if len(store.users) != 0 {
+				t.Error("an invalid registration was stored")
+			}
+		})
+	}
+}
+
+func TestRegisterAcceptsANameOf100Characters(t *testing.T) {
+	_, err := (&Service{store: &fakeStore{}}).Register(context.Background(), Registration{Email: "ada@example.com", Name: strings.Repeat("é", 100)}, meta)
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRegisterReportsATakenEmail(t *testing.T) {
+	svc := &Service{store: &fakeStore{}}
+	if _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.Register(context.Background(), Registration{Email: "ADA@example.com", Name: "Imposter"}, meta)
+	if !errors.Is(err, ErrEmailTaken) || failure.KindOf(err) != failure.Conflict {
+		t.Errorf("err = %v, want ErrEmailTaken", err)
+	}
+}
+
+func TestRegisterPassesStoreFailuresOnAsInternal(t *testing.T) {
+	svc := &Service{store: &fakeStore{err: errors.New("throttled")}}
+	_, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	if err == nil || failure.KindOf(err) != failure.Internal {
+		t.Errorf("err = %v, want an internal failure", err)
+	}
+}
