@@ -31,7 +31,7 @@ type Stream struct {
 	Invoker  *Invoker
 	Region   string
 	Log      io.Writer
-	Interval time.Duration // between polls of an idle shard; 100 ms if zero
+	Interval time.Duration // between polls of an idle shard; 25 ms if zero
 
 	functionARN string
 }
@@ -39,7 +39,7 @@ type Stream struct {
 // Run polls every shard until ctx is done.
 func (s *Stream) Run(ctx context.Context) error {
 	if s.Interval == 0 {
-		s.Interval = 100 * time.Millisecond
+		s.Interval = 25 * time.Millisecond
 	}
 	if arn := s.Mapping.OnFailureARN; arn != "" && !strings.HasPrefix(arn, "arn:aws:sqs:") {
 		return fmt.Errorf("on-failure destination %s: only SQS queues are supported locally", arn)
