@@ -232,4 +232,3 @@ func jitteredBackoff(base, ceiling time.Duration) func(int) time.Duration {
 		return time.Duration(rand.Int64N(int64(d)) + 1)
 	}
 }
-
