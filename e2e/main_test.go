@@ -24,6 +24,7 @@ var stack struct {
 	outputs map[string]string // the stack's outputs
 	aws     aws.Config        // SDK configuration for the stack's account
 	mailbox Mailbox
+	local   *runner.Stack // the stack the tests started, nil if they use a running one
 }
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -73,6 +74,7 @@ func setUp() (stop func(), err error) {
 	stack.outputs = s.Outputs
 	stack.aws = s.AWS
 	stack.mailbox = kumoMailbox{endpoint: s.EmulatorURL, client: httpClient}
+	stack.local = s
 	return func() { s.Stop(); logFile.Close() }, nil
 }
 

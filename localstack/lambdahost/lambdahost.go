@@ -205,6 +205,9 @@ func (h *Host) Kill(i int) {
 	p.Kill()
 }
 
+// Instances is how many instances the function runs.
+func (h *Host) Instances() int { return len(h.procs) }
+
 // Starts counts how often instances were started, restarts included.
 func (h *Host) Starts() int {
 	h.mu.Lock()
