@@ -44,12 +44,16 @@ synth: build $(CDK) ## synthesize the stack into cdk.out
 	$(CDK) synth $(CDK_FLAGS) --quiet
 
 .PHONY: diff
-diff: build $(CDK) ## what `make deploy` would change in the account
+diff: mail-from build $(CDK) ## what `make deploy` would change in the account
 	$(CDK) diff $(CDK_FLAGS)
 
 .PHONY: deploy
-deploy: build $(CDK) ## deploy eventshop-$(STAGE) to the account of your AWS credentials
+deploy: mail-from build $(CDK) ## deploy eventshop-$(STAGE) to the account of your AWS credentials
 	$(CDK) deploy $(CDK_FLAGS) --require-approval never --outputs-file cdk-outputs.json
+
+.PHONY: mail-from
+mail-from:
+	@[ -n "$(MAIL_FROM)" ] || { echo "MAIL_FROM is required: the address or domain SES sends mail from, e.g. make deploy MAIL_FROM=shop@example.com" >&2; exit 2; }
 
 .PHONY: destroy
 destroy: $(CDK) ## delete eventshop-$(STAGE) from the account

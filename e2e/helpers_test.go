@@ -31,7 +31,7 @@ type apiError struct {
 
 // call sends a request to the API. body is sent as is if it is a string,
 // else encoded as JSON; headers alternate names and values.
-func call(t *testing.T, method, path string, body any, headers ...string) response {
+func call(t testing.TB, method, path string, body any, headers ...string) response {
 	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -72,7 +72,7 @@ func call(t *testing.T, method, path string, body any, headers ...string) respon
 }
 
 // decode reads a response body that must have the given status.
-func decode[T any](t *testing.T, r response, status int) T {
+func decode[T any](t testing.TB, r response, status int) T {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
@@ -91,7 +91,7 @@ func uniqueEmail(name string) string {
 
 // waitForMail waits until the mailbox holds want mails to addr matching
 // match, and returns them. It fails the test after timeout.
-func waitForMail(t *testing.T, addr string, want int, match func(Mail) bool) []Mail {
+func waitForMail(t testing.TB, addr string, want int, match func(Mail) bool) []Mail {
 	t.Helper()
 	const timeout = 20 * time.Second
 	deadline := time.Now().Add(timeout)
@@ -108,7 +108,7 @@ func waitForMail(t *testing.T, addr string, want int, match func(Mail) bool) []M
 }
 
 // mailTo returns the mail sent to addr so far that matches.
-func mailTo(t *testing.T, addr string, match func(Mail) bool) []Mail {
+func mailTo(t testing.TB, addr string, match func(Mail) bool) []Mail {
 	t.Helper()
 	all, err := stack.mailbox.Sent(context.Background())
 	if err != nil {
@@ -121,8 +121,4 @@ func mailTo(t *testing.T, addr string, match func(Mail) bool) []Mail {
 		}
 	}
 	return out
-}
-
-func subjectHas(s string) func(Mail) bool {
-	return func(m Mail) bool { return strings.Contains(m.Subject, s) }
 }

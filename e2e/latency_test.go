@@ -14,12 +14,11 @@ import (
 //
 //	EVENTSHOP_E2E=1 go test ./e2e -run '^$' -bench RegisterToWelcomeMail -benchtime 20x
 func BenchmarkRegisterToWelcomeMail(b *testing.B) {
-	t := &testing.T{}
 	var latencies []time.Duration
 	for b.Loop() {
 		email := uniqueEmail("bench")
 		start := time.Now()
-		r := call(t, http.MethodPost, "/users", map[string]string{"email": email, "name": "Bench Mark"})
+		r := call(b, http.MethodPost, "/users", map[string]string{"email": email, "name": "Bench Mark"})
 		if r.status != http.StatusCreated {
 			b.Fatalf("status %d: %s", r.status, r.body)
 		}

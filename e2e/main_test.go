@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,7 +92,7 @@ func useRunningStack(ctx context.Context, path string) error {
 	for _, outputs := range byStack {
 		stack.outputs = outputs
 	}
-	stack.api = trimSlash(stack.outputs["LocalApiUrl"])
+	stack.api = strings.TrimRight(stack.outputs["LocalApiUrl"], "/")
 	endpoint := stack.outputs["EmulatorUrl"]
 	if stack.api == "" || endpoint == "" {
 		return fmt.Errorf("%s has no LocalApiUrl or EmulatorUrl: is it a local stack's outputs file?", path)
@@ -101,14 +102,7 @@ func useRunningStack(ctx context.Context, path string) error {
 	return err
 }
 
-func trimSlash(s string) string {
-	for len(s) > 0 && s[len(s)-1] == '/' {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 // dynamo returns a DynamoDB client for the stack.
 func dynamo() *dynamodb.Client {
-	return dynamodb.NewFromConfig(stack.aws, func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
+	return dynamodb.NewFromConfig(stack.aws, emulator.DynamoDBOptions)
 }

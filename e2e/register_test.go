@@ -151,3 +151,22 @@ func TestBadRegistrationsAreRefusedNamingTheProblem(t *testing.T) {
 		})
 	}
 }
+
+func TestARegisteredUserCanBeReadBackWhereLocationPoints(t *testing.T) {
+	r := call(t, http.MethodPost, "/users", map[string]string{"email": uniqueEmail("edsger"), "name": "Edsger Dijkstra"})
+	created := decode[user](t, r, http.StatusCreated)
+
+	got := decode[user](t, call(t, http.MethodGet, r.header.Get("Location"), nil), http.StatusOK)
+	if got.UserID != created.UserID || got.Email != created.Email || got.Name != created.Name || !got.CreatedAt.Equal(created.CreatedAt) {
+		t.Errorf("read back %+v, created %+v", got, created)
+	}
+
+	e := decode[apiError](t, call(t, http.MethodGet, "/users/"+uuid.NewString(), nil), http.StatusNotFound)
+	if e.Error != "not_found" {
+		t.Errorf("unknown user: %+v", e)
+	}
+	e = decode[apiError](t, call(t, http.MethodGet, "/users/not-a-uuid", nil), http.StatusBadRequest)
+	if e.Field != "userId" {
+		t.Errorf("malformed id: %+v", e)
+	}
+}

@@ -1,7 +1,3 @@
-// Package eventbus publishes envelopes to eventshop's EventBridge bus: in
-// batches as large as PutEvents allows, retrying entries that the bus
-// refused, and reporting exactly which envelopes it could not publish so
-// that nothing is dropped silently.
 package eventbus
 
 import (
@@ -9,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,21 +29,19 @@ type EventBridge interface {
 type Publisher struct {
 	client EventBridge
 	bus    string
-	// Attempts is how often an entry is offered to the bus before it is
-	// reported as failed, counting the first; the SDK's retryer retries
-	// failed calls within each attempt.
+	// Attempts is how often a refused entry is offered to the bus before
+	// it is reported as failed, counting the first; the SDK's retryer
+	// retries failed calls within each attempt.
 	Attempts int
-	// Backoff is the wait before the nth retry of refused entries
-	// (n from 1): exponential with full jitter by default.
+	// Backoff is the wait before the nth retry of refused entries (n from
+	// 1). Retries also stop when the context's deadline is too close.
 	Backoff func(n int) time.Duration
-	// Parallel is how many PutEvents calls may be in flight at once.
-	Parallel int
 }
 
 // New returns a publisher to the named bus with default retry settings:
-// 5 attempts, backoff from 50 ms doubling to at most 2 s, with jitter.
+// 5 attempts, backoff from 50 ms doubling to at most 2 s, with full jitter.
 func New(client EventBridge, bus string) *Publisher {
-	return &Publisher{client: client, bus: bus, Attempts: 5, Backoff: jitteredBackoff(50*time.Millisecond, 2*time.Second), Parallel: 4}
+	return &Publisher{client: client, bus: bus, Attempts: 5, Backoff: jitteredBackoff(50*time.Millisecond, 2*time.Second)}
 }
 
 // Failure is an envelope the bus did not accept.
@@ -59,22 +51,37 @@ type Failure struct {
 	Message string
 }
 
-// PublishError lists the envelopes that could not be published; every
-// other one was.
+// PublishError lists the envelopes that were not published; every other
+// one was.
 type PublishError struct {
 	Failed []Failure // sorted by index
 }
 
+// Error counts the failures and describes the first.
 func (e *PublishError) Error() string {
 	first := e.Failed[0]
-	return fmt.Sprintf("publish: %d envelopes refused, first #%d: %s %s", len(e.Failed), first.Index, first.Code, first.Message)
+	return fmt.Sprintf("publish: %d envelopes not published, first #%d: %s %s", len(e.Failed), first.Index, first.Code, first.Message)
 }
 
-// Publish sends envs to the bus, with DetailType the event type, Source the
-// envelope's source and Detail the whole envelope. It returns nil if the
-// bus accepted every envelope, or a *PublishError naming those it still
-// refused after the configured attempts. Order is not preserved, as
-// EventBridge does not preserve it.
+// Codes of failures the bus did not report itself.
+const (
+	// CodeCallFailed: the PutEvents call failed as a whole.
+	CodeCallFailed = "CallFailed"
+	// CodeEntryTooLarge: the envelope alone exceeds PutEvents' limit; it
+	// can never be published and is not retried.
+	CodeEntryTooLarge = "EntryTooLarge"
+	// CodeNotAttempted: an earlier batch failed, so this one was not sent.
+	CodeNotAttempted = "NotAttempted"
+)
+
+// Publish sends envs to the bus in order, in batches of at most MaxEntries
+// entries and MaxBatchSize bytes, with DetailType the event type, Source the
+// envelope's source and Detail the whole envelope. Entries the bus refuses
+// are offered again with backoff. If some are still refused after the
+// configured attempts (or when ctx's deadline draws near), Publish stops
+// there and returns a *PublishError listing them and every later envelope,
+// so that a caller that keeps order can resume from the first one listed.
+// It returns nil if the bus accepted every envelope.
 func (p *Publisher) Publish(ctx context.Context, envs []events.Envelope) error {
 	entries := make([]types.PutEventsRequestEntry, len(envs))
 	for i, env := range envs {
@@ -90,68 +97,51 @@ func (p *Publisher) Publish(ctx context.Context, envs []events.Envelope) error {
 			Time:         aws.Time(env.Timestamp),
 		}
 	}
-
-	pending := make([]int, len(envs))
-	for i := range pending {
-		pending[i] = i
-	}
-	var failed map[int]Failure
-	for attempt := 1; attempt <= max(p.Attempts, 1) && len(pending) > 0; attempt++ {
-		if attempt > 1 {
-			select {
-			case <-time.After(p.Backoff(attempt - 1)):
-			case <-ctx.Done():
-				return p.failure(failed, ctx.Err())
-			}
+	for _, batch := range Batches(entries) {
+		failed := p.publishBatch(ctx, entries, batch)
+		if len(failed) == 0 {
+			continue
 		}
-		failed = p.sendAll(ctx, entries, pending)
-		pending = pending[:0]
-		for i := range failed {
-			pending = append(pending, i)
+		last := batch[len(batch)-1]
+		for i := last + 1; i < len(entries); i++ {
+			failed = append(failed, Failure{Index: i, Code: CodeNotAttempted, Message: "an earlier envelope was not published"})
 		}
-		slices.Sort(pending)
+		return &PublishError{Failed: failed}
 	}
-	if len(failed) == 0 {
-		return nil
-	}
-	return p.failure(failed, nil)
+	return nil
 }
 
-func (p *Publisher) failure(failed map[int]Failure, cause error) error {
-	out := &PublishError{}
-	for _, f := range failed {
-		out.Failed = append(out.Failed, f)
+// publishBatch offers one batch until the bus accepts it all or the
+// attempts run out, and returns what it still refused.
+func (p *Publisher) publishBatch(ctx context.Context, entries []types.PutEventsRequestEntry, batch []int) []Failure {
+	if n := EntrySize(entries[batch[0]]); len(batch) == 1 && n > MaxBatchSize {
+		return []Failure{{Index: batch[0], Code: CodeEntryTooLarge, Message: fmt.Sprintf("%d bytes; PutEvents takes at most %d", n, MaxBatchSize)}}
 	}
-	slices.SortFunc(out.Failed, func(a, b Failure) int { return a.Index - b.Index })
-	if len(out.Failed) == 0 {
-		return cause
+	backoff := p.Backoff
+	if backoff == nil {
+		backoff = jitteredBackoff(50*time.Millisecond, 2*time.Second)
 	}
-	return out
-}
-
-// sendAll offers the entries at indexes to the bus in batches, several in
-// flight, and returns those refused.
-func (p *Publisher) sendAll(ctx context.Context, entries []types.PutEventsRequestEntry, indexes []int) map[int]Failure {
-	var (
-		mu     sync.Mutex
-		failed = make(map[int]Failure)
-		wg     sync.WaitGroup
-		slots  = make(chan struct{}, max(p.Parallel, 1))
-	)
-	for _, batch := range Batches(entries, indexes) {
-		slots <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			refused := p.send(ctx, entries, batch)
-			mu.Lock()
-			for _, f := range refused {
-				failed[f.Index] = f
-			}
-			mu.Unlock()
-		})
+	pending := batch
+	var refused []Failure
+	for attempt := 1; ; attempt++ {
+		refused = p.send(ctx, entries, pending)
+		if len(refused) == 0 || attempt >= p.Attempts {
+			return refused
+		}
+		wait := backoff(attempt)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+time.Second {
+			return refused // leave the rest of the invocation to report, not to time out
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return refused
+		}
+		pending = pending[:0:0]
+		for _, f := range refused {
+			pending = append(pending, f.Index)
+		}
 	}
-	wg.Wait()
-	return failed
 }
 
 // send makes one PutEvents call and returns the entries it refused.
@@ -162,40 +152,45 @@ func (p *Publisher) send(ctx context.Context, entries []types.PutEventsRequestEn
 	}
 	out, err := p.client.PutEvents(ctx, in)
 	if err != nil {
-		refused := make([]Failure, len(batch))
-		for i, idx := range batch {
-			refused[i] = Failure{Index: idx, Code: "CallFailed", Message: err.Error()}
-		}
-		return refused
+		return failAll(batch, CodeCallFailed, err.Error())
 	}
 	if out.FailedEntryCount == 0 {
 		return nil
 	}
+	if len(out.Entries) != len(batch) {
+		// The response does not say which entries failed: count them all.
+		return failAll(batch, CodeCallFailed, fmt.Sprintf("%d entries failed", out.FailedEntryCount))
+	}
 	var refused []Failure
 	for i, res := range out.Entries {
-		if res.ErrorCode != nil && i < len(batch) {
+		if res.ErrorCode != nil {
 			refused = append(refused, Failure{Index: batch[i], Code: aws.ToString(res.ErrorCode), Message: aws.ToString(res.ErrorMessage)})
 		}
 	}
-	if len(refused) == 0 || len(out.Entries) != len(batch) {
-		// The response does not say which entries failed: count them all.
-		refused = refused[:0]
-		for _, idx := range batch {
-			refused = append(refused, Failure{Index: idx, Code: "Unknown", Message: fmt.Sprintf("%d entries failed", out.FailedEntryCount)})
-		}
+	if len(refused) == 0 {
+		return failAll(batch, CodeCallFailed, fmt.Sprintf("%d entries failed", out.FailedEntryCount))
 	}
 	return refused
 }
 
-// Batches splits the entries at indexes into PutEvents calls of at most
-// MaxEntries entries and MaxBatchSize bytes, keeping their order.
-func Batches(entries []types.PutEventsRequestEntry, indexes []int) [][]int {
+func failAll(batch []int, code, message string) []Failure {
+	out := make([]Failure, len(batch))
+	for i, idx := range batch {
+		out[i] = Failure{Index: idx, Code: code, Message: message}
+	}
+	return out
+}
+
+// Batches splits entries into PutEvents calls of at most MaxEntries entries
+// and MaxBatchSize bytes, keeping their order; an entry too large on its own
+// is a batch of its own. It returns the indexes of each call's entries.
+func Batches(entries []types.PutEventsRequestEntry) [][]int {
 	var (
 		batches [][]int
 		current []int
 		size    int
 	)
-	for _, idx := range indexes {
+	for idx := range entries {
 		n := EntrySize(entries[idx])
 		if len(current) == MaxEntries || (len(current) > 0 && size+n > MaxBatchSize) {
 			batches = append(batches, current)

@@ -17,14 +17,16 @@ import (
 	"github.com/eventshop/eventshop/events"
 )
 
-// fakeEventBridge answers PutEvents; refuse decides, per call and entry,
-// whether the entry is refused.
+// fakeEventBridge answers PutEvents. It refuses an entry if refuse says so
+// for the call (from 1) and the entry's index in it, or if the entry's
+// detail is refuseDetail.
 type fakeEventBridge struct {
-	mu       sync.Mutex
-	calls    [][]types.PutEventsRequestEntry
-	accepted map[string]int // by detail
-	refuse   func(call int, e types.PutEventsRequestEntry) bool
-	err      error
+	mu           sync.Mutex
+	calls        [][]types.PutEventsRequestEntry
+	accepted     map[string]int // by detail
+	refuse       func(call, index int) bool
+	refuseDetail string
+	err          error
 }
 
 func (f *fakeEventBridge) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
@@ -38,8 +40,8 @@ func (f *fakeEventBridge) PutEvents(_ context.Context, in *eventbridge.PutEvents
 		f.accepted = map[string]int{}
 	}
 	out := &eventbridge.PutEventsOutput{}
-	for _, e := range in.Entries {
-		if f.refuse != nil && f.refuse(len(f.calls), e) {
+	for i, e := range in.Entries {
+		if (f.refuse != nil && f.refuse(len(f.calls), i)) || aws.ToString(e.Detail) == f.refuseDetail {
 			out.FailedEntryCount++
 			out.Entries = append(out.Entries, types.PutEventsResultEntry{ErrorCode: aws.String("ThrottlingException"), ErrorMessage: aws.String("slow down")})
 			continue
@@ -115,13 +117,14 @@ func TestPublishKeepsEachCallUnder256KB(t *testing.T) {
 }
 
 func TestPublishRetriesRefusedEntriesUntilAccepted(t *testing.T) {
-	// The first two calls refuse every other entry.
-	fake := &fakeEventBridge{refuse: func(call int, e types.PutEventsRequestEntry) bool {
-		return call <= 2 && len(aws.ToString(e.Detail))%2 == 0
-	}}
+	// The first two calls refuse their 2nd and 5th entries.
+	fake := &fakeEventBridge{refuse: func(call, index int) bool { return call <= 2 && (index == 1 || index == 4) }}
 	envs := envelopes(t, 10, "Ada")
 	if err := publisher(fake).Publish(context.Background(), envs); err != nil {
 		t.Fatal(err)
+	}
+	if len(fake.calls) != 3 || len(fake.calls[1]) != 2 {
+		t.Errorf("calls carried %v entries, want 10, then the 2 refused, then the 1 refused again", callSizes(fake))
 	}
 	for d, n := range fake.accepted {
 		if n != 1 {
@@ -133,18 +136,49 @@ func TestPublishRetriesRefusedEntriesUntilAccepted(t *testing.T) {
 	}
 }
 
-func TestPublishReportsWhatTheBusKeepsRefusing(t *testing.T) {
-	envs := envelopes(t, 5, "Ada")
-	refused := aws.ToString(mustDetail(t, envs[3]))
-	fake := &fakeEventBridge{refuse: func(_ int, e types.PutEventsRequestEntry) bool { return aws.ToString(e.Detail) == refused }}
+func TestPublishStopsAtTheFirstBatchTheBusKeepsRefusing(t *testing.T) {
+	// Every call refuses the entry at index 3 of the first batch.
+	envs := envelopes(t, 25, "Ada")
+	refused := detail(t, envs[3])
+	fake := &fakeEventBridge{refuseDetail: refused}
 	p := publisher(fake)
 	err := p.Publish(context.Background(), envs)
 	var pe *eventbus.PublishError
-	if !errors.As(err, &pe) || len(pe.Failed) != 1 || pe.Failed[0].Index != 3 || pe.Failed[0].Code != "ThrottlingException" {
+	if !errors.As(err, &pe) {
 		t.Fatalf("err = %v", err)
 	}
+	if pe.Failed[0].Index != 3 || pe.Failed[0].Code != "ThrottlingException" {
+		t.Errorf("first failure = %+v, want #3 refused by the bus", pe.Failed[0])
+	}
+	if len(pe.Failed) != 1+15 || pe.Failed[1].Index != 10 || pe.Failed[1].Code != eventbus.CodeNotAttempted {
+		t.Errorf("failed = %+v, want #3 and the 15 envelopes after the first batch", pe.Failed)
+	}
 	if len(fake.calls) != p.Attempts {
-		t.Errorf("%d calls, want one per attempt (%d)", len(fake.calls), p.Attempts)
+		t.Errorf("%d calls, want one per attempt (%d) and none for later batches", len(fake.calls), p.Attempts)
+	}
+}
+
+func TestPublishGivesUpOnAnEntryTooLargeForAnyCall(t *testing.T) {
+	envs := envelopes(t, 2, "Ada")
+	envs[0].Data = []byte(`{"name":"` + strings.Repeat("x", eventbus.MaxBatchSize) + `"}`)
+	fake := &fakeEventBridge{}
+	err := publisher(fake).Publish(context.Background(), envs)
+	var pe *eventbus.PublishError
+	if !errors.As(err, &pe) || pe.Failed[0].Code != eventbus.CodeEntryTooLarge || len(fake.calls) != 0 {
+		t.Errorf("err = %v after %d calls", err, len(fake.calls))
+	}
+}
+
+func TestPublishStopsRetryingBeforeTheDeadline(t *testing.T) {
+	fake := &fakeEventBridge{refuse: func(int, int) bool { return true }}
+	p := publisher(fake)
+	p.Backoff = func(int) time.Duration { return time.Second }
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := p.Publish(ctx, envelopes(t, 1, "Ada"))
+	if err == nil || time.Since(start) > time.Second || len(fake.calls) != 1 {
+		t.Errorf("err %v after %v and %d calls, want an early report", err, time.Since(start), len(fake.calls))
 	}
 }
 
@@ -152,16 +186,24 @@ func TestPublishReportsEveryEnvelopeWhenTheCallFails(t *testing.T) {
 	fake := &fakeEventBridge{err: errors.New("connection refused")}
 	err := publisher(fake).Publish(context.Background(), envelopes(t, 12, "Ada"))
 	var pe *eventbus.PublishError
-	if !errors.As(err, &pe) || len(pe.Failed) != 12 {
+	if !errors.As(err, &pe) || len(pe.Failed) != 12 || pe.Failed[0].Code != eventbus.CodeCallFailed {
 		t.Fatalf("err = %v", err)
 	}
 }
 
-func mustDetail(t *testing.T, env events.Envelope) *string {
+func callSizes(f *fakeEventBridge) []int {
+	var n []int
+	for _, c := range f.calls {
+		n = append(n, len(c))
+	}
+	return n
+}
+
+func detail(t *testing.T, env events.Envelope) string {
 	t.Helper()
 	fake := &fakeEventBridge{}
 	if err := publisher(fake).Publish(context.Background(), []events.Envelope{env}); err != nil {
 		t.Fatal(err)
 	}
-	return fake.calls[0][0].Detail
+	return aws.ToString(fake.calls[0][0].Detail)
 }

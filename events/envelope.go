@@ -3,6 +3,7 @@ package events
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,6 +91,9 @@ func Parse(raw []byte) (Envelope, error) {
 		return env, fmt.Errorf("%w: %q", ErrUnknownType, env.EventType)
 	case env.EventVersion != def.Version:
 		return env, fmt.Errorf("%w: %s v%d (this build knows v%d)", ErrUnknownVersion, env.EventType, env.EventVersion, def.Version)
+	case env.Source != def.Source:
+		// Only its own service may publish an event type; rules match on it.
+		return Envelope{}, &InvalidError{Field: "source", Reason: fmt.Sprintf("%s is published by %s, not %q", def.Type, def.Source, env.Source)}
 	}
 	if err := validate(raw, &def); err != nil {
 		return Envelope{}, err
@@ -109,3 +113,12 @@ func Decode[T Payload](env Envelope) (T, error) {
 	}
 	return p, nil
 }
+
+// traceIDPattern is what schemas/envelope.json allows as a correlation or
+// causation id.
+var traceIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:=+/-]{1,128}$`)
+
+// ValidTraceID says whether s may be a correlation or causation id: 1 to
+// 128 letters, digits or any of . _ : = + / -, so that a UUID, an API
+// Gateway request id or a caller's own token all fit.
+func ValidTraceID(s string) bool { return traceIDPattern.MatchString(s) }

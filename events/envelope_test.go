@@ -127,6 +127,7 @@ func TestParseRefusesBrokenEnvelopes(t *testing.T) {
 		{"an unknown top-level field", func(m map[string]any) { m["extra"] = true }, events.ErrInvalid, ""},
 		{"no causation id", func(m map[string]any) { delete(m["metadata"].(map[string]any), "causationId") }, events.ErrInvalid, "metadata"},
 		{"a payload missing its email", func(m map[string]any) { delete(m["data"].(map[string]any), "email") }, events.ErrInvalid, "data"},
+		{"a source that does not publish the type", func(m map[string]any) { m["source"] = "eventshop.order" }, events.ErrInvalid, "source"},
 		{"an unknown event type", func(m map[string]any) { m["eventType"] = "user.teleported" }, events.ErrUnknownType, ""},
 		{"an unknown version", func(m map[string]any) { m["eventVersion"] = 7 }, events.ErrUnknownVersion, ""},
 	}
@@ -147,6 +148,14 @@ func TestParseRefusesBrokenEnvelopes(t *testing.T) {
 				t.Errorf("err = %v, want it to name field %q", err, tt.field)
 			}
 		})
+	}
+}
+
+func TestInvalidErrorsDoNotRepeatTheValue(t *testing.T) {
+	_, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada.lovelace@@example.com", Name: "Ada"},
+		events.Metadata{CorrelationID: "c", CausationID: "r"})
+	if err == nil || strings.Contains(err.Error(), "lovelace") {
+		t.Errorf("err = %v, want one that names the field without the address", err)
 	}
 }
 
@@ -227,3 +236,13 @@ func assertSameJSON(t *testing.T, want, got []byte) {
 }
 
 func mustString(t *testing.T, v any) string { return string(mustMarshal(t, v)) }
+
+func TestValidTraceIDAgreesWithTheSchema(t *testing.T) {
+	for _, id := range []string{"a", uuid.NewString(), "Kx2ab3c4d5e6f7Ag=", "svc:flow/42+x_y.z", "", "has space", "ünïcode", strings.Repeat("a", 128), strings.Repeat("a", 129)} {
+		_, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"},
+			events.Metadata{CorrelationID: id, CausationID: "r"})
+		if (err == nil) != events.ValidTraceID(id) {
+			t.Errorf("%q: ValidTraceID says %v, the schema says %v", id, events.ValidTraceID(id), err)
+		}
+	}
+}

@@ -20,6 +20,7 @@ type InvalidError struct {
 	Reason string
 }
 
+// Error says which field is invalid and why.
 func (e *InvalidError) Error() string {
 	if e.Field == "" {
 		return "invalid event: " + e.Reason

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -101,10 +102,19 @@ func invalid(err error, at string) error {
 		ve = ve.Causes[0]
 	}
 	field := strings.Join(append([]string{at}, ve.InstanceLocation...), ".")
-	return &InvalidError{
-		Field:  strings.Trim(field, "."),
-		Reason: ve.ErrorKind.LocalizedString(english),
+	return &InvalidError{Field: strings.Trim(field, "."), Reason: reason(ve.ErrorKind)}
+}
+
+// reason says what is wrong without repeating the value, which may be
+// personal data such as an email address, and ends up in logs.
+func reason(k jsonschema.ErrorKind) string {
+	switch k := k.(type) {
+	case *kind.Format:
+		return "is not a valid " + k.Want
+	case *kind.Pattern:
+		return "does not match " + k.Want
 	}
+	return k.LocalizedString(english)
 }
 
 var english = message.NewPrinter(language.English)

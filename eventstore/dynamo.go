@@ -73,6 +73,7 @@ type StateConflictError struct {
 	Index int
 }
 
+// Error names the state write whose condition failed.
 func (e *StateConflictError) Error() string {
 	return fmt.Sprintf("state write %d: condition failed", e.Index)
 }
@@ -115,14 +116,17 @@ func (s *Dynamo) AppendWith(ctx context.Context, streamID string, expected int, 
 		}
 		return nil
 	}
+	// A failed condition, or another transaction writing the same item at
+	// the same moment, means the caller lost a race: on a state item (an
+	// email taken) or on the stream (a concurrent append).
 	for i, reason := range canceled.CancellationReasons {
-		if aws.ToString(reason.Code) != "ConditionalCheckFailed" {
-			continue
+		switch aws.ToString(reason.Code) {
+		case "ConditionalCheckFailed", "TransactionConflict":
+			if i < len(state) {
+				return &StateConflictError{Index: i}
+			}
+			return &ConcurrencyError{StreamID: streamID, Expected: expected}
 		}
-		if i < len(state) {
-			return &StateConflictError{Index: i}
-		}
-		return &ConcurrencyError{StreamID: streamID, Expected: expected}
 	}
 	return fmt.Errorf("append to %s at version %d: %w", streamID, expected, err)
 }
@@ -130,7 +134,7 @@ func (s *Dynamo) AppendWith(ctx context.Context, streamID string, expected int, 
 func (s *Dynamo) versionExists(streamID string, version int) (types.TransactWriteItem, error) {
 	cond, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name("streamId"))).Build()
 	if err != nil {
-		return types.TransactWriteItem{}, err
+		return types.TransactWriteItem{}, fmt.Errorf("version check: %w", err)
 	}
 	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 		TableName:                aws.String(s.table),
@@ -155,11 +159,11 @@ func (s *Dynamo) put(streamID string, version int, env events.Envelope) (types.T
 		Envelope:      string(raw),
 	})
 	if err != nil {
-		return types.TransactWriteItem{}, err
+		return types.TransactWriteItem{}, fmt.Errorf("encode %s v%d: %w", streamID, version, err)
 	}
 	cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("streamId"))).Build()
 	if err != nil {
-		return types.TransactWriteItem{}, err
+		return types.TransactWriteItem{}, fmt.Errorf("put condition: %w", err)
 	}
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName:                aws.String(s.table),
@@ -176,7 +180,7 @@ func (s *Dynamo) Load(ctx context.Context, streamID string, from int) ([]Record,
 		And(expression.Key("version").GreaterThanEqual(expression.Value(from)))
 	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load %s: %w", streamID, err)
 	}
 	records, err := s.query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
@@ -198,7 +202,7 @@ func (s *Dynamo) ByCorrelation(ctx context.Context, correlationID string) ([]Rec
 		WithKeyCondition(expression.Key("correlationId").Equal(expression.Value(correlationID))).
 		Build()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("query correlation %s: %w", correlationID, err)
 	}
 	records, err := s.query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
@@ -227,7 +231,7 @@ func (s *Dynamo) query(ctx context.Context, in *dynamodb.QueryInput) ([]Record, 
 		for _, av := range page.Items {
 			var it item
 			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("decode item: %w", err)
 			}
 			r, err := it.record()
 			if err != nil {

@@ -37,7 +37,7 @@ func TestDynamoKeepsTheContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := dynamodb.NewFromConfig(cfg)
+	db := dynamodb.NewFromConfig(cfg, emulator.DynamoDBOptions)
 
 	eventstoretest.Run(t, func(t *testing.T) eventstoretest.Store {
 		table := "events-" + uuid.NewString()[:8]

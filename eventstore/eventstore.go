@@ -26,6 +26,7 @@ type ConcurrencyError struct {
 	Expected int
 }
 
+// Error names the stream and the version the append expected.
 func (e *ConcurrencyError) Error() string {
 	return fmt.Sprintf("append to %s at version %d: %v", e.StreamID, e.Expected, ErrConcurrency)
 }

@@ -3,12 +3,9 @@ package main
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -27,7 +24,12 @@ type Stack struct {
 	EventStore awsdynamodb.Table
 	Users      awsdynamodb.Table
 	API        awsapigatewayv2.HttpApi
-	Consumers  map[string]*consumer
+	// Services.
+	User         *UserService
+	Relay        *Relay
+	Notification *NotificationService
+	// Consumers of the topology, by name.
+	Consumers map[string]*consumer
 }
 
 // NewStack declares the whole system.
@@ -50,52 +52,16 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		RemovalPolicy:                    removalPolicy(cfg),
 	})
 
-	// User service: POST /users.
-	user := newFunction(stack, "User", cfg, "user", map[string]*string{
-		"USERS_TABLE":  s.Users.TableName(),
-		"EVENTS_TABLE": s.EventStore.TableName(),
-	})
-	s.Users.Grant(user, jsii.String("dynamodb:PutItem"))
-	s.EventStore.Grant(user, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:ConditionCheckItem"))
-
 	s.API = awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		ApiName:     jsii.String("eventshop-" + cfg.Stage),
 		Description: jsii.String("eventshop's public API"),
 	})
-	s.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:        jsii.String("/users"),
-		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
-		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("UserIntegration"), user, nil),
-	})
-
-	// Relay: the event store's stream to the bus.
-	relay := newFunction(stack, "Relay", cfg, "relay", map[string]*string{
-		"EVENT_BUS_NAME": s.Bus.EventBusName(),
-	})
-	s.Bus.GrantPutEventsTo(relay, nil)
-	relayFailures := newQueue(stack, "RelayFailures", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
-	relay.AddEventSource(awslambdaeventsources.NewDynamoEventSource(s.EventStore, &awslambdaeventsources.DynamoEventSourceProps{
-		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
-		BatchSize:               jsii.Number(100),
-		BisectBatchOnError:      jsii.Bool(true),
-		ReportBatchItemFailures: jsii.Bool(true),
-		RetryAttempts:           jsii.Number(10),
-		MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(24)),
-		OnFailure:               awslambdaeventsources.NewSqsDlq(relayFailures),
-	}))
-
-	// Notification service: mail through SES from one identity.
-	sender := awsses.NewEmailIdentity(stack, jsii.String("Sender"), &awsses.EmailIdentityProps{
-		Identity: awsses.Identity_Email(jsii.String(cfg.MailFrom)),
-	})
-	notification := newFunction(stack, "Notification", cfg, "notification", map[string]*string{
-		"MAIL_FROM": jsii.String(cfg.MailFrom),
-	})
-	// SendEmail alone: the function never sends raw MIME.
-	sender.Grant(notification, jsii.String("ses:SendEmail"))
+	s.User = NewUserService(stack, "UserService", UserServiceProps{Config: cfg, API: s.API, Users: s.Users, EventStore: s.EventStore})
+	s.Relay = NewRelay(stack, "Relay", cfg, s.EventStore, s.Bus)
+	s.Notification = NewNotificationService(stack, "NotificationService", cfg)
 
 	// Consumers and their subscriptions, from the topology.
-	functions := map[string]awslambda.Function{Notification: notification}
+	functions := map[string]awslambda.Function{Notification: s.Notification.Function}
 	busDLQ := newQueue(stack, "BusDLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
 	for _, name := range consumers() {
 		s.Consumers[name] = newConsumer(stack, name, functions[name])
@@ -108,7 +74,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	output(stack, "EventBusName", s.Bus.EventBusName())
 	output(stack, "EventStoreTableName", s.EventStore.TableName())
 	output(stack, "UsersTableName", s.Users.TableName())
-	output(stack, "RelayFailuresQueueUrl", relayFailures.QueueUrl())
+	output(stack, "RelayFailuresQueueUrl", s.Relay.Failures.QueueUrl())
 	output(stack, "BusDLQUrl", busDLQ.QueueUrl())
 	for _, name := range consumers() {
 		c := s.Consumers[name]

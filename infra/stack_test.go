@@ -211,6 +211,9 @@ func TestTheRelayReadsTheEventStoreStreamAndNeverSkipsARecordSilently(t *testing
 
 func TestEveryConsumerQueueHasADeadLetterQueueAndOutlastsSixInvocations(t *testing.T) {
 	timeout := *functionTimeout.ToSeconds(nil)
+	if len(testStack.Consumers) != len(consumers()) || len(consumers()) == 0 {
+		t.Fatalf("%d consumers built for %d in the topology", len(testStack.Consumers), len(consumers()))
+	}
 	for name, c := range testStack.Consumers {
 		t.Run(name, func(t *testing.T) {
 			q := resources[logicalID(c.Queue)].Properties
@@ -279,7 +282,7 @@ func TestTheTopologyNamesOnlyCataloguedEventsWithAConsumer(t *testing.T) {
 	}
 }
 
-func TestPostUsersRoutesToTheUserFunction(t *testing.T) {
+func TestUserRoutesGoToTheUserFunction(t *testing.T) {
 	user, _ := function(t, "user")
 	check(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
@@ -288,9 +291,11 @@ func TestPostUsersRoutesToTheUserFunction(t *testing.T) {
 			"IntegrationUri":       map[string]any{"Fn::GetAtt": []any{user, "Arn"}},
 		})
 	})
-	check(t, func() {
-		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"RouteKey": "POST /users"})
-	})
+	for _, route := range []string{"POST /users", "GET /users/{userId}"} {
+		check(t, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"RouteKey": route})
+		})
+	}
 }
 
 func TestGrantsGiveEachFunctionWhatItNeedsOnItsResourcesOnly(t *testing.T) {
@@ -298,9 +303,9 @@ func TestGrantsGiveEachFunctionWhatItNeedsOnItsResourcesOnly(t *testing.T) {
 		function string
 		allow    []string // "action on resource-logical-id-prefix"
 	}{
-		{"user", []string{"dynamodb:PutItem on Users", "dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore"}},
+		{"user", []string{"dynamodb:PutItem on Users", "dynamodb:GetItem on Users", "dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore"}},
 		{"relay", []string{"events:PutEvents on Bus"}},
-		{"notification", []string{"ses:SendEmail on identity/\",{\"Ref\":\"Sender"}},
+		{"notification", []string{`ses:SendEmail on identity/",{"Ref":"` + logicalID(testStack.Notification.Sender) + `"}`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function, func(t *testing.T) {

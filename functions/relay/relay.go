@@ -12,12 +12,18 @@ import (
 	"github.com/eventshop/eventshop/eventstore"
 )
 
-// Publisher publishes envelopes to the bus; see eventbus.Publisher.
+// Publisher publishes envelopes to the bus.
 type Publisher interface {
-	// Publish returns nil if every envelope was published, or an
-	// *eventbus.PublishError naming those that were not.
+	// Publish publishes envs in order. It returns nil if every envelope
+	// was published, or an *eventbus.PublishError naming those that were
+	// not: the first it could not publish and every one after it. Any
+	// other error means none may have been. An envelope may be published
+	// more than once across calls; consumers deduplicate on eventId. It is
+	// safe for concurrent use.
 	Publish(ctx context.Context, envs []events.Envelope) error
 }
+
+var _ Publisher = (*eventbus.Publisher)(nil)
 
 // Relay publishes the events that the event store's stream reports, making
 // the event store the outbox of every service.
@@ -26,10 +32,11 @@ type Relay struct {
 	log *slog.Logger
 }
 
-// Relay publishes every event inserted in a batch of stream records and
-// returns the sequence numbers of the records it could not publish. Lambda
-// then retries the batch from the lowest of them, so a record is never
-// skipped; one published twice is deduplicated by its consumers.
+// Relay publishes every event inserted in a batch of stream records, in
+// stream order, and returns the sequence numbers of the records it could
+// not publish. Lambda then retries the batch from the lowest of them, so a
+// record is never skipped; one published twice is deduplicated by its
+// consumers.
 func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventRecord) []string {
 	var (
 		envs   []events.Envelope
@@ -58,7 +65,7 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 		case errors.As(err, &refused):
 			for _, f := range refused.Failed {
 				failed[origin[f.Index]] = true
-				r.log.Warn("publish refused", "event_id", envs[f.Index].EventID, "event_type", envs[f.Index].EventType,
+				r.log.Warn("not published", "event_id", envs[f.Index].EventID, "event_type", envs[f.Index].EventType,
 					"correlation_id", envs[f.Index].Metadata.CorrelationID, "code", f.Code, "error", f.Message)
 			}
 		case err != nil:

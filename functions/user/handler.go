@@ -21,5 +21,12 @@ func routes(users *Service) map[string]httpapi.Route {
 			}
 			return httpapi.Response{Status: http.StatusCreated, Body: u, Header: map[string]string{"Location": "/users/" + u.UserID}}, nil
 		},
+		"GET /users/{userId}": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			u, err := users.Get(ctx, req.PathParameters["userId"])
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.Response{Status: http.StatusOK, Body: u}, nil
+		},
 	}
 }

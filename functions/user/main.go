@@ -1,5 +1,6 @@
 // Command user is the user service's Lambda function: it registers users
-// over the HTTP API and records user.registered in the event store.
+// over the HTTP API, recording user.registered in the event store, and
+// shows them.
 package main
 
 import (
@@ -48,6 +49,6 @@ func main() {
 		os.Exit(1)
 	}
 	db := awsclient.DynamoDB(awsCfg)
-	users := &Service{store: &dynamoStore{events: eventstore.NewDynamo(db, cfg.EventsTable), table: cfg.UsersTable}}
+	users := &Service{store: &dynamoStore{db: db, events: eventstore.NewDynamo(db, cfg.EventsTable), table: cfg.UsersTable}}
 	lambda.Start(httpapi.Handler(log, routes(users)))
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/eventshop/eventshop/events"
@@ -22,8 +24,14 @@ import (
 //
 // and their events in the event store, written in the same transaction.
 type dynamoStore struct {
+	db     DynamoDB
 	events *eventstore.Dynamo
 	table  string
+}
+
+// DynamoDB is the part of the DynamoDB client the store reads with.
+type DynamoDB interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 }
 
 var _ Store = (*dynamoStore)(nil)
@@ -48,7 +56,7 @@ func streamID(userID string) string { return "user-" + userID }
 func (s *dynamoStore) Create(ctx context.Context, u User, registered events.Envelope) error {
 	user, err := s.putNew(userItem{
 		PK: userKey(u.UserID), UserID: u.UserID, Email: u.Email, Name: u.Name,
-		CreatedAt: u.CreatedAt.Format("2006-01-02T15:04:05.000Z07:00"),
+		CreatedAt: u.CreatedAt.Format(time.RFC3339Nano),
 	})
 	if err != nil {
 		return err
@@ -68,15 +76,38 @@ func (s *dynamoStore) Create(ctx context.Context, u User, registered events.Enve
 	return nil
 }
 
+func (s *dynamoStore) Get(ctx context.Context, userID string) (User, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: userKey(userID)}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("get user %s: %w", userID, err)
+	}
+	if out.Item == nil {
+		return User{}, ErrNotFound
+	}
+	var it userItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return User{}, fmt.Errorf("decode user %s: %w", userID, err)
+	}
+	created, err := time.Parse(time.RFC3339Nano, it.CreatedAt)
+	if err != nil {
+		return User{}, fmt.Errorf("decode user %s: createdAt: %w", userID, err)
+	}
+	return User{UserID: it.UserID, Email: it.Email, Name: it.Name, CreatedAt: created}, nil
+}
+
 // putNew is a transactional put of an item whose key must not exist yet.
 func (s *dynamoStore) putNew(item any) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(item)
 	if err != nil {
-		return types.TransactWriteItem{}, err
+		return types.TransactWriteItem{}, fmt.Errorf("encode item: %w", err)
 	}
 	cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("pk"))).Build()
 	if err != nil {
-		return types.TransactWriteItem{}, err
+		return types.TransactWriteItem{}, fmt.Errorf("put condition: %w", err)
 	}
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName:                aws.String(s.table),

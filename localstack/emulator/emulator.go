@@ -1,6 +1,3 @@
-// Package emulator runs kumo, the embedded AWS emulator, as a child process
-// of the local stack: built from the version pinned in localstack/kumo,
-// listening on loopback only.
 package emulator
 
 import (
@@ -140,18 +137,31 @@ func fingerprint(files []string) (string, error) {
 
 // Start builds and starts kumo and waits until it accepts connections.
 func Start(ctx context.Context, opts Options) (*Emulator, error) {
-	bin, err := opts.Binary, error(nil)
+	bin := opts.Binary
 	if bin == "" {
+		var err error
 		if bin, err = Build(ctx, opts.Root); err != nil {
 			return nil, err
 		}
 	}
-	port := opts.Port
-	if port == 0 {
-		if port, err = FreePort(); err != nil {
+	if opts.Port != 0 {
+		return start(ctx, bin, opts.Port, opts)
+	}
+	// A free port may be taken between asking and binding, by another test
+	// package starting its own emulator: then try another.
+	for attempt := 1; ; attempt++ {
+		port, err := FreePort()
+		if err != nil {
 			return nil, err
 		}
+		e, err := start(ctx, bin, port, opts)
+		if err == nil || attempt == 3 {
+			return e, err
+		}
 	}
+}
+
+func start(ctx context.Context, bin string, port int, opts Options) (*Emulator, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
 		c.Close()
@@ -180,7 +190,14 @@ func (e *Emulator) waitReady(ctx context.Context) error {
 	for time.Now().Before(deadline) {
 		if c, err := net.DialTimeout("tcp", e.Addr, 100*time.Millisecond); err == nil {
 			c.Close()
-			return nil
+			// Make sure the listener is ours: a kumo that lost the port
+			// to another exits at once.
+			select {
+			case <-e.proc.Done():
+				return fmt.Errorf("kumo exited: %v", e.proc.Err())
+			case <-time.After(50 * time.Millisecond):
+				return nil
+			}
 		}
 		select {
 		case <-e.proc.Done():

@@ -31,11 +31,17 @@ type SQS struct {
 
 // Run polls until ctx is done.
 func (s *SQS) Run(ctx context.Context) error {
-	out, err := s.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(resourceName(s.Mapping.EventSourceARN))})
-	if err != nil {
-		return err
+	for s.queueURL == "" {
+		out, err := s.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(resourceName(s.Mapping.EventSourceARN))})
+		if err == nil {
+			s.queueURL = aws.ToString(out.QueueUrl)
+			break
+		}
+		logf(s.Log, s.name(), "find queue: %v; trying again", err)
+		if !sleep(ctx, time.Second) {
+			return ctx.Err()
+		}
 	}
-	s.queueURL = aws.ToString(out.QueueUrl)
 	var wg sync.WaitGroup
 	for range max(s.Pollers, 1) {
 		wg.Go(func() { s.poll(ctx) })
@@ -80,7 +86,10 @@ func (s *SQS) receive(ctx context.Context) []sqstypes.Message {
 			return batch
 		}
 		batch = append(batch, out.Messages...)
-		if len(batch) >= s.Mapping.BatchSize || time.Now().After(deadline) || (len(batch) > 0 && len(out.Messages) == 0) {
+		// Without a batching window Lambda invokes with whatever one poll
+		// returned; with one, it gathers until the batch is full or the
+		// window has passed.
+		if len(batch) >= s.Mapping.BatchSize || (len(batch) > 0 && !time.Now().Before(deadline)) {
 			return batch
 		}
 	}

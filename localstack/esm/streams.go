@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,8 +33,6 @@ type Stream struct {
 	Region   string
 	Log      io.Writer
 	Interval time.Duration // between polls of an idle shard; 25 ms if zero
-
-	functionARN string
 }
 
 // Run polls every shard until ctx is done.
@@ -44,31 +43,44 @@ func (s *Stream) Run(ctx context.Context) error {
 	if arn := s.Mapping.OnFailureARN; arn != "" && !strings.HasPrefix(arn, "arn:aws:sqs:") {
 		return fmt.Errorf("on-failure destination %s: only SQS queues are supported locally", arn)
 	}
-	desc, err := s.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(s.Mapping.EventSourceARN)})
+	shards, err := s.shards(ctx)
 	if err != nil {
 		return err
 	}
 	var wg sync.WaitGroup
-	started := map[string]bool{}
-	for _, shard := range desc.StreamDescription.Shards {
-		id := aws.ToString(shard.ShardId)
-		if parent := aws.ToString(shard.ParentShardId); parent != "" && contains(desc.StreamDescription.Shards, parent) {
+	for _, shard := range shards {
+		parent := aws.ToString(shard.ParentShardId)
+		if parent != "" && slices.ContainsFunc(shards, func(sh streamtypes.Shard) bool { return aws.ToString(sh.ShardId) == parent }) {
 			continue // its parent's reader goes on with it
 		}
-		started[id] = true
-		wg.Go(func() { s.readShard(ctx, id, s.Mapping.StartingPosition) })
+		wg.Go(func() { s.readShard(ctx, aws.ToString(shard.ShardId), s.Mapping.StartingPosition) })
 	}
 	wg.Wait()
 	return nil
 }
 
-func contains(shards []streamtypes.Shard, id string) bool {
-	for _, sh := range shards {
-		if aws.ToString(sh.ShardId) == id {
-			return true
+// shards lists the stream's shards, every page, retrying until ctx is done.
+func (s *Stream) shards(ctx context.Context) ([]streamtypes.Shard, error) {
+	for {
+		var shards []streamtypes.Shard
+		in := &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(s.Mapping.EventSourceARN)}
+		var err error
+		for {
+			var out *dynamodbstreams.DescribeStreamOutput
+			if out, err = s.Streams.DescribeStream(ctx, in); err != nil {
+				break
+			}
+			shards = append(shards, out.StreamDescription.Shards...)
+			if out.StreamDescription.LastEvaluatedShardId == nil {
+				return shards, nil
+			}
+			in.ExclusiveStartShardId = out.StreamDescription.LastEvaluatedShardId
+		}
+		logf(s.Log, s.name(), "describe stream: %v; trying again", err)
+		if !sleep(ctx, time.Second) {
+			return nil, ctx.Err()
 		}
 	}
-	return false
 }
 
 func (s *Stream) name() string {
@@ -93,7 +105,14 @@ func (s *Stream) readShard(ctx context.Context, shardID, position string) {
 		if err != nil {
 			if ctx.Err() == nil {
 				logf(s.Log, s.name(), "shard %s: get records: %v", shardID, err)
-				iterator = "" // iterators are single-use: start again after the last record
+				// Iterators are single-use: start again after the last record
+				// handled, or, if none was, from the oldest record rather
+				// than LATEST, which would skip what arrived meanwhile. The
+				// function may see records again; it never misses one.
+				iterator = ""
+				if last == "" {
+					position = string(streamtypes.ShardIteratorTypeTrimHorizon)
+				}
 				sleep(ctx, time.Second)
 			}
 			continue
@@ -137,19 +156,26 @@ func (s *Stream) iterator(ctx context.Context, shardID, position, after string) 
 	return aws.ToString(out.ShardIterator), nil
 }
 
+// readChildren reads the shards that a closed shard split into, waiting
+// for them to be listed.
 func (s *Stream) readChildren(ctx context.Context, parent string) {
-	desc, err := s.Streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(s.Mapping.EventSourceARN)})
-	if err != nil {
-		logf(s.Log, s.name(), "shard %s closed; describe stream: %v", parent, err)
-		return
-	}
-	var wg sync.WaitGroup
-	for _, sh := range desc.StreamDescription.Shards {
-		if aws.ToString(sh.ParentShardId) == parent {
-			wg.Go(func() { s.readShard(ctx, aws.ToString(sh.ShardId), string(streamtypes.ShardIteratorTypeTrimHorizon)) })
+	for ctx.Err() == nil {
+		shards, err := s.shards(ctx)
+		if err != nil {
+			return
 		}
+		var wg sync.WaitGroup
+		for _, sh := range shards {
+			if aws.ToString(sh.ParentShardId) == parent {
+				wg.Go(func() { s.readShard(ctx, aws.ToString(sh.ShardId), string(streamtypes.ShardIteratorTypeTrimHorizon)) })
+			}
+		}
+		if found := slices.ContainsFunc(shards, func(sh streamtypes.Shard) bool { return aws.ToString(sh.ParentShardId) == parent }); found {
+			wg.Wait()
+			return
+		}
+		sleep(ctx, time.Second)
 	}
-	wg.Wait()
 }
 
 // process delivers a batch until it succeeds or ends at the on-failure
@@ -194,9 +220,12 @@ func (s *Stream) process(ctx context.Context, shardID string, batch []lambdaeven
 		}
 		logf(s.Log, s.name(), "shard %s: retry %d of %d records: %v", shardID, attempts, len(retry), err)
 		if s.Mapping.BisectOnError && errors.Is(err, ErrFunction) && len(retry) > 1 {
+			// Each half gets its own retries, so a record that always
+			// fails ends alone at the on-failure destination rather than
+			// with healthy neighbours.
 			half := len(retry) / 2
-			s.process(ctx, shardID, retry[:half], attempts)
-			s.process(ctx, shardID, retry[half:], attempts)
+			s.process(ctx, shardID, retry[:half], 0)
+			s.process(ctx, shardID, retry[half:], 0)
 			return
 		}
 		batch = retry
@@ -241,7 +270,7 @@ func (s *Stream) dropExpired(ctx context.Context, shardID string, batch []lambda
 	}
 	cutoff := time.Now().Add(-s.Mapping.MaxRecordAge)
 	n := 0
-	for n < len(batch) && batch[n].Change.ApproximateCreationDateTime.Time.Before(cutoff) {
+	for n < len(batch) && !batch[n].Change.ApproximateCreationDateTime.IsZero() && batch[n].Change.ApproximateCreationDateTime.Before(cutoff) {
 		n++
 	}
 	if n > 0 {
@@ -262,7 +291,7 @@ func (s *Stream) onFailure(ctx context.Context, shardID string, batch []lambdaev
 		"version":   "1.0",
 		"timestamp": time.Now().UTC().Format(time.RFC3339Nano),
 		"requestContext": map[string]any{
-			"requestId": uuid.NewString(), "functionArn": s.Mapping.FunctionName,
+			"requestId": uuid.NewString(), "functionArn": s.Mapping.FunctionARN,
 			"condition": condition, "approximateInvokeCount": attempts,
 		},
 		"responseContext": map[string]any{"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},

@@ -1,9 +1,3 @@
-// Package lambdahost runs Lambda functions on this machine the way the
-// Lambda service would: each function's bootstrap, built for the host,
-// connects to the emulator's Runtime API with the function's environment
-// from the template. Each instance handles one invocation at a time; a
-// function runs several instances for concurrency, and one that exits is
-// started again.
 package lambdahost
 
 import (
@@ -17,6 +11,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -114,7 +109,7 @@ func register(emulatorURL, function string) error {
 // shell; HOME is unset, so no ~/.aws profile is read either.
 func environment(fn provision.Function, opts Options) []string {
 	env := map[string]string{
-		"AWS_LAMBDA_RUNTIME_API":          hostPort(opts.EmulatorURL) + "/_runtime/" + fn.Name,
+		"AWS_LAMBDA_RUNTIME_API":          strings.TrimPrefix(opts.EmulatorURL, "http://") + "/_runtime/" + fn.Name,
 		"AWS_LAMBDA_FUNCTION_NAME":        fn.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(fn.MemoryMB),
@@ -143,28 +138,26 @@ func environment(fn provision.Function, opts Options) []string {
 	return out
 }
 
-func hostPort(url string) string {
-	for _, prefix := range []string{"http://", "https://"} {
-		if len(url) > len(prefix) && url[:len(prefix)] == prefix {
-			return url[len(prefix):]
-		}
-	}
-	return url
-}
+// errStopping means the host is stopping and starts nothing new.
+var errStopping = errors.New("stopping")
 
 func (h *Host) start(i int) (*proc.Process, error) {
 	name := h.opts.LogName
 	if h.opts.Instances > 1 {
 		name = fmt.Sprintf("%s#%d", name, i+1)
 	}
+	// Under the lock, so that Stop sees every instance it must stop.
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopping {
+		return nil, errStopping
+	}
 	p, err := proc.Start(name, h.opts.Bootstrap, nil, h.env, h.opts.Log)
 	if err != nil {
 		return nil, err
 	}
-	h.mu.Lock()
 	h.procs[i] = p
 	h.starts++
-	h.mu.Unlock()
 	return p, nil
 }
 
@@ -185,14 +178,19 @@ func (h *Host) supervise(i int, p *proc.Process) {
 			backoff = 100 * time.Millisecond
 		}
 		fmt.Fprintf(h.opts.Log, "%-14s | exited (%v); starting it again in %v\n", h.opts.LogName, p.Err(), backoff)
-		time.Sleep(backoff)
-		backoff = min(backoff*2, 5*time.Second)
-		next, err := h.start(i)
-		if err != nil {
+		for {
+			time.Sleep(backoff)
+			backoff = min(backoff*2, 5*time.Second)
+			next, err := h.start(i)
+			if errors.Is(err, errStopping) {
+				return
+			}
+			if err == nil {
+				p = next
+				break
+			}
 			fmt.Fprintf(h.opts.Log, "%-14s | %v\n", h.opts.LogName, err)
-			continue
 		}
-		p = next
 	}
 }
 

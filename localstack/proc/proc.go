@@ -1,6 +1,3 @@
-// Package proc starts the local stack's child processes — the emulator and
-// the functions' bootstraps — so that each one's output lines carry its
-// name, and none outlives the runner.
 package proc
 
 import (
@@ -12,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -84,15 +82,19 @@ func (p *Process) Kill() {
 var outMu sync.Mutex
 
 func prefixLines(out io.Writer, r io.Reader, name string) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	br := bufio.NewReader(r)
 	prefix := fmt.Sprintf("%-14s | ", name)
-	for sc.Scan() {
-		outMu.Lock()
-		fmt.Fprintln(out, prefix+sc.Text())
-		outMu.Unlock()
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			outMu.Lock()
+			fmt.Fprintln(out, prefix+strings.TrimSuffix(line, "\n"))
+			outMu.Unlock()
+		}
+		if err != nil {
+			return
+		}
 	}
-	_, _ = io.Copy(io.Discard, r)
 }
 
 // Run runs a short command to completion, such as a build, returning its

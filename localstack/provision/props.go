@@ -13,8 +13,10 @@ import (
 // track of which ones were used, so that a property the local stack does
 // not know is an error rather than silently dropped.
 type props struct {
-	m    map[string]any
-	used map[string]bool
+	m        map[string]any
+	used     map[string]bool
+	path     string            // of this object within the properties, e.g. "DestinationConfig."
+	children map[string]*props // objects read with obj, checked by unused too
 }
 
 func newProps(m map[string]any) *props { return &props{m: m, used: map[string]bool{}} }
@@ -117,13 +119,31 @@ func (p *props) into(key string, dst any) error {
 	return nil
 }
 
+// obj returns a nested object, whose own properties unused checks too.
 func (p *props) obj(key string) *props {
+	if c, ok := p.children[key]; ok {
+		return c
+	}
 	v, _ := p.get(key)
 	m, _ := v.(map[string]any)
 	if m == nil {
 		m = map[string]any{}
 	}
-	return newProps(m)
+	c := newProps(m)
+	c.path = p.path + key + "."
+	if p.children == nil {
+		p.children = map[string]*props{}
+	}
+	p.children[key] = c
+	return c
+}
+
+// all returns every property of the object, marking them read.
+func (p *props) all() map[string]any {
+	for k := range p.m {
+		p.used[k] = true
+	}
+	return p.m
 }
 
 // notEmulated marks properties that are read but have no effect locally,
@@ -134,18 +154,26 @@ func (p *props) notEmulated(keys ...string) {
 	}
 }
 
-// unused returns an error naming the properties nobody read.
+// unused returns an error naming the properties nobody read, nested ones
+// included.
 func (p *props) unused(resourceType string) error {
-	var left []string
-	for _, k := range slices.Sorted(maps.Keys(p.m)) {
-		if !p.used[k] {
-			left = append(left, k)
-		}
-	}
+	left := p.unread()
 	if len(left) == 0 {
 		return nil
 	}
 	return fmt.Errorf("%s properties %s are not supported by the local stack", resourceType, strings.Join(left, ", "))
+}
+
+func (p *props) unread() []string {
+	var left []string
+	for _, k := range slices.Sorted(maps.Keys(p.m)) {
+		if c, ok := p.children[k]; ok {
+			left = append(left, c.unread()...)
+		} else if !p.used[k] {
+			left = append(left, p.path+k)
+		}
+	}
+	return left
 }
 
 func (p *props) tags(key string) map[string]string {

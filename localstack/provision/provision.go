@@ -1,8 +1,3 @@
-// Package provision does CloudFormation's job for the local stack: it
-// creates a synthesized template's resources in the emulator through the
-// AWS SDK, in dependency order, and resolves the template's references and
-// outputs along the way. A resource type, or a property, that it does not
-// know is an error that names it, never silently skipped.
 package provision
 
 import (
@@ -24,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/eventshop/eventshop/localstack/emulator"
 	"github.com/eventshop/eventshop/localstack/template"
 )
 
@@ -68,6 +64,7 @@ type Function struct {
 type EventSourceMapping struct {
 	UUID                    string
 	FunctionName            string
+	FunctionARN             string
 	EventSourceARN          string
 	BatchSize               int
 	BatchingWindow          time.Duration
@@ -77,7 +74,6 @@ type EventSourceMapping struct {
 	MaxRetryAttempts        int           // -1: until the record expires
 	MaxRecordAge            time.Duration // 0: no limit
 	OnFailureARN            string
-	MaxConcurrency          int
 	Enabled                 bool
 }
 
@@ -110,16 +106,14 @@ func New(cfg aws.Config, stackName string) *Deployer {
 		StackName: stackName,
 		Region:    cfg.Region,
 		Log:       io.Discard,
-		ddb: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-			o.DisableValidateResponseChecksum = true // the emulator sends no CRC32
-		}),
-		sqs:    sqs.NewFromConfig(cfg),
-		events: eventbridge.NewFromConfig(cfg),
-		iam:    iam.NewFromConfig(cfg),
-		logs:   cloudwatchlogs.NewFromConfig(cfg),
-		lambda: lambda.NewFromConfig(cfg),
-		apigw:  apigatewayv2.NewFromConfig(cfg),
-		ses:    sesv2.NewFromConfig(cfg),
+		ddb:       dynamodb.NewFromConfig(cfg, emulator.DynamoDBOptions),
+		sqs:       sqs.NewFromConfig(cfg),
+		events:    eventbridge.NewFromConfig(cfg),
+		iam:       iam.NewFromConfig(cfg),
+		logs:      cloudwatchlogs.NewFromConfig(cfg),
+		lambda:    lambda.NewFromConfig(cfg),
+		apigw:     apigatewayv2.NewFromConfig(cfg),
+		ses:       sesv2.NewFromConfig(cfg),
 	}
 }
 
@@ -228,6 +222,13 @@ func (d *Deployer) Deploy(ctx context.Context, t *template.Template) (*Stack, er
 		fmt.Fprintf(d.Log, "  created %-34s %s\n", r.Type, id)
 	}
 
+	for i, m := range d.stack.Mappings {
+		for _, fn := range d.stack.Functions {
+			if m.FunctionName == fn.Name || m.FunctionName == fn.ARN {
+				d.stack.Mappings[i].FunctionName, d.stack.Mappings[i].FunctionARN = fn.Name, fn.ARN
+			}
+		}
+	}
 	for name, out := range t.Outputs {
 		v, err := d.resolver.String(out.Value)
 		if err != nil {

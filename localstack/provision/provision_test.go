@@ -32,6 +32,18 @@ func TestUnusedPropertiesAreNamed(t *testing.T) {
 	}
 }
 
+func TestUnusedNestedPropertiesAreNamedWithTheirPath(t *testing.T) {
+	p := newProps(map[string]any{"DestinationConfig": map[string]any{
+		"OnFailure": map[string]any{"Destination": "arn"},
+		"OnSuccess": map[string]any{"Destination": "arn"},
+	}})
+	p.obj("DestinationConfig").obj("OnFailure").str("Destination")
+	err := p.unused("AWS::Lambda::EventSourceMapping")
+	if err == nil || !strings.Contains(err.Error(), "DestinationConfig.OnSuccess") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 func TestPhysicalNamesFitTheirLimit(t *testing.T) {
 	d := &Deployer{StackName: "eventshop-local"}
 	name := d.physicalName(strings.Repeat("VeryLongLogicalId", 10), 80)

@@ -293,7 +293,7 @@ func (d *Deployer) function(ctx context.Context, id string, r template.Resource,
 		return Resource{}, err
 	}
 	env := map[string]string{}
-	for k, v := range p.obj("Environment").obj("Variables").m {
+	for k, v := range p.obj("Environment").obj("Variables").all() {
 		env[k] = fmt.Sprint(v)
 	}
 	fn := Function{
@@ -361,7 +361,6 @@ func (d *Deployer) eventSourceMapping(ctx context.Context, id string, _ template
 		MaxRetryAttempts: p.num("MaximumRetryAttempts", -1),
 		MaxRecordAge:     time.Duration(max(p.num("MaximumRecordAgeInSeconds", -1), 0)) * time.Second,
 		OnFailureARN:     p.obj("DestinationConfig").obj("OnFailure").str("Destination"),
-		MaxConcurrency:   p.obj("ScalingConfig").num("MaximumConcurrency", 0),
 		Enabled:          p.boolean("Enabled", true),
 	}
 	for _, t := range p.strs("FunctionResponseTypes") {

@@ -1,9 +1,3 @@
-// Package runner starts eventshop's stack on this machine with no Docker
-// and no AWS account: it synthesizes the CDK app, starts the embedded
-// emulator, creates the template's resources in it, runs the functions
-// against its Lambda Runtime API, drives the event source mappings and
-// serves the HTTP API on a fixed local port. The emulator does everything
-// else, through its AWS APIs.
 package runner
 
 import (
@@ -17,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -211,10 +206,10 @@ func (s *Stack) startMappings(ctx context.Context, opts Options) error {
 		}
 		var run func(context.Context) error
 		switch {
-		case isARN(m.EventSourceARN, "sqs"):
+		case strings.HasPrefix(m.EventSourceARN, "arn:aws:sqs:"):
 			d := &esm.SQS{Mapping: m, Client: sqsClient, Invoker: invoker, Region: opts.Region, Pollers: opts.Instances, Log: opts.Log}
 			run = d.Run
-		case isARN(m.EventSourceARN, "dynamodb"):
+		case strings.HasPrefix(m.EventSourceARN, "arn:aws:dynamodb:"):
 			d := &esm.Stream{Mapping: m, Streams: streams, SQS: sqsClient, Invoker: invoker, Region: opts.Region, Log: opts.Log}
 			run = d.Run
 		default:
@@ -277,10 +272,6 @@ func (s *Stack) Stop() {
 	})
 }
 
-func isARN(arn, service string) bool {
-	return len(arn) > len("arn:aws:"+service+":") && arn[:len("arn:aws:"+service+":")] == "arn:aws:"+service+":"
-}
-
 func writeOutputs(path, stack string, outputs map[string]string) error {
 	b, err := json.MarshalIndent(map[string]map[string]string{stack: outputs}, "", "  ")
 	if err != nil {
@@ -293,9 +284,8 @@ func writeOutputs(path, stack string, outputs map[string]string) error {
 }
 
 func progress(w io.Writer) func(string) {
-	start, n := time.Now(), 0
+	start := time.Now()
 	return func(what string) {
-		n++
 		fmt.Fprintf(w, "[%4.1fs] %s…\n", time.Since(start).Seconds(), what)
 	}
 }

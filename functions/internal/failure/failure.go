@@ -1,6 +1,3 @@
-// Package failure classifies the errors a service returns by what the caller
-// can do about them, so that a transport maps them to a status in one place
-// (see httpapi) without knowing the services.
 package failure
 
 import (
@@ -33,6 +30,7 @@ type Error struct {
 	Message string
 }
 
+// Error is the message, after the field if there is one.
 func (e *Error) Error() string {
 	if e.Field != "" {
 		return e.Field + ": " + e.Message

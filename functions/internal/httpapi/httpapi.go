@@ -1,7 +1,3 @@
-// Package httpapi is the edge between API Gateway's HTTP API and a
-// service: it routes by route key, decodes JSON bodies strictly, carries the
-// correlation id, and maps every error to a status and a JSON body — the one
-// place where that happens.
 package httpapi
 
 import (
@@ -11,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -94,14 +89,12 @@ func Handler(log *slog.Logger, routes map[string]Route) func(context.Context, la
 	}
 }
 
-var correlationPattern = regexp.MustCompile(`^[A-Za-z0-9._:=+/-]{1,128}$`)
-
 func correlationID(req lambdaevents.APIGatewayV2HTTPRequest) (string, error) {
 	id := header(req.Headers, CorrelationHeader)
 	if id == "" {
 		return uuid.NewString(), nil
 	}
-	if !correlationPattern.MatchString(id) {
+	if !events.ValidTraceID(id) {
 		return "", &requestError{status: http.StatusBadRequest, code: "invalid", field: CorrelationHeader,
 			message: "must be 1 to 128 letters, digits or any of . _ : = + / -"}
 	}

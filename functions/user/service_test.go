@@ -18,6 +18,15 @@ type fakeStore struct {
 	err    error
 }
 
+func (s *fakeStore) Get(_ context.Context, id string) (User, error) {
+	for _, u := range s.users {
+		if u.UserID == id {
+			return u, nil
+		}
+	}
+	return User{}, ErrNotFound
+}
+
 func (s *fakeStore) Create(_ context.Context, u User, registered events.Envelope) error {
 	if s.err != nil {
 		return s.err
@@ -114,5 +123,22 @@ func TestRegisterPassesStoreFailuresOnAsInternal(t *testing.T) {
 	_, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
 	if err == nil || failure.KindOf(err) != failure.Internal {
 		t.Errorf("err = %v, want an internal failure", err)
+	}
+}
+
+func TestGetFindsARegisteredUserAndNamesWhatIsWrongOtherwise(t *testing.T) {
+	svc := &Service{store: &fakeStore{}}
+	u, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := svc.Get(context.Background(), u.UserID); err != nil || got != u {
+		t.Errorf("Get = %+v, %v; want %+v", got, err, u)
+	}
+	if _, err := svc.Get(context.Background(), "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown id: %v", err)
+	}
+	if _, err := svc.Get(context.Background(), "42"); failure.KindOf(err) != failure.Invalid {
+		t.Errorf("malformed id: %v", err)
 	}
 }

@@ -29,21 +29,38 @@ type Registration struct {
 	Name  string `json:"name"`
 }
 
-// ErrEmailTaken means another user registered the email first.
-var ErrEmailTaken = &failure.Error{Kind: failure.Conflict, Field: "email", Message: "is already registered"}
+// Domain errors of the user service.
+var (
+	// ErrEmailTaken means another user registered the email first.
+	ErrEmailTaken = &failure.Error{Kind: failure.Conflict, Field: "email", Message: "is already registered"}
+	// ErrNotFound means there is no user with the id.
+	ErrNotFound = failure.New(failure.NotFound, "no such user")
+)
 
-// Store keeps users.
+// Store keeps users. Implementations are safe for concurrent use.
 type Store interface {
 	// Create stores u and appends registered at version 1 of stream
 	// user-<userId> in one transaction: both are written or neither. It
 	// returns ErrEmailTaken if a user with the same email, compared without
-	// regard to case, exists. It is safe for concurrent use.
+	// regard to case, exists.
 	Create(ctx context.Context, u User, registered events.Envelope) error
+	// Get returns the user with the id, or ErrNotFound. It reads what
+	// Create wrote, however recently.
+	Get(ctx context.Context, userID string) (User, error)
 }
 
-// Service registers users.
+// Service registers and reads users.
 type Service struct {
 	store Store
+}
+
+// Get returns the user with the id. An id that is not a UUID is an
+// invalid request rather than an unknown user.
+func (s *Service) Get(ctx context.Context, userID string) (User, error) {
+	if err := uuid.Validate(userID); err != nil {
+		return User{}, failure.InvalidField("userId", "must be a UUID")
+	}
+	return s.store.Get(ctx, userID)
 }
 
 // Register validates r and stores the new user with its user.registered

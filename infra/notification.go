@@ -1,0 +1,30 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// NotificationService mails users what happened, through SES.
+type NotificationService struct {
+	constructs.Construct
+	Function awslambda.Function
+	Sender   awsses.EmailIdentity
+}
+
+// NewNotificationService declares the notification function and the SES
+// identity it sends from. Which events reach it is the topology's business.
+func NewNotificationService(scope constructs.Construct, id string, cfg Config) *NotificationService {
+	c := constructs.NewConstruct(scope, &id)
+	sender := awsses.NewEmailIdentity(c, jsii.String("Sender"), &awsses.EmailIdentityProps{
+		Identity: awsses.Identity_Email(jsii.String(cfg.MailFrom)),
+	})
+	fn := newFunction(c, "Function", cfg, "notification", map[string]*string{
+		"MAIL_FROM": jsii.String(cfg.MailFrom),
+	})
+	// SendEmail alone, on this identity alone: the function never sends raw MIME.
+	sender.Grant(fn, jsii.String("ses:SendEmail"))
+	return &NotificationService{Construct: c, Function: fn, Sender: sender}
+}

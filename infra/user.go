@@ -1,0 +1,50 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// UserService registers and reads users over the HTTP API.
+type UserService struct {
+	constructs.Construct
+	Function awslambda.Function
+}
+
+// UserServiceProps are what the user service works with.
+type UserServiceProps struct {
+	Config     Config
+	API        awsapigatewayv2.HttpApi
+	Users      awsdynamodb.ITable
+	EventStore awsdynamodb.ITable
+}
+
+// NewUserService declares the user function, its routes and its grants:
+// users and their events are only ever put, in one transaction, and users
+// read back by key.
+func NewUserService(scope constructs.Construct, id string, props UserServiceProps) *UserService {
+	c := constructs.NewConstruct(scope, &id)
+	fn := newFunction(c, "Function", props.Config, "user", map[string]*string{
+		"USERS_TABLE":  props.Users.TableName(),
+		"EVENTS_TABLE": props.EventStore.TableName(),
+	})
+	props.Users.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:GetItem"))
+	props.EventStore.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:ConditionCheckItem"))
+
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("UserIntegration"), fn, nil)
+	props.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String("/users"),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: integration,
+	})
+	props.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String("/users/{userId}"),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
+		Integration: integration,
+	})
+	return &UserService{Construct: c, Function: fn}
+}
