@@ -237,8 +237,13 @@ func TestSQSDeletesWhatSucceededAndLeavesFailuresToTheRedrivePolicy(t *testing.T
 	})
 	mu.Lock()
 	defer mu.Unlock()
-	if !slices.Equal(dead, []string{"poison"}) || deliveries["poison"] != 2 {
-		t.Errorf("dead letters %v after %d deliveries, want [poison] after 2; the driver logged:\n%s", dead, deliveries["poison"], log.String())
+	// SQS counts receives, not deliveries: a receive whose response was
+	// lost on the way counts too. So the poison message is dead-lettered
+	// after two receives, which are two deliveries unless the log shows a
+	// receive that failed.
+	n := deliveries["poison"]
+	if !slices.Equal(dead, []string{"poison"}) || n > 2 || n < 1 || (n < 2 && !strings.Contains(log.String(), "receive:")) {
+		t.Errorf("dead letters %v after %d deliveries, want [poison] after 2; the driver logged:\n%s", dead, n, log.String())
 	}
 	for _, body := range want[1:] {
 		if deliveries[body] != 1 {
