@@ -27,6 +27,7 @@ import (
 
 	"github.com/eventshop/eventshop/localstack/checkout"
 	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/localstack/lambdahost"
 	"github.com/eventshop/eventshop/localstack/provision"
 )
 
@@ -105,6 +106,10 @@ func serve(t *testing.T, handle func(payload []byte) (resp any, fail bool)) stri
 		Code: &lambdatypes.FunctionCode{ZipFile: []byte("served by the test")},
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// As the runner does: invocations wait for the runtime below, not fail.
+	if err := lambdahost.Register(emu.url, name); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -64,7 +64,7 @@ func Start(fn provision.Function, opts Options) (*Host, error) {
 		opts.LogName = fn.LogicalID
 	}
 	h := &Host{fn: fn, opts: opts, env: environment(fn, opts), procs: make([]*proc.Process, opts.Instances)}
-	if err := register(opts.EmulatorURL, fn.Name); err != nil {
+	if err := Register(opts.EmulatorURL, fn.Name); err != nil {
 		return nil, err
 	}
 	for i := range opts.Instances {
@@ -78,13 +78,13 @@ func Start(fn provision.Function, opts Options) (*Host, error) {
 	return h, nil
 }
 
-// register tells the emulator that the function has a runtime, by opening
+// Register tells the emulator that the function has a runtime, by opening
 // and abandoning one request for its next invocation. Until a runtime has
 // polled once, the emulator fails an invoke at once; after, an invoke waits
 // up to 30 s for an instance to take it, as Lambda waits for a cold start.
 // So invocations that arrive while the bootstraps are still starting are
 // served, not lost.
-func register(emulatorURL, function string) error {
+func Register(emulatorURL, function string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	url := emulatorURL + "/_runtime/" + function + "/2018-06-01/runtime/invocation/next"
