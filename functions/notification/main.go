@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/eventshop/eventshop/functions/internal/awsclient"
+	"github.com/eventshop/eventshop/functions/internal/logging"
 )
 
 type config struct {
@@ -27,17 +28,23 @@ func (c config) Validate() error {
 }
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", "notification", "function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	log := logging.New("notification")
+	if err := run(log); err != nil {
+		log.Error("cannot start", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
 	cfg := config{MailFrom: os.Getenv("MAIL_FROM")}
 	if err := cfg.Validate(); err != nil {
-		log.Error("invalid configuration", "error", err)
-		os.Exit(1)
+		return err
 	}
 	awsCfg, err := awsclient.Config(context.Background(), log)
 	if err != nil {
-		log.Error("invalid configuration", "error", err)
-		os.Exit(1)
+		return err
 	}
 	notifier := &Notifier{mail: &sesMailer{client: sesv2.NewFromConfig(awsCfg), from: cfg.MailFrom}}
 	lambda.Start(handler(notifier, log))
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/functions/internal/awsclient"
+	"github.com/eventshop/eventshop/functions/internal/logging"
 )
 
 type config struct {
@@ -27,17 +28,23 @@ func (c config) Validate() error {
 }
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", "relay", "function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	log := logging.New("relay")
+	if err := run(log); err != nil {
+		log.Error("cannot start", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
 	cfg := config{EventBus: os.Getenv("EVENT_BUS_NAME")}
 	if err := cfg.Validate(); err != nil {
-		log.Error("invalid configuration", "error", err)
-		os.Exit(1)
+		return err
 	}
 	awsCfg, err := awsclient.Config(context.Background(), log)
 	if err != nil {
-		log.Error("invalid configuration", "error", err)
-		os.Exit(1)
+		return err
 	}
 	relay := &Relay{bus: eventbus.New(eventbridge.NewFromConfig(awsCfg), cfg.EventBus), log: log}
 	lambda.Start(handler(relay))
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/awsclient"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
+	"github.com/eventshop/eventshop/functions/internal/logging"
 )
 
 type config struct {
@@ -37,18 +38,24 @@ func (c config) Validate() error {
 }
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", "user", "function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	log := logging.New("user")
+	if err := run(log); err != nil {
+		log.Error("cannot start", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
 	cfg := configFromEnv()
 	if err := cfg.Validate(); err != nil {
-		log.Error("invalid configuration", "error", err)
-		os.Exit(1)
+		return err
 	}
 	awsCfg, err := awsclient.Config(context.Background(), log)
 	if err != nil {
-		log.Error("invalid configuration", "error", err)
-		os.Exit(1)
+		return err
 	}
 	db := awsclient.DynamoDB(awsCfg)
 	users := &Service{store: &dynamoStore{db: db, events: eventstore.NewDynamo(db, cfg.EventsTable), table: cfg.UsersTable}}
 	lambda.Start(httpapi.Handler(log, routes(users)))
+	return nil
 }
