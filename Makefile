@@ -7,7 +7,7 @@ SHELL := bash
 FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
 STAGE     ?= dev
 CDK       := node_modules/.bin/cdk
-CDK_FLAGS := --no-notices -c stage=$(STAGE) $(if $(MAIL_FROM),-c mailFrom=$(MAIL_FROM))
+CDK_FLAGS := --no-notices -c stage=$(STAGE) $(if $(MAIL_FROM),-c mailFrom=$(MAIL_FROM)) $(if $(RESET_URL),-c resetUrl=$(RESET_URL))
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 

@@ -122,3 +122,7 @@ func mailTo(t testing.TB, addr string, match func(Mail) bool) []Mail {
 	}
 	return out
 }
+
+func subjectHas(s string) func(Mail) bool {
+	return func(m Mail) bool { return strings.Contains(m.Subject, s) }
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -198,8 +199,25 @@ func TestFromSQSRefusesABodyThatIsNotAnEventBridgeEvent(t *testing.T) {
 	}
 }
 
-func TestEveryCatalogueEntryHasAPayloadAndASchema(t *testing.T) {
+func TestEveryCatalogueEntryHasAPayloadASchemaAndASample(t *testing.T) {
 	for _, def := range events.Catalogue() {
+		t.Run(def.Type, func(t *testing.T) {
+			raw := readFile(t, def.Type+".json")
+			env, err := events.Parse(raw)
+			if err != nil {
+				t.Fatalf("the sample does not parse: %v", err)
+			}
+			// The payload struct holds every field of the sample.
+			typed := reflect.New(reflect.TypeOf(def.Payload))
+			if err := json.Unmarshal(env.Data, typed.Interface()); err != nil {
+				t.Fatal(err)
+			}
+			assertSameJSON(t, env.Data, mustMarshal(t, typed.Interface()))
+			if _, err := events.New(def.Payload, events.Metadata{CorrelationID: "c", CausationID: "r"}); err == nil {
+				t.Error("New accepted the zero payload")
+			}
+			assertSameJSON(t, raw, mustMarshal(t, env))
+		})
 		if def.Payload == nil || def.Payload.EventType() != def.Type {
 			t.Errorf("%s: payload %T does not declare the type", def.Type, def.Payload)
 		}

@@ -25,6 +25,10 @@ var schemas = struct {
 	data     map[string]*jsonschema.Schema // by file name
 }{}
 
+// schemaBase is the base of every schema's $id; cross-file $refs resolve
+// against it.
+const schemaBase = "https://eventshop.dev/schemas/"
+
 // SchemaFile returns the name of the payload schema of a definition.
 func (d Definition) SchemaFile() string { return fmt.Sprintf("%s.v%d.json", d.Type, d.Version) }
 
@@ -47,14 +51,14 @@ func compileSchemas() {
 			schemas.err = fmt.Errorf("schema %s: %w", e.Name(), err)
 			return
 		}
-		if err := c.AddResource(e.Name(), doc); err != nil {
+		if err := c.AddResource(schemaBase+e.Name(), doc); err != nil {
 			schemas.err = fmt.Errorf("schema %s: %w", e.Name(), err)
 			return
 		}
 	}
 	compiled := make(map[string]*jsonschema.Schema, len(entries))
 	for _, e := range entries {
-		s, err := c.Compile(e.Name())
+		s, err := c.Compile(schemaBase + e.Name())
 		if err != nil {
 			schemas.err = fmt.Errorf("schema %s: %w", e.Name(), err)
 			return

@@ -195,6 +195,38 @@ func (s *Dynamo) Load(ctx context.Context, streamID string, from int) ([]Record,
 	return records, nil
 }
 
+// Version returns the stream's current version: that of its last event,
+// 0 if it has none. It reads consistently.
+func (s *Dynamo) Version(ctx context.Context, streamID string) (int, error) {
+	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key("streamId").Equal(expression.Value(streamID))).Build()
+	if err != nil {
+		return 0, fmt.Errorf("version of %s: %w", streamID, err)
+	}
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ProjectionExpression:      aws.String("version"),
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(1),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("version of %s: %w", streamID, err)
+	}
+	if len(out.Items) == 0 {
+		return 0, nil
+	}
+	var it struct {
+		Version int `dynamodbav:"version"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Items[0], &it); err != nil {
+		return 0, fmt.Errorf("version of %s: %w", streamID, err)
+	}
+	return it.Version, nil
+}
+
 // ByCorrelation returns every event of one flow, oldest first. It reads a
 // secondary index, so an event appended a moment ago may be missing.
 func (s *Dynamo) ByCorrelation(ctx context.Context, correlationID string) ([]Record, error) {

@@ -51,6 +51,13 @@ func (m *Memory) Load(_ context.Context, streamID string, from int) ([]Record, e
 	return out, nil
 }
 
+// Version implements the contract of [Dynamo.Version].
+func (m *Memory) Version(_ context.Context, streamID string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.streams[streamID]), nil
+}
+
 // ByCorrelation implements the contract of [Dynamo.ByCorrelation].
 func (m *Memory) ByCorrelation(_ context.Context, correlationID string) ([]Record, error) {
 	m.mu.Lock()

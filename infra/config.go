@@ -17,6 +17,10 @@ type Config struct {
 	// MailFrom is the address mail is sent from; SES must verify it.
 	// EVENTSHOP_MAIL_FROM, context "mailFrom".
 	MailFrom string
+	// ResetURL is the page of the shop that takes a password reset token;
+	// reset mails link to it with ?token=.
+	// EVENTSHOP_RESET_URL, context "resetUrl".
+	ResetURL string
 	// AssetDir holds one directory per function with its bootstrap.
 	// EVENTSHOP_ASSET_DIR, context "assetDir", default "build/lambda".
 	AssetDir string
@@ -36,6 +40,7 @@ func ConfigFrom(node constructs.Node) Config {
 	return Config{
 		Stage:    get("EVENTSHOP_STAGE", "stage", "dev"),
 		MailFrom: get("EVENTSHOP_MAIL_FROM", "mailFrom", "noreply@eventshop.example"),
+		ResetURL: get("EVENTSHOP_RESET_URL", "resetUrl", "https://eventshop.example/reset-password"),
 		AssetDir: get("EVENTSHOP_ASSET_DIR", "assetDir", "build/lambda"),
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -15,16 +16,21 @@ type NotificationService struct {
 }
 
 // NewNotificationService declares the notification function and the SES
-// identity it sends from. Which events reach it is the topology's business.
-func NewNotificationService(scope constructs.Construct, id string, cfg Config) *NotificationService {
+// identity it sends from; it records the mail it sends in the event store.
+// Which events reach it is the topology's business.
+func NewNotificationService(scope constructs.Construct, id string, cfg Config, eventStore awsdynamodb.ITable) *NotificationService {
 	c := constructs.NewConstruct(scope, &id)
 	sender := awsses.NewEmailIdentity(c, jsii.String("Sender"), &awsses.EmailIdentityProps{
 		Identity: awsses.Identity_Email(jsii.String(cfg.MailFrom)),
 	})
 	fn := newFunction(c, "Function", cfg, "notification", map[string]*string{
-		"MAIL_FROM": jsii.String(cfg.MailFrom),
+		"MAIL_FROM":    jsii.String(cfg.MailFrom),
+		"RESET_URL":    jsii.String(cfg.ResetURL),
+		"EVENTS_TABLE": eventStore.TableName(),
 	})
 	// SendEmail alone, on this identity alone: the function never sends raw MIME.
 	sender.Grant(fn, jsii.String("ses:SendEmail"))
+	// It records each mail sent as a new stream: puts only.
+	eventStore.Grant(fn, jsii.String("dynamodb:PutItem"))
 	return &NotificationService{Construct: c, Function: fn, Sender: sender}
 }

@@ -26,6 +26,7 @@ type Stack struct {
 	API        awsapigatewayv2.HttpApi
 	// Services.
 	User         *UserService
+	Order        *OrderService
 	Relay        *Relay
 	Notification *NotificationService
 	// Consumers of the topology, by name.
@@ -57,11 +58,12 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		Description: jsii.String("eventshop's public API"),
 	})
 	s.User = NewUserService(stack, "UserService", UserServiceProps{Config: cfg, API: s.API, Users: s.Users, EventStore: s.EventStore})
+	s.Order = NewOrderService(stack, "OrderService", OrderServiceProps{Config: cfg, API: s.API, EventStore: s.EventStore})
 	s.Relay = NewRelay(stack, "Relay", cfg, s.EventStore, s.Bus)
-	s.Notification = NewNotificationService(stack, "NotificationService", cfg)
+	s.Notification = NewNotificationService(stack, "NotificationService", cfg, s.EventStore)
 
 	// Consumers and their subscriptions, from the topology.
-	functions := map[string]awslambda.Function{Notification: s.Notification.Function}
+	functions := map[string]awslambda.Function{Notification: s.Notification.Function, Customers: s.Order.Customers}
 	busDLQ := newQueue(stack, "BusDLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
 	for _, name := range consumers() {
 		s.Consumers[name] = newConsumer(stack, name, functions[name])
@@ -74,6 +76,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	output(stack, "EventBusName", s.Bus.EventBusName())
 	output(stack, "EventStoreTableName", s.EventStore.TableName())
 	output(stack, "UsersTableName", s.Users.TableName())
+	output(stack, "CustomersTableName", s.Order.CustomersTable.TableName())
 	output(stack, "RelayFailuresQueueUrl", s.Relay.Failures.QueueUrl())
 	output(stack, "BusDLQUrl", busDLQ.QueueUrl())
 	for _, name := range consumers() {

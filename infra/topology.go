@@ -5,6 +5,8 @@ import "github.com/eventshop/eventshop/events"
 // Consumers of events, each a function reading its own queue.
 const (
 	Notification = "notification"
+	// Customers is the order service's projection of users.
+	Customers = "customers"
 )
 
 // Subscription routes one event type to one consumer's queue: one
@@ -19,6 +21,10 @@ type Subscription struct {
 // dead-letter queue, event source mapping and grants, from it.
 var Topology = []Subscription{
 	{Notification, events.TypeUserRegistered},
+	{Notification, events.TypeUserPasswordReset},
+	{Notification, events.TypeOrderPlaced},
+	{Notification, events.TypeOrderCancelled},
+	{Customers, events.TypeUserRegistered},
 }
 
 // consumers lists the consumers of the topology, each once, in order.

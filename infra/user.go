@@ -24,16 +24,16 @@ type UserServiceProps struct {
 }
 
 // NewUserService declares the user function, its routes and its grants:
-// users and their events are only ever put, in one transaction, and users
-// read back by key.
+// users are put, updated and read by key, and their events appended and
+// their streams' versions read.
 func NewUserService(scope constructs.Construct, id string, props UserServiceProps) *UserService {
 	c := constructs.NewConstruct(scope, &id)
 	fn := newFunction(c, "Function", props.Config, "user", map[string]*string{
 		"USERS_TABLE":  props.Users.TableName(),
 		"EVENTS_TABLE": props.EventStore.TableName(),
 	})
-	props.Users.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:GetItem"))
-	props.EventStore.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:ConditionCheckItem"))
+	props.Users.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:GetItem"), jsii.String("dynamodb:UpdateItem"))
+	props.EventStore.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:ConditionCheckItem"), jsii.String("dynamodb:Query"))
 
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("UserIntegration"), fn, nil)
 	props.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
@@ -44,6 +44,11 @@ func NewUserService(scope constructs.Construct, id string, props UserServiceProp
 	props.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 		Path:        jsii.String("/users/{userId}"),
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
+		Integration: integration,
+	})
+	props.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String("/users/{userId}/password-reset"),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
 		Integration: integration,
 	})
 	return &UserService{Construct: c, Function: fn}

@@ -21,6 +21,7 @@ type Store interface {
 	Append(ctx context.Context, streamID string, expected int, envs ...events.Envelope) error
 	Load(ctx context.Context, streamID string, from int) ([]eventstore.Record, error)
 	ByCorrelation(ctx context.Context, correlationID string) ([]eventstore.Record, error)
+	Version(ctx context.Context, streamID string) (int, error)
 }
 
 // Run runs the contract against stores made by newStore. Each test gets
@@ -38,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"of concurrent appends at one version exactly one wins", concurrentAppends},
 		{"a flow's events read back by correlation id, oldest first", byCorrelation},
 		{"load reads every page of a long stream", longStream},
+		{"the version is that of the last event", version},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.test(t, newStore(t)) })
@@ -172,6 +174,20 @@ func longStream(t *testing.T, s Store) {
 	got, err := s.Load(ctx, stream, 1)
 	must(t, err)
 	assertRecords(t, got, stream, 1, all)
+}
+
+func version(t *testing.T, s Store) {
+	ctx, stream := context.Background(), newStreamID()
+	v, err := s.Version(ctx, stream)
+	must(t, err)
+	if v != 0 {
+		t.Errorf("a new stream is at version %d", v)
+	}
+	must(t, s.Append(ctx, stream, 0, envelopes(t, 3, newID())...))
+	must(t, s.Append(ctx, stream, 3, envelopes(t, 1, newID())...))
+	if v, err = s.Version(ctx, stream); err != nil || v != 4 {
+		t.Errorf("version = %d, %v; want 4", v, err)
+	}
 }
 
 func envelopes(t *testing.T, n int, correlation string) []events.Envelope {

@@ -1,30 +1,46 @@
 // Command notification is the notification service's Lambda function: it
-// consumes events from its SQS queue and sends the mail they call for
-// through SES v2.
+// consumes events from its SQS queue, sends the mail they call for through
+// SES v2 and records each mail sent in the event store.
 package main
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/url"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/awsclient"
+	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/logging"
 )
 
 type config struct {
-	MailFrom string // MAIL_FROM: the verified SES identity mail is sent from
+	MailFrom    string // MAIL_FROM: the verified SES identity mail is sent from
+	EventsTable string // EVENTS_TABLE
+	ResetURL    string // RESET_URL: the page that takes a password reset token
+}
+
+func configFromEnv() config {
+	return config{MailFrom: os.Getenv("MAIL_FROM"), EventsTable: os.Getenv("EVENTS_TABLE"), ResetURL: os.Getenv("RESET_URL")}
 }
 
 func (c config) Validate() error {
+	var errs []error
 	if c.MailFrom == "" {
-		return errors.New("MAIL_FROM is not set")
+		errs = append(errs, errors.New("MAIL_FROM is not set"))
 	}
-	return nil
+	if c.EventsTable == "" {
+		errs = append(errs, errors.New("EVENTS_TABLE is not set"))
+	}
+	if u, err := url.Parse(c.ResetURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, errors.New("RESET_URL must be an absolute http(s) URL"))
+	}
+	return errors.Join(errs...)
 }
 
 func main() {
@@ -36,7 +52,7 @@ func main() {
 }
 
 func run(log *slog.Logger) error {
-	cfg := config{MailFrom: os.Getenv("MAIL_FROM")}
+	cfg := configFromEnv()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -44,7 +60,11 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	notifier := &Notifier{mail: &sesMailer{client: sesv2.NewFromConfig(awsCfg), from: cfg.MailFrom}}
-	lambda.Start(handler(notifier, log))
+	notifier := &Notifier{
+		mail:     &sesMailer{client: sesv2.NewFromConfig(awsCfg), from: cfg.MailFrom},
+		events:   eventstore.NewDynamo(awsclient.DynamoDB(awsCfg), cfg.EventsTable),
+		resetURL: cfg.ResetURL,
+	}
+	lambda.Start(consumer.Handler(log, notifier.Notify))
 	return nil
 }

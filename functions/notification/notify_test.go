@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/functions/internal/consumer"
 )
 
 // fakeMailer records mail; it fails for addresses in fail.
@@ -19,97 +18,121 @@ type fakeMailer struct {
 	fail map[string]error
 }
 
-func (m *fakeMailer) Send(_ context.Context, mail Mail) error {
+func (m *fakeMailer) Send(_ context.Context, mail Mail) (string, error) {
 	if err := m.fail[mail.To]; err != nil {
-		return err
+		return "", err
 	}
 	m.sent = append(m.sent, mail)
-	return nil
+	return "msg-" + mail.Template, nil
 }
 
-func sqsEvent(t *testing.T) lambdaevents.SQSEvent {
+// sample reads an event of the catalogue's samples.
+func sample(t *testing.T, eventType string) events.Envelope {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/sqs-event.json")
+	raw, err := os.ReadFile("../../events/testdata/" + eventType + ".json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ev lambdaevents.SQSEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	env, err := events.Parse(raw)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return ev
+	return env
 }
 
-func invoke(t *testing.T, mailer Mailer, ev lambdaevents.SQSEvent) lambdaevents.SQSEventResponse {
-	t.Helper()
-	resp, err := handler(&Notifier{mail: mailer}, slog.New(slog.NewTextHandler(io.Discard, nil)))(context.Background(), ev)
+func newNotifier() (*Notifier, *fakeMailer, *eventstore.Memory) {
+	mailer, store := &fakeMailer{}, eventstore.NewMemory()
+	return &Notifier{mail: mailer, events: store, resetURL: "https://shop.example/reset"}, mailer, store
+}
+
+func TestEachEventSendsItsMail(t *testing.T) {
+	tests := []struct {
+		event    string
+		template string
+		subject  string
+		bodyHas  []string
+	}{
+		{events.TypeUserRegistered, "welcome", "Welcome to eventshop, Ada Lovelace", []string{"Ada Lovelace", "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"}},
+		{events.TypeUserPasswordReset, "password-reset", "Reset your eventshop password", []string{"https://shop.example/reset?token=" + strings.Repeat("x", 43), "2026-11-25 10:31 UTC"}},
+		{events.TypeOrderPlaced, "order-confirmation", "Your eventshop order 9a8b7c6d", []string{"BOOK-42", "19.99 EUR", "39.98 EUR", "PEN-1", "2.50 EUR", "42.48 EUR"}},
+		{events.TypeOrderCancelled, "order-cancellation", "Your eventshop order 9a8b7c6d is cancelled", []string{"42.48 EUR", "changed my mind"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.event, func(t *testing.T) {
+			n, mailer, _ := newNotifier()
+			if err := n.Notify(context.Background(), sample(t, tt.event)); err != nil {
+				t.Fatal(err)
+			}
+			if len(mailer.sent) != 1 {
+				t.Fatalf("sent %d mails", len(mailer.sent))
+			}
+			m := mailer.sent[0]
+			if m.To != "ada@example.com" || m.Template != tt.template || m.Subject != tt.subject {
+				t.Errorf("mail to %q from %q about %q", m.To, m.Template, m.Subject)
+			}
+			for _, body := range []string{m.Text, m.HTML} {
+				for _, want := range tt.bodyHas {
+					if !strings.Contains(body, strings.ReplaceAll(want, "&", "&amp;")) {
+						t.Errorf("body lacks %q:\n%s", want, body)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestEveryMailSentIsRecordedAsCausedByItsEvent(t *testing.T) {
+	n, _, store := newNotifier()
+	env := sample(t, events.TypeOrderPlaced)
+	if err := n.Notify(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	records, err := store.Load(context.Background(), "notification-"+env.EventID, 1)
+	if err != nil || len(records) != 1 {
+		t.Fatalf("recorded %d events, %v", len(records), err)
+	}
+	sent := records[0].Envelope
+	if sent.EventType != events.TypeNotificationSent || sent.Metadata.CausationID != env.EventID || sent.Metadata.CorrelationID != env.Metadata.CorrelationID {
+		t.Errorf("recorded %s caused by %s in flow %s", sent.EventType, sent.Metadata.CausationID, sent.Metadata.CorrelationID)
+	}
+	p, err := events.Decode[events.NotificationSent](sent)
 	if err != nil {
-		t.Fatalf("handler failed the whole batch: %v", err)
+		t.Fatal(err)
 	}
-	return resp
+	if p.Template != "order-confirmation" || p.UserID != "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e" || p.MessageID != "msg-order-confirmation" {
+		t.Errorf("payload = %+v", p)
+	}
 }
 
-func TestAUserRegisteredEventSendsAWelcomeMail(t *testing.T) {
-	mailer := &fakeMailer{}
-	resp := invoke(t, mailer, sqsEvent(t))
-	if len(resp.BatchItemFailures) != 0 {
-		t.Fatalf("failures = %v", resp.BatchItemFailures)
+func TestAFailedSendIsAnErrorAndRecordsNothing(t *testing.T) {
+	n, mailer, store := newNotifier()
+	mailer.fail = map[string]error{"ada@example.com": errors.New("throttled")}
+	env := sample(t, events.TypeUserRegistered)
+	if err := n.Notify(context.Background(), env); err == nil {
+		t.Fatal("no error")
 	}
-	if len(mailer.sent) != 1 {
-		t.Fatalf("sent %d mails", len(mailer.sent))
-	}
-	m := mailer.sent[0]
-	if m.To != "ada@example.com" || m.Subject != "Welcome to eventshop, Ada Lovelace" {
-		t.Errorf("mail to %q about %q", m.To, m.Subject)
-	}
-	for _, body := range []string{m.Text, m.HTML} {
-		if !strings.Contains(body, "Ada Lovelace") || !strings.Contains(body, "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e") {
-			t.Errorf("body lacks the name or the user id:\n%s", body)
-		}
+	if records, _ := store.Load(context.Background(), "notification-"+env.EventID, 1); len(records) != 0 {
+		t.Errorf("recorded %d events for a mail not sent", len(records))
 	}
 }
 
 func TestTheHTMLBodyEscapesWhatUsersTyped(t *testing.T) {
-	ev := sqsEvent(t)
-	ev.Records[0].Body = strings.ReplaceAll(ev.Records[0].Body, "Ada Lovelace", `<script>alert(1)</script>`)
-	mailer := &fakeMailer{}
-	invoke(t, mailer, ev)
-	if len(mailer.sent) != 1 || strings.Contains(mailer.sent[0].HTML, "<script>") {
-		t.Errorf("HTML = %q", mailer.sent[0].HTML)
+	n, mailer, _ := newNotifier()
+	env := sample(t, events.TypeOrderCancelled)
+	env.Data = []byte(strings.Replace(string(env.Data), "changed my mind", "<script>alert(1)</script>", 1))
+	if err := n.Notify(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(mailer.sent[0].HTML, "<script>") {
+		t.Errorf("HTML = %s", mailer.sent[0].HTML)
 	}
 }
 
-func TestAFailedSendIsReportedForThatMessageOnly(t *testing.T) {
-	ev := sqsEvent(t)
-	other := ev.Records[0]
-	other.MessageId = "second"
-	other.Body = strings.ReplaceAll(other.Body, "ada@example.com", "grace@example.com")
-	ev.Records = append(ev.Records, other)
-	mailer := &fakeMailer{fail: map[string]error{"ada@example.com": errors.New("throttled")}}
-
-	resp := invoke(t, mailer, ev)
-	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != ev.Records[0].MessageId {
-		t.Errorf("failures = %+v, want the first message only", resp.BatchItemFailures)
-	}
-	if len(mailer.sent) != 1 || mailer.sent[0].To != "grace@example.com" {
-		t.Errorf("sent = %+v", mailer.sent)
-	}
-}
-
-func TestAnUnknownEventTypeIsAcknowledgedWithoutMail(t *testing.T) {
-	ev := sqsEvent(t)
-	ev.Records[0].Body = strings.ReplaceAll(ev.Records[0].Body, "user.registered", "user.teleported")
-	mailer := &fakeMailer{}
-	if resp := invoke(t, mailer, ev); len(resp.BatchItemFailures) != 0 || len(mailer.sent) != 0 {
-		t.Errorf("failures %v, sent %d", resp.BatchItemFailures, len(mailer.sent))
-	}
-}
-
-func TestAnUnreadableMessageIsReportedNotSwallowed(t *testing.T) {
-	ev := sqsEvent(t)
-	ev.Records[0].Body = "not json"
-	if resp := invoke(t, &fakeMailer{}, ev); len(resp.BatchItemFailures) != 1 {
-		t.Errorf("failures = %v, want the message", resp.BatchItemFailures)
+func TestEventsWithoutAMailAreSkipped(t *testing.T) {
+	n, mailer, _ := newNotifier()
+	err := n.Notify(context.Background(), sample(t, events.TypeNotificationSent))
+	if !errors.Is(err, consumer.ErrSkip) || len(mailer.sent) != 0 {
+		t.Errorf("err = %v, sent %d", err, len(mailer.sent))
 	}
 }
 
@@ -118,5 +141,17 @@ func TestMaskEmailKeepsOnlyAHint(t *testing.T) {
 		if got := maskEmail(in); got != want {
 			t.Errorf("maskEmail(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestConfigNamesWhatIsMissingOrWrong(t *testing.T) {
+	err := config{ResetURL: "reset"}.Validate()
+	for _, want := range []string{"MAIL_FROM", "EVENTS_TABLE", "RESET_URL"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to name %s", err, want)
+		}
+	}
+	if err := (config{MailFrom: "a@b.c", EventsTable: "e", ResetURL: "https://shop.example/reset"}).Validate(); err != nil {
+		t.Error(err)
 	}
 }

@@ -21,9 +21,9 @@ type sesMailer struct {
 
 var _ Mailer = (*sesMailer)(nil)
 
-func (m *sesMailer) Send(ctx context.Context, mail Mail) error {
+func (m *sesMailer) Send(ctx context.Context, mail Mail) (string, error) {
 	utf8 := aws.String("UTF-8")
-	_, err := m.client.SendEmail(ctx, &sesv2.SendEmailInput{
+	out, err := m.client.SendEmail(ctx, &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(m.from),
 		Destination:      &types.Destination{ToAddresses: []string{mail.To}},
 		Content: &types.EmailContent{Simple: &types.Message{
@@ -34,5 +34,8 @@ func (m *sesMailer) Send(ctx context.Context, mail Mail) error {
 			},
 		}},
 	})
-	return err
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.MessageId), nil
 }

@@ -21,6 +21,17 @@ func routes(users *Service) map[string]httpapi.Route {
 			}
 			return httpapi.Response{Status: http.StatusCreated, Body: u, Header: map[string]string{"Location": "/users/" + u.UserID}}, nil
 		},
+		"POST /users/{userId}/password-reset": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			var none struct{}
+			if err := httpapi.DecodeIfPresent(req, &none); err != nil {
+				return httpapi.Response{}, err
+			}
+			r, err := users.StartPasswordReset(ctx, req.PathParameters["userId"], req.Metadata())
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.Response{Status: http.StatusAccepted, Body: r}, nil
+		},
 		"GET /users/{userId}": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			u, err := users.Get(ctx, req.PathParameters["userId"])
 			if err != nil {

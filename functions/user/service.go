@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"time"
@@ -47,11 +52,60 @@ type Store interface {
 	// Get returns the user with the id, or ErrNotFound. It reads what
 	// Create wrote, however recently.
 	Get(ctx context.Context, userID string) (User, error)
+	// StartReset replaces the user's reset token hash and expiry and
+	// appends reset to the user's stream, in one transaction. It returns
+	// ErrNotFound if there is no such user.
+	StartReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time, reset events.Envelope) error
 }
 
 // Service registers and reads users.
 type Service struct {
 	store Store
+}
+
+// resetTTL is how long a password reset token works.
+const resetTTL = time.Hour
+
+// PasswordReset is the answer to POST /users/{userId}/password-reset. The
+// token itself goes only into the mail.
+type PasswordReset struct {
+	UserID    string    `json:"userId"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// StartPasswordReset makes a single-use token for the user, keeps its
+// SHA-256 and appends user.passwordReset, which carries the token to the
+// mail. A newer reset replaces an older one's token.
+func (s *Service) StartPasswordReset(ctx context.Context, userID string, meta events.Metadata) (PasswordReset, error) {
+	u, err := s.Get(ctx, userID)
+	if err != nil {
+		return PasswordReset{}, err
+	}
+	token, hash, err := newResetToken()
+	if err != nil {
+		return PasswordReset{}, err
+	}
+	expires := time.Now().UTC().Add(resetTTL).Truncate(time.Second)
+	env, err := events.New(events.UserPasswordReset{UserID: u.UserID, Email: u.Email, Name: u.Name, Token: token, ExpiresAt: expires}, meta)
+	if err != nil {
+		return PasswordReset{}, err
+	}
+	if err := s.store.StartReset(ctx, u.UserID, hash, expires, env); err != nil {
+		return PasswordReset{}, err
+	}
+	return PasswordReset{UserID: u.UserID, ExpiresAt: expires}, nil
+}
+
+// newResetToken returns 256 random bits as URL-safe text, and the hex
+// SHA-256 of that text, which is all that is stored.
+func newResetToken() (token, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", fmt.Errorf("reset token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(token))
+	return token, hex.EncodeToString(sum[:]), nil
 }
 
 // Get returns the user with the id. An id that is not a UUID is an

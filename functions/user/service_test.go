@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/failure"
@@ -15,7 +18,20 @@ import (
 type fakeStore struct {
 	users  []User
 	events []events.Envelope
+	resets map[string]string // token hash by user id
 	err    error
+}
+
+func (s *fakeStore) StartReset(_ context.Context, userID, tokenHash string, _ time.Time, reset events.Envelope) error {
+	if _, err := s.Get(context.Background(), userID); err != nil {
+		return err
+	}
+	if s.resets == nil {
+		s.resets = map[string]string{}
+	}
+	s.resets[userID] = tokenHash
+	s.events = append(s.events, reset)
+	return nil
 }
 
 func (s *fakeStore) Get(_ context.Context, id string) (User, error) {
@@ -139,6 +155,48 @@ func TestGetFindsARegisteredUserAndNamesWhatIsWrongOtherwise(t *testing.T) {
 		t.Errorf("unknown id: %v", err)
 	}
 	if _, err := svc.Get(context.Background(), "42"); failure.KindOf(err) != failure.Invalid {
+		t.Errorf("malformed id: %v", err)
+	}
+}
+
+func TestAPasswordResetKeepsTheTokensHashAndMailsTheToken(t *testing.T) {
+	store := &fakeStore{}
+	svc := &Service{store: store}
+	u, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.StartPasswordReset(context.Background(), u.UserID, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(r.ExpiresAt); d < 59*time.Minute || d > time.Hour {
+		t.Errorf("expires in %v, want an hour", d)
+	}
+	p, err := events.Decode[events.UserPasswordReset](store.events[len(store.events)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(p.Token))
+	if store.resets[u.UserID] != hex.EncodeToString(sum[:]) || strings.Contains(store.resets[u.UserID], p.Token) {
+		t.Errorf("stored %q for token %q, want its SHA-256 only", store.resets[u.UserID], p.Token)
+	}
+	if p.Email != u.Email || !p.ExpiresAt.Equal(r.ExpiresAt) || len(p.Token) != 43 {
+		t.Errorf("event = %+v", p)
+	}
+	again, _ := svc.StartPasswordReset(context.Background(), u.UserID, meta)
+	p2, _ := events.Decode[events.UserPasswordReset](store.events[len(store.events)-1])
+	if p2.Token == p.Token || again.UserID != u.UserID {
+		t.Error("a second reset reused the token")
+	}
+}
+
+func TestAPasswordResetForNobodyIsNotFound(t *testing.T) {
+	svc := &Service{store: &fakeStore{}}
+	if _, err := svc.StartPasswordReset(context.Background(), "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e", meta); !errors.Is(err, ErrNotFound) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := svc.StartPasswordReset(context.Background(), "nobody", meta); failure.KindOf(err) != failure.Invalid {
 		t.Errorf("malformed id: %v", err)
 	}
 }

@@ -99,6 +99,46 @@ func (s *dynamoStore) Get(ctx context.Context, userID string) (User, error) {
 	return User{UserID: it.UserID, Email: it.Email, Name: it.Name, CreatedAt: created}, nil
 }
 
+// StartReset appends the reset at the stream's current version, with the
+// token's hash and expiry set on the user item in the same transaction. Two
+// resets at once race on the version; the loser reads it again and
+// appends after the winner, as the later reset.
+func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time, reset events.Envelope) error {
+	update, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name("resetTokenHash"), expression.Value(tokenHash)).
+			Set(expression.Name("resetExpiresAt"), expression.Value(expiresAt.Format(time.RFC3339)))).
+		WithCondition(expression.AttributeExists(expression.Name("pk"))).
+		Build()
+	if err != nil {
+		return fmt.Errorf("reset update: %w", err)
+	}
+	write := types.TransactWriteItem{Update: &types.Update{
+		TableName:                 aws.String(s.table),
+		Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: userKey(userID)}},
+		UpdateExpression:          update.Update(),
+		ConditionExpression:       update.Condition(),
+		ExpressionAttributeNames:  update.Names(),
+		ExpressionAttributeValues: update.Values(),
+	}}
+	for attempt := 1; ; attempt++ {
+		version, err := s.events.Version(ctx, streamID(userID))
+		if err != nil {
+			return err
+		}
+		err = s.events.AppendWith(ctx, streamID(userID), version, []events.Envelope{reset}, write)
+		var conflict *eventstore.StateConflictError
+		switch {
+		case errors.As(err, &conflict):
+			return ErrNotFound
+		case errors.Is(err, eventstore.ErrConcurrency) && attempt < 3:
+			continue
+		case err != nil:
+			return fmt.Errorf("start reset for %s: %w", userID, err)
+		}
+		return nil
+	}
+}
+
 // putNew is a transactional put of an item whose key must not exist yet.
 func (s *dynamoStore) putNew(item any) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(item)

@@ -73,6 +73,15 @@ func Decode(req Request, v any) error {
 	return nil
 }
 
+// DecodeIfPresent is Decode for routes whose body is optional: a request
+// with no body leaves v as it is.
+func DecodeIfPresent(req Request, v any) error {
+	if strings.TrimSpace(req.Body) == "" {
+		return nil
+	}
+	return Decode(req, v)
+}
+
 func checkContentType(value string) error {
 	unsupported := &requestError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
 		field: "Content-Type", message: "must be application/json"}

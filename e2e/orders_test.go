@@ -1,0 +1,272 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/eventstore"
+)
+
+type lineItem struct {
+	SKU            string `json:"sku"`
+	Quantity       int    `json:"quantity"`
+	UnitPriceCents int64  `json:"unitPriceCents"`
+}
+
+type order struct {
+	OrderID      string     `json:"orderId"`
+	UserID       string     `json:"userId"`
+	Status       string     `json:"status"`
+	Items        []lineItem `json:"items"`
+	Currency     string     `json:"currency"`
+	TotalCents   int64      `json:"totalCents"`
+	PlacedAt     time.Time  `json:"placedAt"`
+	CancelledAt  *time.Time `json:"cancelledAt"`
+	CancelReason string     `json:"cancelReason"`
+	Version      int        `json:"version"`
+}
+
+type history struct {
+	OrderID string `json:"orderId"`
+	Events  []struct {
+		Version  int             `json:"version"`
+		Envelope events.Envelope `json:"envelope"`
+	} `json:"events"`
+}
+
+func books(userID string) map[string]any {
+	return map[string]any{"userId": userID, "currency": "EUR", "items": []lineItem{
+		{SKU: "BOOK-42", Quantity: 2, UnitPriceCents: 1999},
+		{SKU: "PEN-1", Quantity: 1, UnitPriceCents: 250},
+	}}
+}
+
+// customer registers a user and waits until the order service knows them:
+// it learns of users from user.registered, a moment after registration,
+// and keeps them in its customers table.
+func customer(t *testing.T, name string) user {
+	t.Helper()
+	u := register(t, uniqueEmail(name), name)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := dynamo().GetItem(context.Background(), &dynamodb.GetItemInput{
+			TableName: aws.String(stack.outputs["CustomersTableName"]),
+			Key:       map[string]types.AttributeValue{"userId": &types.AttributeValueMemberS{Value: u.UserID}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Item != nil {
+			return u
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20s the order service does not know user %s", u.UserID)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+func TestPlacingAndCancellingAnOrderMailsTheCustomerEachTime(t *testing.T) {
+	u := customer(t, "Ada")
+	correlation := "e2e-" + uuid.NewString()
+	r := call(t, http.MethodPost, "/orders", books(u.UserID), "X-Correlation-Id", correlation)
+	o := decode[order](t, r, http.StatusCreated)
+	if o.Status != "PLACED" || o.TotalCents != 4248 || o.Currency != "EUR" || o.UserID != u.UserID || len(o.Items) != 2 || o.Version != 1 {
+		t.Errorf("placed order = %+v", o)
+	}
+	if r.header.Get("Location") != "/orders/"+o.OrderID || r.header.Get("X-Correlation-Id") != correlation {
+		t.Errorf("headers = %v", r.header)
+	}
+
+	confirmation := waitForMail(t, u.Email, 1, subjectHas("Your eventshop order "+o.OrderID[:8]))[0]
+	for _, body := range []string{confirmation.Text, confirmation.HTML} {
+		for _, want := range []string{o.OrderID, "BOOK-42", "19.99 EUR", "39.98 EUR", "PEN-1", "2.50 EUR", "42.48 EUR"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("confirmation lacks %q:\n%s", want, body)
+			}
+		}
+	}
+
+	got := decode[order](t, call(t, http.MethodGet, "/orders/"+o.OrderID, nil), http.StatusOK)
+	if got.Status != "PLACED" || got.TotalCents != 4248 || got.Version != 1 {
+		t.Errorf("read back %+v", got)
+	}
+
+	c := decode[order](t, call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", map[string]string{"reason": "changed my mind"}), http.StatusOK)
+	if c.Status != "CANCELLED" || c.CancelledAt == nil || c.CancelReason != "changed my mind" || c.Version != 2 {
+		t.Errorf("cancelled order = %+v", c)
+	}
+	cancellation := waitForMail(t, u.Email, 1, subjectHas("is cancelled"))[0]
+	if !strings.Contains(cancellation.Text, "42.48 EUR") || !strings.Contains(cancellation.Text, "changed my mind") {
+		t.Errorf("cancellation mail:\n%s", cancellation.Text)
+	}
+	if got := decode[order](t, call(t, http.MethodGet, "/orders/"+o.OrderID, nil), http.StatusOK); got.Status != "CANCELLED" {
+		t.Errorf("read back %+v after cancelling", got)
+	}
+
+	e := decode[apiError](t, call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", nil), http.StatusConflict)
+	if e.Error != "conflict" {
+		t.Errorf("cancelling twice: %+v", e)
+	}
+
+	h := decode[history](t, call(t, http.MethodGet, "/orders/"+o.OrderID+"/events", nil), http.StatusOK)
+	var types []string
+	for i, ev := range h.Events {
+		types = append(types, ev.Envelope.EventType)
+		if ev.Version != i+1 || ev.Envelope.Source != events.SourceOrder {
+			t.Errorf("event %d: v%d from %s", i, ev.Version, ev.Envelope.Source)
+		}
+	}
+	if !slices.Equal(types, []string{events.TypeOrderPlaced, events.TypeOrderCancelled}) {
+		t.Errorf("history = %v", types)
+	}
+	if h.Events[0].Envelope.Metadata.CorrelationID != correlation {
+		t.Errorf("order.placed is in flow %s, want the request's %s", h.Events[0].Envelope.Metadata.CorrelationID, correlation)
+	}
+}
+
+func TestAFlowReadsBackAsOneCausalChain(t *testing.T) {
+	u := customer(t, "Grace")
+	correlation := "e2e-" + uuid.NewString()
+	o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID), "X-Correlation-Id", correlation), http.StatusCreated)
+	waitForMail(t, u.Email, 1, subjectHas(o.OrderID[:8]))
+
+	store := eventstore.NewDynamo(dynamo(), stack.outputs["EventStoreTableName"])
+	var chain []eventstore.Record
+	deadline := time.Now().Add(10 * time.Second)
+	for len(chain) < 2 && time.Now().Before(deadline) {
+		var err error
+		if chain, err = store.ByCorrelation(context.Background(), correlation); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(chain) != 2 {
+		t.Fatalf("flow %s holds %d events, want order.placed and notification.sent", correlation, len(chain))
+	}
+	placed, sent := chain[0].Envelope, chain[1].Envelope
+	if placed.EventType != events.TypeOrderPlaced || sent.EventType != events.TypeNotificationSent {
+		t.Fatalf("flow = %s, %s", placed.EventType, sent.EventType)
+	}
+	if placed.Metadata.CausationID == "" || placed.Metadata.CausationID == correlation {
+		t.Errorf("order.placed is caused by %q, want the request's id", placed.Metadata.CausationID)
+	}
+	if sent.Metadata.CausationID != placed.EventID {
+		t.Errorf("notification.sent is caused by %s, want order.placed %s", sent.Metadata.CausationID, placed.EventID)
+	}
+	p, err := events.Decode[events.NotificationSent](sent)
+	if err != nil || p.Template != "order-confirmation" || p.UserID != u.UserID {
+		t.Errorf("notification.sent = %+v, %v", p, err)
+	}
+}
+
+func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
+	u := customer(t, "Alan")
+	o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID)), http.StatusCreated)
+	const n = 5
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			statuses[i] = call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", nil).status
+		})
+	}
+	close(start)
+	wg.Wait()
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	if counts[http.StatusOK] != 1 || counts[http.StatusConflict] != n-1 {
+		t.Errorf("statuses = %v, want one 200 and %d 409s", statuses, n-1)
+	}
+	h := decode[history](t, call(t, http.MethodGet, "/orders/"+o.OrderID+"/events", nil), http.StatusOK)
+	if len(h.Events) != 2 {
+		t.Errorf("%d events stored, want order.placed and one order.cancelled", len(h.Events))
+	}
+	waitForMail(t, u.Email, 1, subjectHas("is cancelled"))
+	time.Sleep(500 * time.Millisecond)
+	if n := len(mailTo(t, u.Email, subjectHas("is cancelled"))); n != 1 {
+		t.Errorf("%d cancellation mails, want 1", n)
+	}
+}
+
+func TestBadOrdersAreRefusedNamingTheProblem(t *testing.T) {
+	u := customer(t, "Barbara")
+	items := func(n int) []lineItem {
+		out := make([]lineItem, n)
+		for i := range out {
+			out[i] = lineItem{SKU: fmt.Sprintf("SKU-%d", i), Quantity: 1, UnitPriceCents: 100}
+		}
+		return out
+	}
+	edited := func(edit func(m map[string]any)) map[string]any {
+		m := books(u.UserID)
+		edit(m)
+		return m
+	}
+	tests := []struct {
+		name   string
+		body   any
+		status int
+		field  string
+	}{
+		{"a body that is not JSON", "{", 400, ""},
+		{"an unknown field", edited(func(m map[string]any) { m["coupon"] = "FREE" }), 400, "coupon"},
+		{"a user id that is not a UUID", edited(func(m map[string]any) { m["userId"] = "ada" }), 400, "userId"},
+		{"an unknown user", edited(func(m map[string]any) { m["userId"] = uuid.NewString() }), 422, "userId"},
+		{"no items", edited(func(m map[string]any) { m["items"] = []lineItem{} }), 400, "items"},
+		{"101 items", edited(func(m map[string]any) { m["items"] = items(101) }), 400, "items"},
+		{"a zero quantity", edited(func(m map[string]any) { m["items"] = []lineItem{{SKU: "A", Quantity: 0, UnitPriceCents: 1}} }), 400, "items[0].quantity"},
+		{"a negative price", edited(func(m map[string]any) { m["items"] = []lineItem{{SKU: "A", Quantity: 1, UnitPriceCents: -1}} }), 400, "items[0].unitPriceCents"},
+		{"a fractional quantity", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1.5,"unitPriceCents":1}]}`, 400, "items.quantity"},
+		{"a price as a string", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":"1"}]}`, 400, "items.unitPriceCents"},
+		{"a currency that is not ISO 4217", edited(func(m map[string]any) { m["currency"] = "EURO" }), 400, "currency"},
+		{"a repeated sku", edited(func(m map[string]any) {
+			m["items"] = []lineItem{{SKU: "A", Quantity: 1, UnitPriceCents: 1}, {SKU: "A", Quantity: 2, UnitPriceCents: 1}}
+		}), 400, "items[1].sku"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := decode[apiError](t, call(t, http.MethodPost, "/orders", tt.body), tt.status)
+			if e.Field != tt.field || e.Message == "" {
+				t.Errorf("error = %+v, want field %q", e, tt.field)
+			}
+		})
+	}
+
+	for _, tt := range []struct {
+		name, method, path string
+		status             int
+	}{
+		{"reading an unknown order", http.MethodGet, "/orders/" + uuid.NewString(), 404},
+		{"reading a malformed order id", http.MethodGet, "/orders/42", 400},
+		{"the history of an unknown order", http.MethodGet, "/orders/" + uuid.NewString() + "/events", 404},
+		{"cancelling an unknown order", http.MethodPost, "/orders/" + uuid.NewString() + "/cancel", 404},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			decode[apiError](t, call(t, tt.method, tt.path, nil), tt.status)
+		})
+	}
+	t.Run("a cancel reason over 200 characters", func(t *testing.T) {
+		o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID)), http.StatusCreated)
+		e := decode[apiError](t, call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", map[string]string{"reason": strings.Repeat("r", 201)}), 400)
+		if e.Field != "reason" {
+			t.Errorf("error = %+v", e)
+		}
+	})
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/httpapi"
+)
+
+// historyEntry is one event of GET /orders/{orderId}/events.
+type historyEntry struct {
+	Version  int             `json:"version"`
+	Envelope events.Envelope `json:"envelope"`
+}
+
+// routes adapts the HTTP API to the service.
+func routes(orders *Service) map[string]httpapi.Route {
+	return map[string]httpapi.Route{
+		"POST /orders": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			var p Placement
+			if err := httpapi.Decode(req, &p); err != nil {
+				return httpapi.Response{}, err
+			}
+			o, err := orders.Place(ctx, p, req.Metadata())
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.Response{Status: http.StatusCreated, Body: o, Header: map[string]string{"Location": "/orders/" + o.OrderID}}, nil
+		},
+		"GET /orders/{orderId}": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			o, err := orders.Get(ctx, req.PathParameters["orderId"])
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.Response{Status: http.StatusOK, Body: o}, nil
+		},
+		"GET /orders/{orderId}/events": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			records, err := orders.History(ctx, req.PathParameters["orderId"])
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			out := make([]historyEntry, len(records))
+			for i, r := range records {
+				out[i] = historyEntry{Version: r.Version, Envelope: r.Envelope}
+			}
+			return httpapi.Response{Status: http.StatusOK, Body: map[string]any{"orderId": req.PathParameters["orderId"], "events": out}}, nil
+		},
+		"POST /orders/{orderId}/cancel": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			var c Cancellation
+			if err := httpapi.DecodeIfPresent(req, &c); err != nil {
+				return httpapi.Response{}, err
+			}
+			o, err := orders.Cancel(ctx, req.PathParameters["orderId"], c, req.Metadata())
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.Response{Status: http.StatusOK, Body: o}, nil
+		},
+	}
+}

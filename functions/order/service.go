@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/functions/internal/customer"
+	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/functions/internal/money"
+)
+
+// Domain errors of the order service.
+var (
+	ErrNotFound         = failure.New(failure.NotFound, "no such order")
+	ErrAlreadyCancelled = failure.New(failure.Conflict, "the order is already cancelled")
+	ErrChanged          = failure.New(failure.Conflict, "the order changed while it was being cancelled; read it again")
+	ErrUnknownCustomer  = &failure.Error{Kind: failure.Unprocessable, Field: "userId",
+		Message: "is not a known customer (a user who registered a moment ago becomes one within seconds)"}
+)
+
+// Events is the order service's event store; see eventstore.Dynamo.
+type Events interface {
+	// Append stores envs at versions expected+1… of the stream, all or
+	// nothing, or returns an error wrapping eventstore.ErrConcurrency.
+	Append(ctx context.Context, streamID string, expected int, envs ...events.Envelope) error
+	// Load returns the stream's records from version from on, in order.
+	Load(ctx context.Context, streamID string, from int) ([]eventstore.Record, error)
+}
+
+// Customers tells whom orders may be placed for; see customer.Table.
+type Customers interface {
+	// Get returns the customer, or customer.ErrNotFound.
+	Get(ctx context.Context, userID string) (events.Customer, error)
+}
+
+// Service places, shows and cancels orders. It is safe for concurrent use.
+type Service struct {
+	events    Events
+	customers Customers
+}
+
+// Placement is the body of POST /orders.
+type Placement struct {
+	UserID   string            `json:"userId"`
+	Items    []events.LineItem `json:"items"`
+	Currency string            `json:"currency"`
+}
+
+// Cancellation is the optional body of POST /orders/{orderId}/cancel.
+type Cancellation struct {
+	Reason string `json:"reason"`
+}
+
+// Limits of an order.
+const (
+	maxItems    = 100
+	maxQuantity = 1000
+	maxPrice    = 100_000_000 // in minor units: a million euros
+	maxReason   = 200
+)
+
+var skuPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func streamID(orderID string) string { return "order-" + orderID }
+
+// Place validates p and appends order.placed at version 1 of a new order's
+// stream, caused by the request that meta describes.
+func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) (Order, error) {
+	if err := p.validate(); err != nil {
+		return Order{}, err
+	}
+	c, err := s.customers.Get(ctx, p.UserID)
+	if errors.Is(err, customer.ErrNotFound) {
+		return Order{}, ErrUnknownCustomer
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	placed := events.OrderPlaced{OrderID: uuid.NewString(), Customer: c, Items: p.Items, Currency: p.Currency}
+	for _, it := range p.Items {
+		placed.TotalCents += it.UnitPriceCents * int64(it.Quantity)
+	}
+	env, err := events.New(placed, meta)
+	if err != nil {
+		return Order{}, err
+	}
+	rec := eventstore.Record{StreamID: streamID(placed.OrderID), Version: 1, Envelope: env}
+	if err := s.events.Append(ctx, rec.StreamID, 0, env); err != nil {
+		return Order{}, fmt.Errorf("place order: %w", err)
+	}
+	return fold([]eventstore.Record{rec})
+}
+
+func (p Placement) validate() error {
+	if uuid.Validate(p.UserID) != nil {
+		return failure.InvalidField("userId", "must be a UUID")
+	}
+	if len(p.Items) == 0 || len(p.Items) > maxItems {
+		return failure.InvalidField("items", "must hold 1 to %d items, not %d", maxItems, len(p.Items))
+	}
+	seen := map[string]int{}
+	for i, it := range p.Items {
+		field := fmt.Sprintf("items[%d]", i)
+		switch {
+		case !skuPattern.MatchString(it.SKU):
+			return failure.InvalidField(field+".sku", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+		case it.Quantity < 1 || it.Quantity > maxQuantity:
+			return failure.InvalidField(field+".quantity", "must be from 1 to %d", maxQuantity)
+		case it.UnitPriceCents < 1 || it.UnitPriceCents > maxPrice:
+			return failure.InvalidField(field+".unitPriceCents", "must be from 1 to %d", maxPrice)
+		}
+		if j, dup := seen[it.SKU]; dup {
+			return failure.InvalidField(field+".sku", "repeats items[%d]; order more of it there", j)
+		}
+		seen[it.SKU] = i
+	}
+	if _, ok := money.Lookup(p.Currency); !ok {
+		return failure.InvalidField("currency", "must be an ISO 4217 code such as EUR or USD")
+	}
+	return nil
+}
+
+// Get returns an order's current state.
+func (s *Service) Get(ctx context.Context, orderID string) (Order, error) {
+	records, err := s.history(ctx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	return fold(records)
+}
+
+// History returns an order's events, oldest first.
+func (s *Service) History(ctx context.Context, orderID string) ([]eventstore.Record, error) {
+	return s.history(ctx, orderID)
+}
+
+func (s *Service) history(ctx context.Context, orderID string) ([]eventstore.Record, error) {
+	if uuid.Validate(orderID) != nil {
+		return nil, failure.InvalidField("orderId", "must be a UUID")
+	}
+	records, err := s.events.Load(ctx, streamID(orderID), 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(records) == 0 {
+		return nil, ErrNotFound
+	}
+	return records, nil
+}
+
+// Cancel appends order.cancelled to a placed order, at the version it was
+// read at: of two cancels at once, one wins and the other gets ErrChanged.
+func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, meta events.Metadata) (Order, error) {
+	reason := strings.TrimSpace(c.Reason)
+	if utf8.RuneCountInString(reason) > maxReason || strings.ContainsFunc(reason, unicode.IsControl) {
+		return Order{}, failure.InvalidField("reason", "must be at most %d characters, without control characters", maxReason)
+	}
+	records, err := s.history(ctx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	o, err := fold(records)
+	if err != nil {
+		return Order{}, err
+	}
+	if o.Status == Cancelled {
+		return Order{}, ErrAlreadyCancelled
+	}
+	env, err := events.New(events.OrderCancelled{OrderID: o.OrderID, Customer: o.customer, Reason: reason, Currency: o.Currency, TotalCents: o.TotalCents}, meta)
+	if err != nil {
+		return Order{}, err
+	}
+	err = s.events.Append(ctx, streamID(orderID), o.Version, env)
+	if errors.Is(err, eventstore.ErrConcurrency) {
+		return Order{}, ErrChanged
+	}
+	if err != nil {
+		return Order{}, fmt.Errorf("cancel order %s: %w", orderID, err)
+	}
+	return fold(append(records, eventstore.Record{StreamID: streamID(orderID), Version: o.Version + 1, Envelope: env}))
+}

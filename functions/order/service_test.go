@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/functions/internal/customer"
+	"github.com/eventshop/eventshop/functions/internal/failure"
+)
+
+type fakeCustomers map[string]events.Customer
+
+func (f fakeCustomers) Get(_ context.Context, id string) (events.Customer, error) {
+	c, ok := f[id]
+	if !ok {
+		return events.Customer{}, customer.ErrNotFound
+	}
+	return c, nil
+}
+
+var (
+	ada  = events.Customer{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"}
+	meta = events.Metadata{CorrelationID: "flow-1", CausationID: "request-1"}
+)
+
+func newService() (*Service, *eventstore.Memory) {
+	store := eventstore.NewMemory()
+	return &Service{events: store, customers: fakeCustomers{ada.UserID: ada}}, store
+}
+
+func placement() Placement {
+	return Placement{UserID: ada.UserID, Currency: "EUR", Items: []events.LineItem{
+		{SKU: "BOOK-42", Quantity: 2, UnitPriceCents: 1999},
+		{SKU: "PEN-1", Quantity: 1, UnitPriceCents: 250},
+	}}
+}
+
+func TestPlaceAppendsOrderPlacedAtVersionOne(t *testing.T) {
+	svc, store := newService()
+	o, err := svc.Place(context.Background(), placement(), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Status != Placed || o.TotalCents != 4248 || o.UserID != ada.UserID || o.Version != 1 || len(o.Items) != 2 {
+		t.Errorf("order = %+v", o)
+	}
+	records, _ := store.Load(context.Background(), "order-"+o.OrderID, 1)
+	if len(records) != 1 || records[0].Envelope.EventType != events.TypeOrderPlaced || records[0].Envelope.Metadata != meta {
+		t.Fatalf("stream = %+v", records)
+	}
+	p, err := events.Decode[events.OrderPlaced](records[0].Envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Customer != ada || p.TotalCents != 4248 || p.Currency != "EUR" {
+		t.Errorf("payload = %+v", p)
+	}
+}
+
+func TestPlaceRefusesInvalidOrders(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(p *Placement)
+		kind  failure.Kind
+		field string
+	}{
+		{"a user id that is not a UUID", func(p *Placement) { p.UserID = "ada" }, failure.Invalid, "userId"},
+		{"an unknown user", func(p *Placement) { p.UserID = uuid.NewString() }, failure.Unprocessable, "userId"},
+		{"no items", func(p *Placement) { p.Items = nil }, failure.Invalid, "items"},
+		{"101 items", func(p *Placement) {
+			p.Items = nil
+			for i := range 101 {
+				p.Items = append(p.Items, events.LineItem{SKU: "S" + strings.Repeat("x", i%60) + string(rune('a'+i%26)) + uuid.NewString()[:4], Quantity: 1, UnitPriceCents: 1})
+			}
+		}, failure.Invalid, "items"},
+		{"a zero quantity", func(p *Placement) { p.Items[1].Quantity = 0 }, failure.Invalid, "items[1].quantity"},
+		{"a negative price", func(p *Placement) { p.Items[0].UnitPriceCents = -5 }, failure.Invalid, "items[0].unitPriceCents"},
+		{"a zero price", func(p *Placement) { p.Items[0].UnitPriceCents = 0 }, failure.Invalid, "items[0].unitPriceCents"},
+		{"a price over a million", func(p *Placement) { p.Items[0].UnitPriceCents = maxPrice + 1 }, failure.Invalid, "items[0].unitPriceCents"},
+		{"an empty sku", func(p *Placement) { p.Items[0].SKU = "" }, failure.Invalid, "items[0].sku"},
+		{"a sku with spaces", func(p *Placement) { p.Items[0].SKU = "a book" }, failure.Invalid, "items[0].sku"},
+		{"a repeated sku", func(p *Placement) { p.Items[1].SKU = p.Items[0].SKU }, failure.Invalid, "items[1].sku"},
+		{"a lower-case currency", func(p *Placement) { p.Currency = "eur" }, failure.Invalid, "currency"},
+		{"a currency that does not exist", func(p *Placement) { p.Currency = "ABC" }, failure.Invalid, "currency"},
+		{"no currency", func(p *Placement) { p.Currency = "" }, failure.Invalid, "currency"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, _ := newService()
+			p := placement()
+			tt.edit(&p)
+			_, err := svc.Place(context.Background(), p, meta)
+			var f *failure.Error
+			if !errors.As(err, &f) || f.Kind != tt.kind || f.Field != tt.field {
+				t.Errorf("err = %v, want kind %d on %s", err, tt.kind, tt.field)
+			}
+		})
+	}
+}
+
+func TestCancelAppendsOrderCancelledOnce(t *testing.T) {
+	svc, _ := newService()
+	o, err := svc.Place(context.Background(), placement(), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{Reason: " changed my mind "}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != Cancelled || c.Version != 2 || c.CancelReason != "changed my mind" || c.CancelledAt == nil {
+		t.Errorf("cancelled order = %+v", c)
+	}
+	if got, _ := svc.Get(context.Background(), o.OrderID); got.Status != Cancelled || got.Version != 2 {
+		t.Errorf("read back %+v", got)
+	}
+	if _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta); !errors.Is(err, ErrAlreadyCancelled) {
+		t.Errorf("second cancel: %v", err)
+	}
+}
+
+func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
+	svc, store := newService()
+	o, err := svc.Place(context.Background(), placement(), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta) })
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case failure.KindOf(err) != failure.Conflict:
+			t.Errorf("a losing cancel returned %v, want a conflict", err)
+		}
+	}
+	records, _ := store.Load(context.Background(), "order-"+o.OrderID, 1)
+	if wins != 1 || len(records) != 2 {
+		t.Errorf("%d cancels won, %d events stored; want 1 and 2", wins, len(records))
+	}
+}
+
+func TestOrdersThatDoNotExistAreNotFound(t *testing.T) {
+	svc, _ := newService()
+	if _, err := svc.Get(context.Background(), uuid.NewString()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get: %v", err)
+	}
+	if _, err := svc.Cancel(context.Background(), uuid.NewString(), Cancellation{}, meta); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Cancel: %v", err)
+	}
+	if _, err := svc.History(context.Background(), "42"); failure.KindOf(err) != failure.Invalid {
+		t.Errorf("History of a malformed id: %v", err)
+	}
+}
+
+func TestACancelReasonIsBounded(t *testing.T) {
+	svc, _ := newService()
+	o, _ := svc.Place(context.Background(), placement(), meta)
+	_, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{Reason: strings.Repeat("r", 201)}, meta)
+	if failure.KindOf(err) != failure.Invalid {
+		t.Errorf("err = %v", err)
+	}
+}
