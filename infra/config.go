@@ -21,6 +21,10 @@ type Config struct {
 	// reset mails link to it with ?token=.
 	// EVENTSHOP_RESET_URL, context "resetUrl".
 	ResetURL string
+	// RetryBase is the backoff, in seconds, before a consumer's first
+	// retry of a failed delivery; each further retry doubles it.
+	// EVENTSHOP_RETRY_BASE_SECONDS, context "retryBaseSeconds", default 5.
+	RetryBaseSeconds string
 	// AssetDir holds one directory per function with its bootstrap.
 	// EVENTSHOP_ASSET_DIR, context "assetDir", default "build/lambda".
 	AssetDir string
@@ -41,7 +45,8 @@ func ConfigFrom(node constructs.Node) Config {
 		Stage:    get("EVENTSHOP_STAGE", "stage", "dev"),
 		MailFrom: get("EVENTSHOP_MAIL_FROM", "mailFrom", "noreply@eventshop.example"),
 		ResetURL: get("EVENTSHOP_RESET_URL", "resetUrl", "https://eventshop.example/reset-password"),
-		AssetDir: get("EVENTSHOP_ASSET_DIR", "assetDir", "build/lambda"),
+		RetryBaseSeconds: get("EVENTSHOP_RETRY_BASE_SECONDS", "retryBaseSeconds", "5"),
+		AssetDir:         get("EVENTSHOP_ASSET_DIR", "assetDir", "build/lambda"),
 	}
 }
 

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -36,8 +38,10 @@ type consumer struct {
 }
 
 // newConsumer gives fn a queue, a dead-letter queue and an event source
-// mapping that reports partial batch failures.
-func newConsumer(scope constructs.Construct, name string, fn awslambda.Function) *consumer {
+// mapping that reports partial batch failures, and what it needs to
+// handle each event once: the idempotency table, its dead-letter queue to
+// move what can never succeed to, and the delivery settings.
+func newConsumer(scope constructs.Construct, name string, fn awslambda.Function, cfg Config, idempotency awsdynamodb.ITable) *consumer {
 	id := exportName(name)
 	dlq := newQueue(scope, id+"DLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
 	queue := newQueue(scope, id+"Queue", &awssqs.QueueProps{
@@ -51,6 +55,18 @@ func newConsumer(scope constructs.Construct, name string, fn awslambda.Function)
 		BatchSize:               jsii.Number(batchSize),
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
+	for k, v := range map[string]*string{
+		"CONSUMER_NAME":      jsii.String(name),
+		"IDEMPOTENCY_TABLE":  idempotency.TableName(),
+		"DLQ_URL":            dlq.QueueUrl(),
+		"MAX_RECEIVE_COUNT":  jsii.String(fmt.Sprint(maxReceiveCount)),
+		"RETRY_BASE_SECONDS": jsii.String(cfg.RetryBaseSeconds),
+		"LEASE_SECONDS":      jsii.String(fmt.Sprint(*functionTimeout.ToSeconds(nil))),
+	} {
+		fn.AddEnvironment(jsii.String(k), v, nil)
+	}
+	idempotency.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:GetItem"), jsii.String("dynamodb:DeleteItem"))
+	dlq.GrantSendMessages(fn)
 	return &consumer{scope: scope, name: name, Function: fn, Queue: queue, DLQ: dlq}
 }
 

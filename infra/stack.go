@@ -29,8 +29,10 @@ type Stack struct {
 	Order        *OrderService
 	Relay        *Relay
 	Notification *NotificationService
-	// Consumers of the topology, by name.
-	Consumers map[string]*consumer
+	// Consumers of the topology, by name, and where they record the
+	// events they handled.
+	Consumers   map[string]*consumer
+	Idempotency awsdynamodb.Table
 }
 
 // NewStack declares the whole system.
@@ -65,8 +67,15 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	// Consumers and their subscriptions, from the topology.
 	functions := map[string]awslambda.Function{Notification: s.Notification.Function, Customers: s.Order.Customers}
 	busDLQ := newQueue(stack, "BusDLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
+	s.Idempotency = awsdynamodb.NewTable(stack, jsii.String("Idempotency"), &awsdynamodb.TableProps{
+		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		TimeToLiveAttribute:              jsii.String("expiresAt"),
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: jsii.Bool(true)},
+		RemovalPolicy:                    awscdk.RemovalPolicy_DESTROY, // only ever days of dedup records
+	})
 	for _, name := range consumers() {
-		s.Consumers[name] = newConsumer(stack, name, functions[name])
+		s.Consumers[name] = newConsumer(stack, name, functions[name], cfg, s.Idempotency)
 	}
 	for _, sub := range Topology {
 		s.Consumers[sub.Consumer].subscribe(s.Bus, sub.EventType, busDLQ)

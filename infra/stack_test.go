@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 			}
 		}
 		app := awscdk.NewApp(nil)
-		testStack = NewStack(app, "eventshop-test", &StackProps{Config: Config{Stage: "test", MailFrom: testMailFrom, ResetURL: testResetURL, AssetDir: assets}})
+		testStack = NewStack(app, "eventshop-test", &StackProps{Config: Config{Stage: "test", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", AssetDir: assets}})
 		tpl = assertions.Template_FromStack(testStack.Stack, nil)
 		raw, err := json.Marshal(tpl.ToJSON())
 		if err != nil {
@@ -181,9 +181,9 @@ func TestFunctionsGetTheirConfigurationFromTheEnvironment(t *testing.T) {
 	}{
 		{"user", map[string]any{"USERS_TABLE": ref(testStack.Users), "EVENTS_TABLE": ref(testStack.EventStore)}},
 		{"order", map[string]any{"EVENTS_TABLE": ref(testStack.EventStore), "CUSTOMERS_TABLE": ref(testStack.Order.CustomersTable)}},
-		{"customers", map[string]any{"CUSTOMERS_TABLE": ref(testStack.Order.CustomersTable)}},
+		{"customers", consumerEnv(Customers, map[string]any{"CUSTOMERS_TABLE": ref(testStack.Order.CustomersTable)})},
 		{"relay", map[string]any{"EVENT_BUS_NAME": ref(testStack.Bus)}},
-		{"notification", map[string]any{"EVENTS_TABLE": ref(testStack.EventStore), "MAIL_FROM": testMailFrom, "RESET_URL": testResetURL}},
+		{"notification", consumerEnv(Notification, map[string]any{"EVENTS_TABLE": ref(testStack.EventStore), "MAIL_FROM": testMailFrom, "RESET_URL": testResetURL})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function, func(t *testing.T) {
@@ -196,6 +196,17 @@ func TestFunctionsGetTheirConfigurationFromTheEnvironment(t *testing.T) {
 			}
 		})
 	}
+}
+
+// consumerEnv is env plus what every consumer is told of its delivery.
+func consumerEnv(name string, env map[string]any) map[string]any {
+	env["CONSUMER_NAME"] = name
+	env["IDEMPOTENCY_TABLE"] = ref(testStack.Idempotency)
+	env["DLQ_URL"] = ref(testStack.Consumers[name].DLQ)
+	env["MAX_RECEIVE_COUNT"] = "5"
+	env["RETRY_BASE_SECONDS"] = "3"
+	env["LEASE_SECONDS"] = "10"
+	return env
 }
 
 func TestTheRelayReadsTheEventStoreStreamAndNeverSkipsARecordSilently(t *testing.T) {
@@ -327,9 +338,11 @@ func TestGrantsGiveEachFunctionWhatItNeedsOnItsResourcesOnly(t *testing.T) {
 			"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore"}},
 		{"order", []string{"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore",
 			"dynamodb:GetItem on OrderServiceCustomers"}},
-		{"customers", []string{"dynamodb:PutItem on OrderServiceCustomers"}},
+		{"customers", []string{"dynamodb:PutItem on OrderServiceCustomers", "dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency",
+			"sqs:SendMessage on CustomersDLQ"}},
 		{"relay", []string{"events:PutEvents on Bus"}},
-		{"notification", []string{`ses:SendEmail on identity/",{"Ref":"` + logicalID(testStack.Notification.Sender) + `"}`, "dynamodb:PutItem on EventStore"}},
+		{"notification", []string{`ses:SendEmail on identity/",{"Ref":"` + logicalID(testStack.Notification.Sender) + `"}`, "dynamodb:PutItem on EventStore",
+			"dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency", "sqs:SendMessage on NotificationDLQ"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.function, func(t *testing.T) {
@@ -425,6 +438,15 @@ func list(v any) []any {
 		return l
 	}
 	return []any{v}
+}
+
+func TestHandledEventsAreRememberedForDaysThenExpire(t *testing.T) {
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+			"KeySchema":               []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}},
+			"TimeToLiveSpecification": map[string]any{"AttributeName": "expiresAt", "Enabled": true},
+		})
+	})
 }
 
 func TestTheSenderIsAnSESIdentity(t *testing.T) {

@@ -41,11 +41,15 @@ func run(log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	consumerCfg, err := consumer.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
 	awsCfg, err := awsclient.Config(context.Background(), log)
 	if err != nil {
 		return err
 	}
 	p := &Projector{customers: customer.NewTable(awsclient.DynamoDB(awsCfg), cfg.CustomersTable)}
-	lambda.Start(consumer.Handler(log, p.Project))
+	lambda.Start(consumer.New(consumerCfg, awsCfg, log).Handler(p.Project))
 	return nil
 }

@@ -56,6 +56,10 @@ func run(log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	consumerCfg, err := consumer.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
 	awsCfg, err := awsclient.Config(context.Background(), log)
 	if err != nil {
 		return err
@@ -65,6 +69,6 @@ func run(log *slog.Logger) error {
 		events:   eventstore.NewDynamo(awsclient.DynamoDB(awsCfg), cfg.EventsTable),
 		resetURL: cfg.ResetURL,
 	}
-	lambda.Start(consumer.Handler(log, notifier.Notify))
+	lambda.Start(consumer.New(consumerCfg, awsCfg, log).Handler(notifier.Notify))
 	return nil
 }

@@ -114,6 +114,8 @@ func synthesize(ctx context.Context, opts Options, b *builds) (string, error) {
 		"CDK_CONTEXT_JSON=" + string(cdkContext),
 		"EVENTSHOP_STAGE=" + opts.Stage,
 		"EVENTSHOP_ASSET_DIR=" + filepath.Join(".local", "functions"),
+		// Retries one second apart, not five: a developer waits for them.
+		"EVENTSHOP_RETRY_BASE_SECONDS=1",
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
 		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
 	}

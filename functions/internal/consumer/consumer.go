@@ -1,18 +1,23 @@
-// Package consumer is the edge between an SQS event source and a service
-// that handles events one at a time: it reads each message's envelope,
-// hands it over, reports the messages that failed as batch item failures,
-// and logs one line per message with what happened.
 package consumer
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/idempotency"
 )
 
 // ErrSkip means the consumer has nothing to do for the event: it is
@@ -20,20 +25,56 @@ import (
 var ErrSkip = errors.New("nothing to do for this event")
 
 // Handle handles one event. It returns nil when the event's effect is
-// done, an error wrapping ErrSkip when there is none to do, and any other
-// error to have the message delivered again.
+// done, an error wrapping ErrSkip when there is none to do, a Permanent
+// error when the event can never be handled, and any other error to have
+// it delivered again later.
 type Handle func(ctx context.Context, env events.Envelope) error
 
-// Handler returns the Lambda handler of an SQS batch. Messages are handled
-// in order; those that fail are reported by message id, so SQS delivers
-// them again and moves them to the dead-letter queue after the queue's
-// maxReceiveCount. Event types the catalogue does not know are logged and
-// acknowledged.
-func Handler(log *slog.Logger, handle Handle) func(context.Context, lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+// SQS is the part of the SQS client the consumer uses.
+type SQS interface {
+	dlq.SQS
+	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, opts ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
+}
+
+// Consumer delivers each event of an SQS queue to a Handle once, whatever
+// the infrastructure does: it deduplicates on the envelope's eventId,
+// backs off before a retry, and dead-letters with the reason what can
+// never succeed. Nothing is acknowledged before it was handled or
+// dead-lettered.
+type Consumer struct {
+	// Name names the consumer in idempotency keys: the same event is
+	// handled once by each consumer.
+	Name string
+	// Idempotency records handled events; nil handles every delivery.
+	Idempotency idempotency.Store
+	// Lease is how long a claim on an event lasts: the function's timeout,
+	// so that the claim of a crashed attempt runs out before a retry.
+	Lease time.Duration
+	// Keep is how long handled events are remembered.
+	Keep time.Duration
+	// SQS changes visibility and dead-letters.
+	SQS SQS
+	// DLQURL is the queue's dead-letter queue.
+	DLQURL string
+	// MaxReceiveCount is the queue's: the last failing delivery
+	// dead-letters the message itself, with the reason.
+	MaxReceiveCount int
+	// Backoff says how long a message whose delivery failed for the nth
+	// time stays invisible before the next.
+	Backoff func(n int) time.Duration
+	Log     *slog.Logger
+
+	queueURLs sync.Map // by queue ARN
+}
+
+// Handler returns the Lambda handler of an SQS batch. Messages that are
+// to be delivered again are reported as batch item failures; every other
+// message was handled, skipped, found to be a duplicate or dead-lettered.
+func (c *Consumer) Handler(handle Handle) func(context.Context, lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 	return func(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 		var resp lambdaevents.SQSEventResponse
 		for _, msg := range ev.Records {
-			if err := handleMessage(ctx, log, handle, msg); err != nil {
+			if !c.deliver(ctx, handle, msg) {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			}
 		}
@@ -41,48 +82,192 @@ func Handler(log *slog.Logger, handle Handle) func(context.Context, lambdaevents
 	}
 }
 
-func handleMessage(ctx context.Context, log *slog.Logger, handle Handle, msg lambdaevents.SQSMessage) error {
-	env, err := events.FromSQS(msg)
+// Outcomes of a delivery, as logged.
+const (
+	outcomeProcessed    = "processed"
+	outcomeSkipped      = "skipped"
+	outcomeDuplicate    = "duplicate"
+	outcomeRetry        = "retry"
+	outcomeDeadLettered = "dead-lettered"
+)
+
+// deliver handles one message and says whether it may be acknowledged.
+func (c *Consumer) deliver(ctx context.Context, handle Handle, msg lambdaevents.SQSMessage) (ack bool) {
 	line := &outcome{}
 	ctx = context.WithValue(ctx, outcomeKey{}, line)
-	if err == nil {
-		err = handle(ctx, env)
+	receives, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
+	env, err := events.FromSQS(msg)
+	defer func() { c.log(ctx, msg, env, receives, line) }()
+
+	switch {
+	case errors.Is(err, events.ErrUnknownType):
+		line.set(outcomeSkipped, err)
+		return true
+	case err != nil:
+		return c.deadLetter(ctx, msg, line, err)
 	}
+
+	key := c.Name + "#" + env.EventID
+	if c.Idempotency != nil {
+		claim, err := c.Idempotency.Begin(ctx, key, c.Lease)
+		switch {
+		case err != nil:
+			return c.retry(ctx, msg, receives, line, fmt.Errorf("claim: %w", err))
+		case claim.State == idempotency.Done:
+			line.set(outcomeDuplicate, nil)
+			line.add(slog.String("first_result", claim.Result))
+			return true
+		case claim.State == idempotency.Busy:
+			return c.retry(ctx, msg, receives, line, errors.New("another delivery of the event is being handled"))
+		}
+	}
+
+	err = handle(ctx, env)
+	switch {
+	case err == nil || errors.Is(err, ErrSkip):
+		result := outcomeProcessed
+		if err != nil {
+			result = outcomeSkipped
+		}
+		line.set(result, err)
+		if c.Idempotency != nil {
+			// The effect happened: acknowledge even if recording it fails,
+			// rather than redeliver and do it twice.
+			if err := c.Idempotency.Complete(ctx, key, result, c.Keep); err != nil {
+				line.add(slog.String("idempotency_error", err.Error()))
+			}
+		}
+		return true
+	}
+	if c.Idempotency != nil {
+		if rerr := c.Idempotency.Release(ctx, key); rerr != nil {
+			line.add(slog.String("idempotency_error", rerr.Error()))
+		}
+	}
+	if IsPermanent(err) {
+		return c.deadLetter(ctx, msg, line, err)
+	}
+	return c.retry(ctx, msg, receives, line, err)
+}
+
+// retry leaves the message for a later delivery, invisible for a backoff
+// that grows with its receives — unless this was the last receive the
+// queue allows, in which case it dead-letters the message with the reason.
+func (c *Consumer) retry(ctx context.Context, msg lambdaevents.SQSMessage, receives int, line *outcome, cause error) bool {
+	if c.MaxReceiveCount > 0 && receives >= c.MaxReceiveCount {
+		return c.deadLetter(ctx, msg, line, fmt.Errorf("failed %d times, the last: %w", receives, cause))
+	}
+	line.set(outcomeRetry, cause)
+	if c.SQS == nil || c.Backoff == nil {
+		return false
+	}
+	wait := c.Backoff(max(receives, 1))
+	line.add(slog.Float64("retry_in_s", wait.Seconds()))
+	url, err := c.queueURL(ctx, msg.EventSourceARN)
+	if err == nil {
+		_, err = c.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+			QueueUrl: aws.String(url), ReceiptHandle: aws.String(msg.ReceiptHandle), VisibilityTimeout: int32(wait.Seconds()),
+		})
+	}
+	if err != nil {
+		// The queue's own visibility timeout applies instead.
+		line.add(slog.String("visibility_error", err.Error()))
+	}
+	return false
+}
+
+// deadLetter moves the message to the dead-letter queue with the reason,
+// and says whether that worked: only then may the message be acknowledged.
+func (c *Consumer) deadLetter(ctx context.Context, msg lambdaevents.SQSMessage, line *outcome, reason error) bool {
+	line.set(outcomeDeadLettered, reason)
+	if c.SQS == nil || c.DLQURL == "" {
+		// Without a dead-letter queue of our own, the queue's redrive
+		// policy dead-letters the message after its receives run out.
+		line.set(outcomeRetry, reason)
+		return false
+	}
+	if err := dlq.Send(ctx, c.SQS, c.DLQURL, msg, reason.Error()); err != nil {
+		line.set(outcomeRetry, fmt.Errorf("%w (and could not dead-letter it: %v)", reason, err))
+		return false
+	}
+	return true
+}
+
+func (c *Consumer) queueURL(ctx context.Context, arn string) (string, error) {
+	if url, ok := c.queueURLs.Load(arn); ok {
+		return url.(string), nil
+	}
+	out, err := c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(arn[strings.LastIndex(arn, ":")+1:])})
+	if err != nil {
+		return "", fmt.Errorf("queue of %s: %w", arn, err)
+	}
+	c.queueURLs.Store(arn, aws.ToString(out.QueueUrl))
+	return aws.ToString(out.QueueUrl), nil
+}
+
+// ExponentialBackoff returns base × 2^(n−1), at most ceiling, with equal
+// jitter (between half and all of it), in whole seconds of at least one:
+// SQS visibility timeouts count seconds.
+func ExponentialBackoff(base, ceiling time.Duration) func(n int) time.Duration {
+	return func(n int) time.Duration {
+		d := base << min(max(n-1, 0), 20)
+		if d > ceiling || d <= 0 {
+			d = ceiling
+		}
+		d = d/2 + rand.N(d/2+1)
+		return max(d.Round(time.Second), time.Second)
+	}
+}
+
+func (c *Consumer) log(ctx context.Context, msg lambdaevents.SQSMessage, env events.Envelope, receives int, line *outcome) {
 	attrs := append([]slog.Attr{
+		slog.String("outcome", line.result),
 		slog.String("message_id", msg.MessageId),
 		slog.String("event_id", env.EventID),
 		slog.String("event_type", env.EventType),
 		slog.String("correlation_id", env.Metadata.CorrelationID),
 		slog.String("causation_id", env.Metadata.CausationID),
-		slog.String("receive_count", msg.Attributes["ApproximateReceiveCount"]),
+		slog.Int("receive_count", receives),
 	}, line.attrs...)
-	switch {
-	case err == nil:
-		log.LogAttrs(ctx, slog.LevelInfo, "processed", attrs...)
-		return nil
-	case errors.Is(err, ErrSkip), errors.Is(err, events.ErrUnknownType):
-		log.LogAttrs(ctx, slog.LevelInfo, "skipped", append(attrs, slog.String("reason", err.Error()))...)
-		return nil
-	default:
-		log.LogAttrs(ctx, slog.LevelError, "failed", append(attrs, slog.String("error", err.Error()))...)
-		return err
+	level := slog.LevelInfo
+	if line.err != nil && line.result != outcomeSkipped {
+		attrs = append(attrs, slog.String("error", line.err.Error()))
+		level = slog.LevelWarn
+		if line.result == outcomeDeadLettered {
+			level = slog.LevelError
+		}
+	} else if line.err != nil {
+		attrs = append(attrs, slog.String("reason", line.err.Error()))
 	}
+	c.Log.LogAttrs(ctx, level, "message "+line.result, attrs...)
 }
 
 type outcomeKey struct{}
 
-// outcome collects what a handler adds to its message's log line.
+// outcome is what the log line of one message says.
 type outcome struct {
-	mu    sync.Mutex
-	attrs []slog.Attr
+	mu     sync.Mutex
+	result string
+	err    error
+	attrs  []slog.Attr
+}
+
+func (o *outcome) set(result string, err error) {
+	o.mu.Lock()
+	o.result, o.err = result, err
+	o.mu.Unlock()
+}
+
+func (o *outcome) add(attrs ...slog.Attr) {
+	o.mu.Lock()
+	o.attrs = append(o.attrs, attrs...)
+	o.mu.Unlock()
 }
 
 // Annotate adds attributes to the log line of the message being handled.
 // Outside a handler it does nothing.
 func Annotate(ctx context.Context, attrs ...slog.Attr) {
 	if o, ok := ctx.Value(outcomeKey{}).(*outcome); ok {
-		o.mu.Lock()
-		o.attrs = append(o.attrs, attrs...)
-		o.mu.Unlock()
+		o.add(attrs...)
 	}
 }
