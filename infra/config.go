@@ -42,9 +42,9 @@ func ConfigFrom(node constructs.Node) Config {
 		return def
 	}
 	return Config{
-		Stage:    get("EVENTSHOP_STAGE", "stage", "dev"),
-		MailFrom: get("EVENTSHOP_MAIL_FROM", "mailFrom", "noreply@eventshop.example"),
-		ResetURL: get("EVENTSHOP_RESET_URL", "resetUrl", "https://eventshop.example/reset-password"),
+		Stage:            get("EVENTSHOP_STAGE", "stage", "dev"),
+		MailFrom:         get("EVENTSHOP_MAIL_FROM", "mailFrom", "noreply@eventshop.example"),
+		ResetURL:         get("EVENTSHOP_RESET_URL", "resetUrl", "https://eventshop.example/reset-password"),
 		RetryBaseSeconds: get("EVENTSHOP_RETRY_BASE_SECONDS", "retryBaseSeconds", "5"),
 		AssetDir:         get("EVENTSHOP_ASSET_DIR", "assetDir", "build/lambda"),
 	}

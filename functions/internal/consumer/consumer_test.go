@@ -188,7 +188,9 @@ func TestWhatCanNeverSucceedIsDeadLetteredAtOnce(t *testing.T) {
 			return message(t, "a", 1, func(b string) string { return strings.Replace(b, `"eventVersion":1`, `"eventVersion":9`, 1) })
 		}, nil, "unknown event version"},
 		{"a handler's permanent error", func(t *testing.T) lambdaevents.SQSMessage { return message(t, "a", 1, nil) },
-			func(context.Context, events.Envelope) error { return consumer.Permanent(errors.New("no such template")) }, "no such template"},
+			func(context.Context, events.Envelope) error {
+				return consumer.Permanent(errors.New("no such template"))
+			}, "no such template"},
 		{"an address the mail service rejects", func(t *testing.T) lambdaevents.SQSMessage { return message(t, "a", 1, nil) },
 			func(context.Context, events.Envelope) error {
 				return fmt.Errorf("send: %w", &smithy.GenericAPIError{Code: "MessageRejected", Message: "address blocked", Fault: smithy.FaultClient})

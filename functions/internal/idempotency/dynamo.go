@@ -33,7 +33,9 @@ type Dynamo struct {
 }
 
 // NewDynamo returns a store on the named table.
-func NewDynamo(db DynamoDB, table string) *Dynamo { return &Dynamo{db: db, table: table, now: time.Now} }
+func NewDynamo(db DynamoDB, table string) *Dynamo {
+	return &Dynamo{db: db, table: table, now: time.Now}
+}
 
 var _ Store = (*Dynamo)(nil)
 
@@ -123,4 +125,3 @@ func (d *Dynamo) Release(ctx context.Context, key string) error {
 func pk(key string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}}
 }
-
