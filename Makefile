@@ -28,6 +28,22 @@ test: ## vet, unit and CDK tests, then end to end against a fresh local stack
 unit: ## only the fast, hermetic tests
 	go test ./...
 
+FUZZTIME ?= 60s
+FUZZ_TARGETS := events:FuzzFromSQS functions/user:FuzzPostUsers functions/order:FuzzPostOrders
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (default 60s); go test runs their seed corpora
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzzing $${t#*:} in ./$${t%%:*} for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*} || exit 1; \
+	done
+
+N ?= 1000
+
+.PHONY: loadtest
+loadtest: ## N (default 1,000) concurrent registrations against a fresh local stack: throughput and latency
+	EVENTSHOP_E2E=1 EVENTSHOP_LOAD_N=$(N) go test -count=1 -timeout 30m -run TestConcurrentRegistrations -v ./e2e
+
 .PHONY: build
 build: $(FUNCTIONS:%=build/lambda/%/bootstrap) ## the functions' arm64 bootstraps for Lambda
 

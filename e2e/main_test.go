@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/localstack/checkout"
 	"github.com/eventshop/eventshop/localstack/emulator"
 	"github.com/eventshop/eventshop/localstack/runner"
@@ -100,6 +101,11 @@ func useRunningStack(ctx context.Context, path string) error {
 	stack.mailbox = kumoMailbox{endpoint: endpoint, client: httpClient}
 	stack.aws, err = emulator.Config(ctx, endpoint, "us-east-1")
 	return err
+}
+
+// eventStore returns the stack's event store.
+func eventStore() *eventstore.Dynamo {
+	return eventstore.NewDynamo(dynamo(), stack.outputs["EventStoreTableName"])
 }
 
 // dynamo returns a DynamoDB client for the stack.

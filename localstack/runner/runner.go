@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/eventshop/eventshop/localstack/apiproxy"
 	"github.com/eventshop/eventshop/localstack/emulator"
 	"github.com/eventshop/eventshop/localstack/esm"
+	"github.com/eventshop/eventshop/localstack/faults"
 	"github.com/eventshop/eventshop/localstack/lambdahost"
 	"github.com/eventshop/eventshop/localstack/provision"
 	"github.com/eventshop/eventshop/localstack/template"
@@ -86,6 +88,9 @@ type Stack struct {
 	Deployed    *provision.Stack
 	// Hosts run the functions, by the name of their package.
 	Hosts map[string]*lambdahost.Host
+	// Faults stands between the functions and SES: it fails the calls its
+	// rules choose. It passes everything until told otherwise.
+	Faults *faults.Proxy
 
 	emu    *emulator.Emulator
 	server *http.Server
@@ -138,6 +143,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.AWS, err = emulator.Config(ctx, s.emu.URL, opts.Region); err != nil {
 		return nil, err
 	}
+	if s.Faults, err = faults.Start(s.EmulatorURL); err != nil {
+		return nil, err
+	}
 
 	step(fmt.Sprintf("creating %d resources of %s", len(tpl.Resources), filepath.Base(tplPath)))
 	deployer := provision.New(s.AWS, s.Name)
@@ -165,7 +173,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	s.Outputs = map[string]string{"LocalApiUrl": s.APIURL + "/", "EmulatorUrl": s.EmulatorURL}
+	s.Outputs = map[string]string{"LocalApiUrl": s.APIURL + "/", "EmulatorUrl": s.EmulatorURL, "FaultsUrl": s.Faults.URL + "/_faults"}
 	for k, v := range s.Deployed.Outputs {
 		s.Outputs[k] = v
 	}
@@ -179,12 +187,14 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 func (s *Stack) startFunctions(opts Options, b *builds) error {
 	for _, fn := range s.Deployed.Functions {
 		name := filepath.Base(fn.Source)
+		env := map[string]string{"AWS_ENDPOINT_URL_SESV2": s.Faults.URL}
+		maps.Copy(env, opts.ExtraEnv[name])
 		h, err := lambdahost.Start(fn, lambdahost.Options{
 			Bootstrap:   b.functions[name],
 			EmulatorURL: s.EmulatorURL,
 			Region:      opts.Region,
 			Instances:   opts.Instances,
-			ExtraEnv:    opts.ExtraEnv[name],
+			ExtraEnv:    env,
 			Log:         opts.Log,
 			LogName:     name,
 		})
@@ -266,6 +276,9 @@ func (s *Stack) Stop() {
 		}
 		wg.Wait()
 		s.wg.Wait()
+		if s.Faults != nil {
+			_ = s.Faults.Close()
+		}
 		if s.emu != nil {
 			s.emu.Stop()
 		}

@@ -43,11 +43,12 @@ func main() {
   emulator  %[2]s   (AWS_ENDPOINT_URL=%[2]s, any credentials)
   outputs   .local/outputs.json
   mail      %[2]s/kumo/ses/v2/sent-emails
+  faults    %[3]s   (PUT {"failRate":0.3} to fail 30%% of SES calls)
 
   try:  curl -si -X POST %[1]s/users -H 'Content-Type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace"}'
 
 Ctrl-C stops everything.
-`, stack.APIURL, stack.EmulatorURL)
+`, stack.APIURL, stack.EmulatorURL, stack.Outputs["FaultsUrl"])
 
 	select {
 	case <-ctx.Done():

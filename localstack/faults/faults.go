@@ -1,0 +1,178 @@
+// Package faults puts a proxy between functions and one AWS service of the
+// emulator that fails a chosen share of calls — or every call about a
+// chosen mail recipient — with the errors AWS itself returns. Tests and
+// developers inject faults at the network edge with it, without test code
+// in the functions: a function reaches the service through the proxy
+// because its AWS_ENDPOINT_URL_<SERVICE> says so.
+//
+// The rules are read and changed over HTTP at <proxy>/_faults:
+//
+//	curl -X PUT http://127.0.0.1:PORT/_faults -d '{"failRate":0.3}'
+//	curl http://127.0.0.1:PORT/_faults   # the rules and what they did
+package faults
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Rules say which calls fail and how.
+type Rules struct {
+	// FailRate is the share of calls that fail, from 0 to 1.
+	FailRate float64 `json:"failRate"`
+	// FailFor lists mail recipients for whom every SES call fails.
+	FailFor []string `json:"failFor,omitempty"`
+	// Error is what a failed call returns: "throttle" (429
+	// TooManyRequestsException, the default), "unavailable" (503) or
+	// "reject" (400 MessageRejected, which no retry cures).
+	Error string `json:"error,omitempty"`
+}
+
+// Stats count what the proxy saw and did.
+type Stats struct {
+	Calls    int64 `json:"calls"`
+	Injected int64 `json:"injected"`
+}
+
+// Proxy forwards calls to the emulator, failing those the rules choose.
+type Proxy struct {
+	URL string
+
+	target *url.URL
+	proxy  *httputil.ReverseProxy
+	server *http.Server
+
+	mu    sync.Mutex
+	rules Rules
+	stats Stats
+}
+
+// Start listens on a free port of 127.0.0.1 and forwards to target.
+func Start(target string) (*Proxy, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{URL: "http://" + l.Addr().String(), target: u, proxy: httputil.NewSingleHostReverseProxy(u)}
+	p.server = &http.Server{Handler: p}
+	go func() { _ = p.server.Serve(l) }()
+	return p, nil
+}
+
+// Set replaces the rules.
+func (p *Proxy) Set(r Rules) {
+	p.mu.Lock()
+	p.rules = r
+	p.mu.Unlock()
+}
+
+// Stats returns the counts so far.
+func (p *Proxy) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// Close stops the proxy.
+func (p *Proxy) Close() error { return p.server.Close() }
+
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_faults" {
+		p.control(w, r)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	p.mu.Lock()
+	rules := p.rules
+	p.stats.Calls++
+	fail := rand.Float64() < rules.FailRate || (len(rules.FailFor) > 0 && slices.ContainsFunc(recipients(body), func(to string) bool {
+		return slices.ContainsFunc(rules.FailFor, func(f string) bool { return strings.EqualFold(f, to) })
+	}))
+	if fail {
+		p.stats.Injected++
+	}
+	p.mu.Unlock()
+
+	if fail {
+		awsError(w, rules.Error)
+		return
+	}
+	p.proxy.ServeHTTP(w, r)
+}
+
+// recipients reads the addresses of an SES v2 SendEmail request.
+func recipients(body []byte) []string {
+	var req struct {
+		Destination struct {
+			ToAddresses, CcAddresses, BccAddresses []string
+		}
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return nil
+	}
+	d := req.Destination
+	return append(append(d.ToAddresses, d.CcAddresses...), d.BccAddresses...)
+}
+
+// awsError answers as an AWS REST-JSON service does: the error code in
+// X-Amzn-ErrorType, the message in the body.
+func awsError(w http.ResponseWriter, kind string) {
+	status, code, msg := http.StatusTooManyRequests, "TooManyRequestsException", "Maximum sending rate exceeded."
+	switch kind {
+	case "unavailable":
+		status, code, msg = http.StatusServiceUnavailable, "ServiceUnavailableException", "Service is unavailable. Please try again later."
+	case "reject":
+		status, code, msg = http.StatusBadRequest, "MessageRejected", "Email address is on the suppression list."
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("fault-%d", rand.Int64()))
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"message": msg})
+}
+
+func (p *Proxy) control(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPut:
+		var rules Rules
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rules); err != nil || rules.FailRate < 0 || rules.FailRate > 1 {
+			http.Error(w, `want {"failRate": 0..1, "failFor": ["address"], "error": "throttle|unavailable|reject"}`, http.StatusBadRequest)
+			return
+		}
+		if !slices.Contains([]string{"", "throttle", "unavailable", "reject"}, rules.Error) {
+			http.Error(w, `error must be "throttle", "unavailable" or "reject"`, http.StatusBadRequest)
+			return
+		}
+		p.Set(rules)
+	case http.MethodGet:
+	default:
+		http.Error(w, "GET or PUT", http.StatusMethodNotAllowed)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"rules": p.rules, "stats": p.stats})
+}
