@@ -114,7 +114,9 @@ func TestConcurrentRegistrationsEachGetOneUserOneEventAndOneMail(t *testing.T) {
 		t.Errorf("%d distinct users for %d registrations", len(ids), n)
 	}
 	slices.Sort(latencies)
-	pct := func(p int) time.Duration { return latencies[min(len(latencies)-1, len(latencies)*p/100)].Round(time.Millisecond) }
+	pct := func(p int) time.Duration {
+		return latencies[min(len(latencies)-1, len(latencies)*p/100)].Round(time.Millisecond)
+	}
 	t.Logf("%d registrations at concurrency %d: requests done in %v, last mail after %v: %.0f registrations/s end to end; request→mail p50 %v, p95 %v, p99 %v, max %v",
 		n, c, requests.Round(time.Millisecond), total.Round(time.Millisecond), float64(n)/total.Seconds(), pct(50), pct(95), pct(99), latencies[len(latencies)-1].Round(time.Millisecond))
 }
