@@ -13,7 +13,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 .PHONY: local
 local: ## run the whole stack on this machine: no Docker, no AWS account
@@ -47,8 +47,10 @@ loadtest: ## N (default 1,000) concurrent registrations against a fresh local st
 .PHONY: build
 build: $(FUNCTIONS:%=build/lambda/%/bootstrap) ## the functions' arm64 bootstraps for Lambda
 
+ARCH ?= arm64
+
 build/lambda/%/bootstrap: FORCE
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $@ ./functions/$*
+	GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $@ ./functions/$*
 
 $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -74,6 +76,35 @@ mail-from:
 .PHONY: destroy
 destroy: $(CDK) ## delete eventshop-$(STAGE) from the account
 	$(CDK) destroy $(CDK_FLAGS) --force
+
+# LocalStack: for teams that run it. It needs Docker, which make local does not.
+LOCALSTACK_ENV := AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ENDPOINT_URL_S3=http://127.0.0.1:4566 \
+	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+CDKLOCAL := node_modules/.bin/cdklocal
+COMPOSE := docker compose -f localstack/docker-compose.yml
+
+.PHONY: docker-engine
+docker-engine:
+	@command -v docker >/dev/null || { echo "LocalStack runs in Docker, and docker is not installed here. make local runs eventshop without Docker." >&2; exit 2; }
+	@docker info >/dev/null 2>&1 || { echo "LocalStack needs a running Docker engine, and this machine has none (docker info fails). make local runs eventshop without Docker." >&2; exit 2; }
+
+.PHONY: localstack-up
+localstack-up: docker-engine ## start LocalStack (needs Docker and LOCALSTACK_AUTH_TOKEN)
+	$(COMPOSE) up -d --wait
+
+.PHONY: localstack-deploy
+localstack-deploy: docker-engine $(CDK) ## build for this machine, then cdklocal bootstrap and deploy eventshop-localstack
+	$(MAKE) build ARCH=$$(go env GOARCH)
+	$(LOCALSTACK_ENV) $(CDKLOCAL) bootstrap --no-notices -c stage=localstack
+	$(LOCALSTACK_ENV) $(CDKLOCAL) deploy --no-notices -c stage=localstack --require-approval never --outputs-file .local/localstack-outputs.json
+
+.PHONY: localstack-test
+localstack-test: docker-engine ## the end-to-end suite against LocalStack
+	EVENTSHOP_E2E=1 EVENTSHOP_TARGET=localstack EVENTSHOP_OUTPUTS=.local/localstack-outputs.json go test -count=1 ./e2e
+
+.PHONY: localstack-down
+localstack-down: docker-engine ## stop LocalStack
+	$(COMPOSE) down
 
 .PHONY: clean
 clean: ## remove what builds and runs left behind

@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/e2e/emulated"
 )
 
 // response is an HTTP response with its body read.
@@ -33,19 +38,18 @@ type apiError struct {
 // else encoded as JSON; headers alternate names and values.
 func call(t testing.TB, method, path string, body any, headers ...string) response {
 	t.Helper()
-	var r io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r = strings.NewReader(b)
+		raw = []byte(b)
 	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
 			t.Fatal(err)
 		}
-		r = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, stack.api+path, r)
+	req, err := http.NewRequest(method, stack.api+path, bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,16 +63,34 @@ func call(t testing.TB, method, path string, body any, headers ...string) respon
 			req.Header.Set(headers[i], headers[i+1])
 		}
 	}
+	if stack.apiHost != "" {
+		req.Host = stack.apiHost
+	}
+	sign(t, req, raw)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	answer, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return response{status: resp.StatusCode, header: resp.Header, body: answer}
+}
+
+// sign signs the request with AWS Signature Version 4, as the API's IAM
+// authorization requires on AWS (the emulators do not check it).
+func sign(t testing.TB, req *http.Request, body []byte) {
+	t.Helper()
+	creds, err := stack.aws.Credentials.Retrieve(req.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(req.Context(), creds, req, hex.EncodeToString(sum[:]), "execute-api", stack.aws.Region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // decode reads a response body that must have the given status.
@@ -91,7 +113,7 @@ func uniqueEmail(name string) string {
 
 // waitForMail waits until the mailbox holds want mails to addr matching
 // match, and returns them. It fails the test after timeout.
-func waitForMail(t testing.TB, addr string, want int, match func(Mail) bool) []Mail {
+func waitForMail(t testing.TB, addr string, want int, match func(emulated.Mail) bool) []emulated.Mail {
 	t.Helper()
 	const timeout = 20 * time.Second
 	deadline := time.Now().Add(timeout)
@@ -108,13 +130,13 @@ func waitForMail(t testing.TB, addr string, want int, match func(Mail) bool) []M
 }
 
 // mailTo returns the mail sent to addr so far that matches.
-func mailTo(t testing.TB, addr string, match func(Mail) bool) []Mail {
+func mailTo(t testing.TB, addr string, match func(emulated.Mail) bool) []emulated.Mail {
 	t.Helper()
 	all, err := stack.mailbox.Sent(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []Mail
+	var out []emulated.Mail
 	for _, m := range all {
 		if slices.Contains(m.To, addr) && (match == nil || match(m)) {
 			out = append(out, m)
@@ -123,6 +145,6 @@ func mailTo(t testing.TB, addr string, match func(Mail) bool) []Mail {
 	return out
 }
 
-func subjectHas(s string) func(Mail) bool {
-	return func(m Mail) bool { return strings.Contains(m.Subject, s) }
+func subjectHas(s string) func(emulated.Mail) bool {
+	return func(m emulated.Mail) bool { return strings.Contains(m.Subject, s) }
 }

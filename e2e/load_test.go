@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/events"
 )
 
@@ -52,7 +53,7 @@ func TestConcurrentRegistrationsEachGetOneUserOneEventAndOneMail(t *testing.T) {
 	}
 
 	// Wait for every welcome mail, reading the mailbox as a whole.
-	byAddr := map[string][]Mail{}
+	byAddr := map[string][]emulated.Mail{}
 	deadline := time.Now().Add(time.Duration(30+n/10) * time.Second)
 	for {
 		all, err := stack.mailbox.Sent(context.Background())

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/localstack/checkout"
 	"github.com/eventshop/eventshop/localstack/emulator"
@@ -23,9 +25,10 @@ import (
 // stack is what the tests know of the stack under test.
 var stack struct {
 	api     string            // base URL of the HTTP API, no trailing slash
+	apiHost string            // the Host to ask for, if the base URL is not the API's own
 	outputs map[string]string // the stack's outputs
 	aws     aws.Config        // SDK configuration for the stack's account
-	mailbox Mailbox
+	mailbox emulated.Mailbox
 	local   *runner.Stack // the stack the tests started, nil if they use a running one
 }
 
@@ -75,12 +78,14 @@ func setUp() (stop func(), err error) {
 	stack.api = s.APIURL
 	stack.outputs = s.Outputs
 	stack.aws = s.AWS
-	stack.mailbox = kumoMailbox{endpoint: s.EmulatorURL, client: httpClient}
+	stack.mailbox = emulated.Kumo{Endpoint: s.EmulatorURL, Client: httpClient}
 	stack.local = s
 	return func() { s.Stop(); logFile.Close() }, nil
 }
 
-// useRunningStack reads a running local stack's outputs file.
+// useRunningStack reads a running stack's outputs file: a local stack's
+// (make local), or, with EVENTSHOP_TARGET=localstack, a LocalStack's
+// (make localstack-deploy), whose endpoint EVENTSHOP_ENDPOINT may give.
 func useRunningStack(ctx context.Context, path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -93,12 +98,22 @@ func useRunningStack(ctx context.Context, path string) error {
 	for _, outputs := range byStack {
 		stack.outputs = outputs
 	}
-	stack.api = strings.TrimRight(stack.outputs["LocalApiUrl"], "/")
 	endpoint := stack.outputs["EmulatorUrl"]
-	if stack.api == "" || endpoint == "" {
-		return fmt.Errorf("%s has no LocalApiUrl or EmulatorUrl: is it a local stack's outputs file?", path)
+	if os.Getenv("EVENTSHOP_TARGET") == "localstack" {
+		endpoint = cmp.Or(os.Getenv("EVENTSHOP_ENDPOINT"), "http://127.0.0.1:4566")
+		api, err := emulated.LocalStackAPIHost(endpoint, stack.outputs["ApiUrl"])
+		if err != nil {
+			return err
+		}
+		stack.api, stack.apiHost = endpoint, api
+		stack.mailbox = emulated.LocalStack{Endpoint: endpoint, Client: httpClient}
+	} else {
+		stack.api = strings.TrimRight(stack.outputs["LocalApiUrl"], "/")
+		if stack.api == "" || endpoint == "" {
+			return fmt.Errorf("%s has no LocalApiUrl or EmulatorUrl: is it a local stack's outputs file? (for LocalStack, set EVENTSHOP_TARGET=localstack)", path)
+		}
+		stack.mailbox = emulated.Kumo{Endpoint: endpoint, Client: httpClient}
 	}
-	stack.mailbox = kumoMailbox{endpoint: endpoint, client: httpClient}
 	stack.aws, err = emulator.Config(ctx, endpoint, "us-east-1")
 	return err
 }

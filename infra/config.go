@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 )
@@ -25,6 +26,17 @@ type Config struct {
 	// retry of a failed delivery; each further retry doubles it.
 	// EVENTSHOP_RETRY_BASE_SECONDS, context "retryBaseSeconds", default 5.
 	RetryBaseSeconds string
+	// JWTIssuer, if set, makes the API accept JSON Web Tokens of this
+	// issuer (for example a Cognito user pool's URL) instead of AWS IAM
+	// signatures; JWTAudience lists the audiences a token may have.
+	// EVENTSHOP_JWT_ISSUER and EVENTSHOP_JWT_AUDIENCE (comma-separated),
+	// context "jwtIssuer" and "jwtAudience".
+	JWTIssuer   string
+	JWTAudience []string
+	// CORSOrigins lists the origins a browser may call the API from; none
+	// by default, so no CORS.
+	// EVENTSHOP_CORS_ORIGINS (comma-separated), context "corsOrigins".
+	CORSOrigins []string
 	// AssetDir holds one directory per function with its bootstrap.
 	// EVENTSHOP_ASSET_DIR, context "assetDir", default "build/lambda".
 	AssetDir string
@@ -46,8 +58,22 @@ func ConfigFrom(node constructs.Node) Config {
 		MailFrom:         get("EVENTSHOP_MAIL_FROM", "mailFrom", "noreply@eventshop.example"),
 		ResetURL:         get("EVENTSHOP_RESET_URL", "resetUrl", "https://eventshop.example/reset-password"),
 		RetryBaseSeconds: get("EVENTSHOP_RETRY_BASE_SECONDS", "retryBaseSeconds", "5"),
+		JWTIssuer:        get("EVENTSHOP_JWT_ISSUER", "jwtIssuer", ""),
+		JWTAudience:      list(get("EVENTSHOP_JWT_AUDIENCE", "jwtAudience", "")),
+		CORSOrigins:      list(get("EVENTSHOP_CORS_ORIGINS", "corsOrigins", "")),
 		AssetDir:         get("EVENTSHOP_ASSET_DIR", "assetDir", "build/lambda"),
 	}
+}
+
+// list splits a comma-separated setting.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // StackName is the CloudFormation stack's name.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/eventshop/eventshop/events"
 )
@@ -44,6 +45,7 @@ type consumer struct {
 func newConsumer(scope constructs.Construct, name string, fn awslambda.Function, cfg Config, idempotency awsdynamodb.ITable) *consumer {
 	id := exportName(name)
 	dlq := newQueue(scope, id+"DLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
+	deadEnd(dlq, "it is the dead-letter queue of the "+name+" queue")
 	queue := newQueue(scope, id+"Queue", &awssqs.QueueProps{
 		// Lambda's advice: at least six times the function timeout, so a
 		// message is not redelivered while a retried invocation still runs.
@@ -51,10 +53,16 @@ func newConsumer(scope constructs.Construct, name string, fn awslambda.Function,
 		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(maxReceiveCount)},
 	})
-	fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
+	source := awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(batchSize),
 		ReportBatchItemFailures: jsii.Bool(true),
-	}))
+	})
+	fn.AddEventSource(source)
+	cdknag.NagSuppressions_AddResourceSuppressions(fn, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("Serverless-LambdaEventSourceMappingDestination"),
+		Reason: jsii.String("Lambda takes no on-failure destination for SQS mappings: a message that keeps failing moves to the " +
+			"queue's dead-letter queue by its redrive policy, or earlier, with its reason, by the consumer itself."),
+	}}, jsii.Bool(true))
 	for k, v := range map[string]*string{
 		"CONSUMER_NAME":      jsii.String(name),
 		"IDEMPOTENCY_TABLE":  idempotency.TableName(),
@@ -65,7 +73,7 @@ func newConsumer(scope constructs.Construct, name string, fn awslambda.Function,
 	} {
 		fn.AddEnvironment(jsii.String(k), v, nil)
 	}
-	idempotency.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:GetItem"), jsii.String("dynamodb:DeleteItem"))
+	grantTable(fn, idempotency, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem")
 	dlq.GrantSendMessages(fn)
 	return &consumer{scope: scope, name: name, Function: fn, Queue: queue, DLQ: dlq}
 }
@@ -88,6 +96,16 @@ func (c *consumer) subscribe(bus awsevents.IEventBus, eventType string, targetDL
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(24)),
 		})},
 	})
+}
+
+// deadEnd marks a queue that receives what could not be delivered: it has
+// no dead-letter queue of its own, as its messages wait for an operator
+// (evctl dlq list, evctl dlq redrive) rather than for a consumer.
+func deadEnd(q awssqs.Queue, why string) {
+	cdknag.NagSuppressions_AddResourceSuppressions(q, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-SQS3"), Reason: jsii.String("A dead end, not a work queue: " + why + ".")},
+		{Id: jsii.String("Serverless-SQSRedrivePolicy"), Reason: jsii.String("A dead end, not a work queue: " + why + "; an operator redrives it.")},
+	}, jsii.Bool(false))
 }
 
 // newQueue declares a queue encrypted at rest that refuses plain HTTP.

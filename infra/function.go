@@ -2,10 +2,13 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // SourceMetadata is the template metadata key on each function that names
@@ -19,12 +22,20 @@ var functionTimeout = awscdk.Duration_Seconds(jsii.Number(10))
 
 // newFunction declares the Lambda function built from functions/<name>: a
 // Go bootstrap on provided.al2023 for arm64, JSON logs kept two weeks,
-// active tracing.
+// active tracing, and a role of its own that may write its own logs and
+// nothing else until the caller grants more.
 func newFunction(scope constructs.Construct, id string, cfg Config, name string, env map[string]*string) awslambda.Function {
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention:     awslogs.RetentionDays_TWO_WEEKS,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	// Not the managed AWSLambdaBasicExecutionRole, which may write any log
+	// group of the account.
+	role := awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("eventshop " + name + " function"),
+	})
+	logs.GrantWrite(role)
 	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
 		Description:   jsii.String("eventshop " + name),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
@@ -34,10 +45,31 @@ func newFunction(scope constructs.Construct, id string, cfg Config, name string,
 		MemorySize:    jsii.Number(256),
 		Timeout:       functionTimeout,
 		Environment:   &env,
+		Role:          role,
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		Tracing:       awslambda.Tracing_ACTIVE,
 	})
 	fn.Node().DefaultChild().(awslambda.CfnFunction).AddMetadata(jsii.String(SourceMetadata), jsii.String("functions/"+name))
+
+	cdknag.NagSuppressions_AddResourceSuppressions(fn, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("Serverless-LambdaDLQ"),
+		Reason: jsii.String("Nothing invokes the function asynchronously: API Gateway and the event source mappings invoke it " +
+			"synchronously, and failed messages go to their queue's dead-letter queue or the stream's on-failure queue."),
+	}}, jsii.Bool(false))
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("Log streams are created at run time inside the function's own log group; X-Ray's PutTraceSegments " +
+			"and PutTelemetryRecords, and DynamoDB's ListStreams for stream readers, take no resource, so only '*' grants them."),
+		AppliesTo: &[]any{"Resource::*", "Resource::<" + *awscdk.Stack_Of(scope).GetLogicalId(logs.Node().DefaultChild().(awscdk.CfnElement)) + ".Arn>:*"},
+	}}, jsii.Bool(true))
 	return fn
+}
+
+// grantTable lets fn call actions on the table itself, not on its indexes.
+func grantTable(fn awslambda.Function, table awsdynamodb.ITable, actions ...string) {
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(actions...),
+		Resources: jsii.Strings(*table.TableArn()),
+	}))
 }

@@ -31,6 +31,6 @@ func NewNotificationService(scope constructs.Construct, id string, cfg Config, e
 	// SendEmail alone, on this identity alone: the function never sends raw MIME.
 	sender.Grant(fn, jsii.String("ses:SendEmail"))
 	// It records each mail sent as a new stream: puts only.
-	eventStore.Grant(fn, jsii.String("dynamodb:PutItem"))
+	grantTable(fn, eventStore, "dynamodb:PutItem")
 	return &NotificationService{Construct: c, Function: fn, Sender: sender}
 }

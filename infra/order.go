@@ -45,13 +45,13 @@ func NewOrderService(scope constructs.Construct, id string, props OrderServicePr
 		"EVENTS_TABLE":    props.EventStore.TableName(),
 		"CUSTOMERS_TABLE": customers.TableName(),
 	})
-	props.EventStore.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:ConditionCheckItem"), jsii.String("dynamodb:Query"))
-	customers.Grant(fn, jsii.String("dynamodb:GetItem"))
+	grantTable(fn, props.EventStore, "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")
+	grantTable(fn, customers, "dynamodb:GetItem")
 
 	projection := newFunction(c, "CustomersFunction", cfg, "customers", map[string]*string{
 		"CUSTOMERS_TABLE": customers.TableName(),
 	})
-	customers.Grant(projection, jsii.String("dynamodb:PutItem"))
+	grantTable(projection, customers, "dynamodb:PutItem")
 
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("OrderIntegration"), fn, nil)
 	for _, route := range []struct {

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/eventshop/eventshop/events"
 )
 
 // Relay publishes what the event store's stream reports to the bus.
@@ -33,8 +38,15 @@ func NewRelay(scope constructs.Construct, id string, cfg Config, eventStore awsd
 	fn := newFunction(c, "Function", cfg, "relay", map[string]*string{
 		"EVENT_BUS_NAME": bus.EventBusName(),
 	})
-	bus.GrantPutEventsTo(fn, nil)
+	// It may put events on this bus only, and only with the sources of the
+	// event catalogue: the services it publishes for.
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings("events:PutEvents"),
+		Resources:  jsii.Strings(*bus.EventBusArn()),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"events:source": sources()}},
+	}))
 	failures := newQueue(c, "Failures", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
+	deadEnd(failures, "the relay's event source mapping sends what it gives up on here (its on-failure destination)")
 	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(eventStore, &awslambdaeventsources.DynamoEventSourceProps{
 		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
 		BatchSize:               jsii.Number(100),
@@ -45,4 +57,16 @@ func NewRelay(scope constructs.Construct, id string, cfg Config, eventStore awsd
 		OnFailure:               awslambdaeventsources.NewSqsDlq(failures),
 	}))
 	return &Relay{Construct: c, Function: fn, Failures: failures}
+}
+
+// sources lists the sources of the event catalogue, each once.
+func sources() []string {
+	var out []string
+	for _, def := range events.Catalogue() {
+		if !slices.Contains(out, def.Source) {
+			out = append(out, def.Source)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

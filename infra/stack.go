@@ -24,6 +24,7 @@ type Stack struct {
 	EventStore awsdynamodb.Table
 	Users      awsdynamodb.Table
 	API        awsapigatewayv2.HttpApi
+	APIStage   awsapigatewayv2.HttpStage
 	// Services.
 	User         *UserService
 	Order        *OrderService
@@ -55,10 +56,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		RemovalPolicy:                    removalPolicy(cfg),
 	})
 
-	s.API = awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
-		ApiName:     jsii.String("eventshop-" + cfg.Stage),
-		Description: jsii.String("eventshop's public API"),
-	})
+	s.API, s.APIStage = newAPI(stack, cfg)
 	s.User = NewUserService(stack, "UserService", UserServiceProps{Config: cfg, API: s.API, Users: s.Users, EventStore: s.EventStore})
 	s.Order = NewOrderService(stack, "OrderService", OrderServiceProps{Config: cfg, API: s.API, EventStore: s.EventStore})
 	s.Relay = NewRelay(stack, "Relay", cfg, s.EventStore, s.Bus)
@@ -67,6 +65,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	// Consumers and their subscriptions, from the topology.
 	functions := map[string]awslambda.Function{Notification: s.Notification.Function, Customers: s.Order.Customers}
 	busDLQ := newQueue(stack, "BusDLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
+	deadEnd(busDLQ, "EventBridge puts events here that it could not deliver to a rule's target")
 	s.Idempotency = awsdynamodb.NewTable(stack, jsii.String("Idempotency"), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
@@ -81,7 +80,9 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		s.Consumers[sub.Consumer].subscribe(s.Bus, sub.EventType, busDLQ)
 	}
 
-	output(stack, "ApiUrl", s.API.Url())
+	checkCompliance(stack)
+
+	output(stack, "ApiUrl", s.APIStage.Url())
 	output(stack, "EventBusName", s.Bus.EventBusName())
 	output(stack, "EventStoreTableName", s.EventStore.TableName())
 	output(stack, "UsersTableName", s.Users.TableName())

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -23,6 +25,8 @@ var (
 	testStack *Stack
 	tpl       assertions.Template
 	resources map[string]resource // the template's resources, by logical id
+	// jwtTpl is the stack configured with a JWT issuer and CORS origins.
+	jwtTpl assertions.Template
 )
 
 type resource struct {
@@ -57,7 +61,11 @@ func TestMain(m *testing.M) {
 		}
 		app := awscdk.NewApp(nil)
 		testStack = NewStack(app, "eventshop-test", &StackProps{Config: Config{Stage: "test", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", AssetDir: assets}})
+		jwt := NewStack(app, "eventshop-jwt", &StackProps{Config: Config{Stage: "jwt", MailFrom: testMailFrom, ResetURL: testResetURL,
+			RetryBaseSeconds: "3", AssetDir: assets, JWTIssuer: "https://issuer.example.com", JWTAudience: []string{"shop"},
+			CORSOrigins: []string{"https://shop.example.com"}}})
 		tpl = assertions.Template_FromStack(testStack.Stack, nil)
+		jwtTpl = assertions.Template_FromStack(jwt.Stack, nil)
 		raw, err := json.Marshal(tpl.ToJSON())
 		if err != nil {
 			panic(err)
@@ -385,15 +393,16 @@ func plumbing(action string) bool {
 	switch action {
 	case "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
 		"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-		"sqs:SendMessage", "xray:PutTraceSegments", "xray:PutTelemetryRecords":
+		"sqs:SendMessage", "xray:PutTraceSegments", "xray:PutTelemetryRecords", "logs:CreateLogStream", "logs:PutLogEvents":
 		return true
 	}
 	return false
 }
 
 type statement struct {
-	actions   []string
-	resources []string // JSON of each resource expression
+	actions    []string
+	resources  []string // JSON of each resource expression
+	conditions string   // JSON of the conditions, if any
 }
 
 func (s statement) allows(action, target string) bool {
@@ -420,12 +429,16 @@ func policyStatements(t *testing.T, name string) []statement {
 				continue
 			}
 			var s statement
-			for _, a := range list(st["Action"]) {
+			for _, a := range asList(st["Action"]) {
 				s.actions = append(s.actions, a.(string))
 			}
-			for _, r := range list(st["Resource"]) {
+			for _, r := range asList(st["Resource"]) {
 				b, _ := json.Marshal(r)
 				s.resources = append(s.resources, string(b))
+			}
+			if c, ok := st["Condition"]; ok {
+				b, _ := json.Marshal(c)
+				s.conditions = string(b)
 			}
 			out = append(out, s)
 		}
@@ -433,7 +446,7 @@ func policyStatements(t *testing.T, name string) []statement {
 	return out
 }
 
-func list(v any) []any {
+func asList(v any) []any {
 	if l, ok := v.([]any); ok {
 		return l
 	}
@@ -458,5 +471,115 @@ func TestTheSenderIsAnSESIdentity(t *testing.T) {
 func TestTheStackOutputsWhatClientsNeed(t *testing.T) {
 	for _, name := range []string{"ApiUrl", "EventBusName", "EventStoreTableName", "UsersTableName", "NotificationQueueUrl", "NotificationDLQUrl", "RelayFailuresQueueUrl"} {
 		check(t, func() { tpl.HasOutput(jsii.String(name), map[string]any{"Value": assertions.Match_AnyValue()}) })
+	}
+}
+
+func TestCdkNagFindsNoUnsuppressedError(t *testing.T) {
+	annotations := assertions.Annotations_FromStack(testStack.Stack)
+	for _, level := range []string{"error", "warning"} {
+		var found *[]*cxapi.SynthesisMessage
+		if level == "error" {
+			found = annotations.FindError(jsii.String("*"), assertions.Match_AnyValue())
+		} else {
+			found = annotations.FindWarning(jsii.String("*"), assertions.Match_AnyValue())
+		}
+		for _, m := range *found {
+			t.Errorf("%s at %s: %v", level, *m.Id, m.Entry.Data)
+		}
+	}
+}
+
+func TestEveryRouteNeedsAnIAMSignatureByDefault(t *testing.T) {
+	routes := ofType("AWS::ApiGatewayV2::Route")
+	if len(routes) != 7 {
+		t.Errorf("%d routes", len(routes))
+	}
+	for _, id := range routes {
+		if got := resources[id].Properties["AuthorizationType"]; got != "AWS_IAM" {
+			t.Errorf("%s: authorization %v", resources[id].Properties["RouteKey"], got)
+		}
+	}
+	check(t, func() { tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{"CorsConfiguration": assertions.Match_Absent()}) })
+}
+
+func TestAJWTIssuerReplacesIAMAndCORSOpensOnlyToTheConfiguredOrigins(t *testing.T) {
+	check(t, func() {
+		jwtTpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{
+			"AuthorizerType":   "JWT",
+			"JwtConfiguration": map[string]any{"Issuer": "https://issuer.example.com", "Audience": []any{"shop"}},
+		})
+	})
+	check(t, func() {
+		jwtTpl.AllResourcesProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"AuthorizationType": "JWT"})
+	})
+	check(t, func() {
+		jwtTpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
+			"CorsConfiguration": map[string]any{"AllowOrigins": []any{"https://shop.example.com"}},
+		})
+	})
+}
+
+func TestTheStageThrottlesAndLogsEveryRequestAsJSON(t *testing.T) {
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
+			"StageName":            "$default",
+			"DefaultRouteSettings": map[string]any{"ThrottlingRateLimit": apiRateLimit, "ThrottlingBurstLimit": apiBurstLimit},
+			"AccessLogSettings": map[string]any{
+				"DestinationArn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^ApiAccessLogs")), "Arn"}},
+				"Format":         assertions.Match_StringLikeRegexp(jsii.String(`^\{"requestId":"\$context.requestId".*\}$`)),
+			},
+		})
+	})
+}
+
+func TestTheRelayMayPublishOnlyTheCataloguesSourcesOnTheBus(t *testing.T) {
+	for _, s := range policyStatements(t, "relay") {
+		if slices.Contains(s.actions, "events:PutEvents") {
+			if s.conditions == "" || !strings.Contains(s.conditions, `"events:source":["eventshop.notification","eventshop.order","eventshop.user"]`) {
+				t.Errorf("events:PutEvents under %s", s.conditions)
+			}
+			return
+		}
+	}
+	t.Error("the relay may not put events")
+}
+
+func TestDataIsRecoverableEncryptedAndLogsExpire(t *testing.T) {
+	for _, id := range ofType("AWS::DynamoDB::Table") {
+		pitr, _ := resources[id].Properties["PointInTimeRecoverySpecification"].(map[string]any)
+		if pitr["PointInTimeRecoveryEnabled"] != true {
+			t.Errorf("table %s has no point-in-time recovery", id)
+		}
+	}
+	for _, id := range ofType("AWS::SQS::Queue") {
+		if resources[id].Properties["SqsManagedSseEnabled"] != true {
+			t.Errorf("queue %s is not encrypted at rest", id)
+		}
+		check(t, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+				"Queues": []any{map[string]any{"Ref": id}},
+				"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+					"Effect": "Deny", "Action": "sqs:*", "Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+				})})},
+			})
+		})
+	}
+	for _, id := range ofType("AWS::Logs::LogGroup") {
+		if resources[id].Properties["RetentionInDays"] == nil {
+			t.Errorf("log group %s keeps logs forever", id)
+		}
+	}
+}
+
+func TestNoSecretIsPassedInTheEnvironment(t *testing.T) {
+	secret := regexp.MustCompile(`(?i)secret|password|passwd|token|private|credential|api_?key`)
+	for _, id := range ofType("AWS::Lambda::Function") {
+		env, _ := resources[id].Properties["Environment"].(map[string]any)
+		vars, _ := env["Variables"].(map[string]any)
+		for name := range vars {
+			if secret.MatchString(name) {
+				t.Errorf("%s gets %s in its environment", id, name)
+			}
+		}
 	}
 }

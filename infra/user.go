@@ -32,8 +32,8 @@ func NewUserService(scope constructs.Construct, id string, props UserServiceProp
 		"USERS_TABLE":  props.Users.TableName(),
 		"EVENTS_TABLE": props.EventStore.TableName(),
 	})
-	props.Users.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:GetItem"), jsii.String("dynamodb:UpdateItem"))
-	props.EventStore.Grant(fn, jsii.String("dynamodb:PutItem"), jsii.String("dynamodb:ConditionCheckItem"), jsii.String("dynamodb:Query"))
+	grantTable(fn, props.Users, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
+	grantTable(fn, props.EventStore, "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")
 
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("UserIntegration"), fn, nil)
 	props.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{

@@ -122,6 +122,7 @@ type creator func(ctx context.Context, id string, r template.Resource, p *props)
 func (d *Deployer) creators() map[string]creator {
 	return map[string]creator{
 		"AWS::ApiGatewayV2::Api":          d.httpAPI,
+		"AWS::ApiGatewayV2::Authorizer":   d.authorizer,
 		"AWS::ApiGatewayV2::Integration":  d.integration,
 		"AWS::ApiGatewayV2::Route":        d.route,
 		"AWS::ApiGatewayV2::Stage":        d.stage,

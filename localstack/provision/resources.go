@@ -415,6 +415,25 @@ func (d *Deployer) httpAPI(ctx context.Context, id string, _ template.Resource, 
 	return Resource{PhysicalID: apiID, Attrs: map[string]string{"ApiId": apiID, "ApiEndpoint": aws.ToString(out.ApiEndpoint)}}, nil
 }
 
+func (d *Deployer) authorizer(ctx context.Context, id string, _ template.Resource, p *props) (Resource, error) {
+	in := &apigatewayv2.CreateAuthorizerInput{
+		ApiId:          aws.String(p.str("ApiId")),
+		Name:           aws.String(p.str("Name")),
+		AuthorizerType: apigwtypes.AuthorizerType(p.str("AuthorizerType")),
+		IdentitySource: p.strs("IdentitySource"),
+		AuthorizerUri:  optional(p.str("AuthorizerUri")),
+	}
+	if err := p.into("JwtConfiguration", &in.JwtConfiguration); err != nil {
+		return Resource{}, err
+	}
+	p.notEmulated("AuthorizerPayloadFormatVersion", "EnableSimpleResponses", "AuthorizerResultTtlInSeconds", "AuthorizerCredentialsArn")
+	out, err := d.apigw.CreateAuthorizer(ctx, in)
+	if err != nil {
+		return Resource{}, err
+	}
+	return Resource{PhysicalID: aws.ToString(out.AuthorizerId)}, nil
+}
+
 func (d *Deployer) stage(ctx context.Context, id string, _ template.Resource, p *props) (Resource, error) {
 	name := p.str("StageName")
 	_, err := d.apigw.CreateStage(ctx, &apigatewayv2.CreateStageInput{
