@@ -499,7 +499,9 @@ func TestEveryRouteNeedsAnIAMSignatureByDefault(t *testing.T) {
 			t.Errorf("%s: authorization %v", resources[id].Properties["RouteKey"], got)
 		}
 	}
-	check(t, func() { tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{"CorsConfiguration": assertions.Match_Absent()}) })
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{"CorsConfiguration": assertions.Match_Absent()})
+	})
 }
 
 func TestAJWTIssuerReplacesIAMAndCORSOpensOnlyToTheConfiguredOrigins(t *testing.T) {
