@@ -96,6 +96,11 @@ func (p *Publisher) Publish(ctx context.Context, envs []events.Envelope) error {
 			Detail:       aws.String(string(detail)),
 			Time:         aws.Time(env.Timestamp),
 		}
+		if env.Metadata.TraceHeader != "" {
+			// EventBridge passes it on to the targets, so that consumers
+			// continue the trace of the request that caused the event.
+			entries[i].TraceHeader = aws.String(env.Metadata.TraceHeader)
+		}
 	}
 	for _, batch := range Batches(entries) {
 		failed := p.publishBatch(ctx, entries, batch)

@@ -29,6 +29,13 @@ type Envelope struct {
 type Metadata struct {
 	CorrelationID string `json:"correlationId"`
 	CausationID   string `json:"causationId"`
+	// TraceHeader is the X-Ray trace header of the invocation that made
+	// the event (Root=…;Parent=…;Sampled=…), which the relay hands to
+	// EventBridge so that one request's path is one trace.
+	TraceHeader string `json:"traceHeader,omitempty"`
+	// Replay marks an event published again from the event store, for a
+	// consumer that came later; consumers that saw it skip it by eventId.
+	Replay bool `json:"replay,omitempty"`
 }
 
 // Payload is implemented by every event payload in the catalogue.

@@ -34,6 +34,8 @@ type Stack struct {
 	// events they handled.
 	Consumers   map[string]*consumer
 	Idempotency awsdynamodb.Table
+	// Observability holds the dashboard and the alarms.
+	Observability *Observability
 }
 
 // NewStack declares the whole system.
@@ -80,6 +82,15 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		s.Consumers[sub.Consumer].subscribe(s.Bus, sub.EventType, busDLQ)
 	}
 
+	var watched []watchedQueue
+	for _, name := range consumers() {
+		watched = append(watched, watchedQueue{name: name, queue: s.Consumers[name].Queue, dlq: s.Consumers[name].DLQ})
+	}
+	s.Observability = NewObservability(stack, "Observability", map[string]awslambda.IFunction{
+		"user": s.User.Function, "order": s.Order.Function, "customers": s.Order.Customers,
+		"relay": s.Relay.Function, "notification": s.Notification.Function,
+	}, watched, map[string]awssqs.IQueue{"relay failures": s.Relay.Failures, "bus DLQ": busDLQ})
+
 	checkCompliance(stack)
 
 	output(stack, "ApiUrl", s.APIStage.Url())
@@ -89,6 +100,8 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	output(stack, "CustomersTableName", s.Order.CustomersTable.TableName())
 	output(stack, "RelayFailuresQueueUrl", s.Relay.Failures.QueueUrl())
 	output(stack, "BusDLQUrl", busDLQ.QueueUrl())
+	output(stack, "AlarmTopicArn", s.Observability.Alarms.TopicArn())
+	output(stack, "DashboardName", s.Observability.Dashboard.DashboardName())
 	for _, name := range consumers() {
 		c := s.Consumers[name]
 		output(stack, exportName(name)+"QueueUrl", c.Queue.QueueUrl())

@@ -585,3 +585,49 @@ func TestNoSecretIsPassedInTheEnvironment(t *testing.T) {
 		}
 	}
 }
+
+func TestAlarmsTellOneTopicAboutDeadLettersLagAndFailures(t *testing.T) {
+	topic := logicalID(testStack.Observability.Alarms)
+	alarms := ofType("AWS::CloudWatch::Alarm")
+	dlqs, lag, failing := 0, 0, 0
+	for _, id := range alarms {
+		p := resources[id].Properties
+		if fmt.Sprint(p["AlarmActions"]) != fmt.Sprint([]any{map[string]any{"Ref": topic}}) {
+			t.Errorf("%s notifies %v", id, p["AlarmActions"])
+		}
+		switch {
+		case p["MetricName"] == "ApproximateNumberOfMessagesVisible" && p["Threshold"] == 0.0:
+			dlqs++
+		case p["MetricName"] == "ApproximateAgeOfOldestMessage" && p["Threshold"] == float64(oldestMessageAlarm):
+			lag++
+		case p["Metrics"] != nil && strings.Contains(fmt.Sprint(p["Metrics"]), "errors / MAX([errors, invocations])") && p["Threshold"] == float64(errorRateAlarm):
+			failing++
+		default:
+			t.Errorf("unexpected alarm %s: %v", id, p)
+		}
+	}
+	if want := len(consumers()) + 2; dlqs != want {
+		t.Errorf("%d dead-letter alarms, want one per consumer DLQ, the relay's failures and the bus DLQ: %d", dlqs, want)
+	}
+	if lag != len(consumers()) || failing != len(ofType("AWS::Lambda::Function")) {
+		t.Errorf("%d lag alarms for %d queues, %d failure alarms for %d functions", lag, len(consumers()), failing, len(ofType("AWS::Lambda::Function")))
+	}
+}
+
+func TestTheDashboardShowsQueuesFunctionsEventsAndBusiness(t *testing.T) {
+	ids := ofType("AWS::CloudWatch::Dashboard")
+	if len(ids) != 1 {
+		t.Fatalf("%d dashboards", len(ids))
+	}
+	body, _ := json.Marshal(resources[ids[0]].Properties["DashboardBody"])
+	for _, want := range []string{
+		"ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", // per queue, and dead-letter depth
+		`\"Errors\"`, `\"Throttles\"`, `\"Duration\"`, `\"stat\":\"p99\"`, // per function
+		"EventsPublished", "EventsConsumed", "EventsFailed", "EventsDeadLettered", "ProcessingLag", // the event flow
+		"UsersRegistered", "OrdersPlaced", "OrderValue", "MailsSent", // the business
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+}

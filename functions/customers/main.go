@@ -50,6 +50,6 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	p := &Projector{customers: customer.NewTable(awsclient.DynamoDB(awsCfg), cfg.CustomersTable)}
-	lambda.Start(consumer.New(consumerCfg, awsCfg, log).Handler(p.Project))
+	lambda.Start(consumer.New(consumerCfg, awsCfg, "order", log).Handler(p.Project))
 	return nil
 }

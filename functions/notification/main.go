@@ -17,6 +17,7 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/awsclient"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/logging"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 type config struct {
@@ -68,7 +69,8 @@ func run(log *slog.Logger) error {
 		mail:     &sesMailer{client: sesv2.NewFromConfig(awsCfg), from: cfg.MailFrom},
 		events:   eventstore.NewDynamo(awsclient.DynamoDB(awsCfg), cfg.EventsTable),
 		resetURL: cfg.ResetURL,
+		metrics:  metrics.New(os.Stdout, "notification"),
 	}
-	lambda.Start(consumer.New(consumerCfg, awsCfg, log).Handler(notifier.Notify))
+	lambda.Start(consumer.New(consumerCfg, awsCfg, "notification", log).Handler(notifier.Notify))
 	return nil
 }

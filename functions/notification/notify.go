@@ -10,7 +10,9 @@ import (
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 	"github.com/eventshop/eventshop/functions/internal/money"
+	"github.com/eventshop/eventshop/functions/internal/tracing"
 )
 
 // Mailer sends mail.
@@ -36,6 +38,7 @@ type Notifier struct {
 	// resetURL is the page that takes a password reset token, e.g.
 	// https://shop.example/reset; the mail links to it with ?token=.
 	resetURL string
+	metrics  *metrics.Emitter
 }
 
 // Notify sends the mail that env calls for, then records notification.sent
@@ -53,9 +56,10 @@ func (n *Notifier) Notify(ctx context.Context, env events.Envelope) error {
 		return fmt.Errorf("send %s mail: %w", m.Template, err)
 	}
 	consumer.Annotate(ctx, slog.String("ses_message_id", messageID))
+	n.metrics.Emit(map[string]string{"Template": m.Template}, metrics.CountOf("MailsSent", 1))
 
 	sent, err := events.New(events.NotificationSent{Template: m.Template, UserID: m.UserID, Subject: m.Subject, MessageID: messageID},
-		events.Metadata{CorrelationID: env.Metadata.CorrelationID, CausationID: env.EventID})
+		tracing.Metadata(ctx, events.Metadata{CorrelationID: env.Metadata.CorrelationID, CausationID: env.EventID, TraceHeader: env.Metadata.TraceHeader}))
 	if err != nil {
 		return fmt.Errorf("record %s mail: %w", m.Template, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/customer"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 	"github.com/eventshop/eventshop/functions/internal/logging"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 type config struct {
@@ -52,7 +53,11 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	db := awsclient.DynamoDB(awsCfg)
-	orders := &Service{events: eventstore.NewDynamo(db, cfg.EventsTable), customers: customer.NewTable(db, cfg.CustomersTable)}
+	orders := &Service{
+		events:    eventstore.NewDynamo(db, cfg.EventsTable),
+		customers: customer.NewTable(db, cfg.CustomersTable),
+		metrics:   metrics.New(os.Stdout, "order"),
+	}
 	lambda.Start(httpapi.Handler(log, routes(orders)))
 	return nil
 }

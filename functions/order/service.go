@@ -15,6 +15,7 @@ import (
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/customer"
 	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 	"github.com/eventshop/eventshop/functions/internal/money"
 )
 
@@ -46,6 +47,7 @@ type Customers interface {
 type Service struct {
 	events    Events
 	customers Customers
+	metrics   *metrics.Emitter
 }
 
 // Placement is the body of POST /orders.
@@ -97,6 +99,8 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	if err := s.events.Append(ctx, rec.StreamID, 0, env); err != nil {
 		return Order{}, fmt.Errorf("place order: %w", err)
 	}
+	s.metrics.Emit(map[string]string{"Currency": placed.Currency},
+		metrics.CountOf("OrdersPlaced", 1), metrics.Metric{Name: "OrderValue", Unit: metrics.None, Value: float64(placed.TotalCents)})
 	return fold([]eventstore.Record{rec})
 }
 
@@ -186,5 +190,6 @@ func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, me
 	if err != nil {
 		return Order{}, fmt.Errorf("cancel order %s: %w", orderID, err)
 	}
+	s.metrics.Emit(map[string]string{"Currency": o.Currency}, metrics.CountOf("OrdersCancelled", 1))
 	return fold(append(records, eventstore.Record{StreamID: streamID(orderID), Version: o.Version + 1, Envelope: env}))
 }

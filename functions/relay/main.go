@@ -14,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/functions/internal/awsclient"
 	"github.com/eventshop/eventshop/functions/internal/logging"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 type config struct {
@@ -44,7 +45,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	relay := &Relay{bus: eventbus.New(eventbridge.NewFromConfig(awsCfg), cfg.EventBus), log: log}
+	relay := &Relay{bus: eventbus.New(eventbridge.NewFromConfig(awsCfg), cfg.EventBus), log: log, metrics: metrics.New(os.Stdout, "relay")}
 	lambda.Start(handler(relay))
 	return nil
 }

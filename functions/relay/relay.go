@@ -10,6 +10,7 @@ import (
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 // Publisher publishes envelopes to the bus.
@@ -28,8 +29,9 @@ var _ Publisher = (*eventbus.Publisher)(nil)
 // Relay publishes the events that the event store's stream reports, making
 // the event store the outbox of every service.
 type Relay struct {
-	bus Publisher
-	log *slog.Logger
+	bus     Publisher
+	log     *slog.Logger
+	metrics *metrics.Emitter
 }
 
 // Relay publishes every event inserted in a batch of stream records, in
@@ -74,11 +76,21 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 				failed[i] = true
 			}
 		}
+		published, unpublished := map[string]int{}, map[string]int{}
 		for i, env := range envs {
-			if !failed[origin[i]] {
-				r.log.Info("published", "event_id", env.EventID, "event_type", env.EventType,
-					"correlation_id", env.Metadata.CorrelationID, "causation_id", env.Metadata.CausationID)
+			if failed[origin[i]] {
+				unpublished[env.EventType]++
+				continue
 			}
+			published[env.EventType]++
+			r.log.Info("published", "event_id", env.EventID, "event_type", env.EventType,
+				"correlation_id", env.Metadata.CorrelationID, "causation_id", env.Metadata.CausationID)
+		}
+		for t, n := range published {
+			r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsPublished", n))
+		}
+		for t, n := range unpublished {
+			r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsNotPublished", n))
 		}
 	}
 

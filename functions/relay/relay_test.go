@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 // fakeBus records what it publishes and refuses the event ids in refuse.
@@ -131,5 +134,18 @@ func TestHandlerReportsFailuresBySequenceNumber(t *testing.T) {
 	}
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "42" {
 		t.Errorf("response = %+v", resp)
+	}
+}
+
+func TestRelayCountsWhatItPublishedByEventType(t *testing.T) {
+	var out bytes.Buffer
+	a, b := registered(t), registered(t)
+	r := newRelay(&fakeBus{refuse: map[string]bool{b.EventID: true}})
+	r.metrics = metrics.New(&out, "relay")
+	r.Relay(context.Background(), []lambdaevents.DynamoDBEventRecord{insert(t, "1", a), insert(t, "2", b)})
+	for _, want := range []string{`"EventsPublished":1`, `"EventsNotPublished":1`, `"EventType":"user.registered"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("metrics lack %s:\n%s", want, out.String())
+		}
 	}
 }

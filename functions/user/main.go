@@ -15,6 +15,7 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/awsclient"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 	"github.com/eventshop/eventshop/functions/internal/logging"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 type config struct {
@@ -55,7 +56,10 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	db := awsclient.DynamoDB(awsCfg)
-	users := &Service{store: &dynamoStore{db: db, events: eventstore.NewDynamo(db, cfg.EventsTable), table: cfg.UsersTable}}
+	users := &Service{
+		store:   &dynamoStore{db: db, events: eventstore.NewDynamo(db, cfg.EventsTable), table: cfg.UsersTable},
+		metrics: metrics.New(os.Stdout, "user"),
+	}
 	lambda.Start(httpapi.Handler(log, routes(users)))
 	return nil
 }

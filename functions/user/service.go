@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 // User is a registered user as the API shows it.
@@ -60,7 +61,8 @@ type Store interface {
 
 // Service registers and reads users.
 type Service struct {
-	store Store
+	store   Store
+	metrics *metrics.Emitter
 }
 
 // resetTTL is how long a password reset token works.
@@ -93,6 +95,7 @@ func (s *Service) StartPasswordReset(ctx context.Context, userID string, meta ev
 	if err := s.store.StartReset(ctx, u.UserID, hash, expires, env); err != nil {
 		return PasswordReset{}, err
 	}
+	s.metrics.Emit(nil, metrics.CountOf("PasswordResetsStarted", 1))
 	return PasswordReset{UserID: u.UserID, ExpiresAt: expires}, nil
 }
 
@@ -133,6 +136,7 @@ func (s *Service) Register(ctx context.Context, r Registration, meta events.Meta
 	if err := s.store.Create(ctx, u, env); err != nil {
 		return User{}, err
 	}
+	s.metrics.Emit(nil, metrics.CountOf("UsersRegistered", 1))
 	return u, nil
 }
 

@@ -11,12 +11,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/eventshop/eventshop/localstack/emulator"
@@ -86,6 +88,8 @@ type Deployer struct {
 	Code func(ctx context.Context, source string) ([]byte, error)
 	// Log receives one line per resource.
 	Log io.Writer
+	// Notes says what was declared but has no local effect, one line each.
+	Notes []string
 
 	ddb    *dynamodb.Client
 	sqs    *sqs.Client
@@ -95,6 +99,8 @@ type Deployer struct {
 	lambda *lambda.Client
 	apigw  *apigatewayv2.Client
 	ses    *sesv2.Client
+	sns    *sns.Client
+	cw     *cloudwatch.Client
 
 	stack    *Stack
 	resolver *template.Resolver
@@ -114,6 +120,8 @@ func New(cfg aws.Config, stackName string) *Deployer {
 		lambda:    lambda.NewFromConfig(cfg),
 		apigw:     apigatewayv2.NewFromConfig(cfg),
 		ses:       sesv2.NewFromConfig(cfg),
+		sns:       sns.NewFromConfig(cfg),
+		cw:        cloudwatch.NewFromConfig(cfg),
 	}
 }
 
@@ -127,6 +135,8 @@ func (d *Deployer) creators() map[string]creator {
 		"AWS::ApiGatewayV2::Route":        d.route,
 		"AWS::ApiGatewayV2::Stage":        d.stage,
 		"AWS::CDK::Metadata":              d.cdkMetadata,
+		"AWS::CloudWatch::Alarm":          d.alarm,
+		"AWS::CloudWatch::Dashboard":      d.dashboard,
 		"AWS::DynamoDB::Table":            d.table,
 		"AWS::Events::EventBus":           d.eventBus,
 		"AWS::Events::Rule":               d.rule,
@@ -137,6 +147,8 @@ func (d *Deployer) creators() map[string]creator {
 		"AWS::Lambda::Permission":         d.permission,
 		"AWS::Logs::LogGroup":             d.logGroup,
 		"AWS::SES::EmailIdentity":         d.emailIdentity,
+		"AWS::SNS::Topic":                 d.topic,
+		"AWS::SNS::TopicPolicy":           d.topicPolicy,
 		"AWS::SQS::Queue":                 d.queue,
 		"AWS::SQS::QueuePolicy":           d.queuePolicy,
 	}

@@ -159,6 +159,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.Deployed, err = deployer.Deploy(ctx, tpl); err != nil {
 		return nil, err
 	}
+	for _, n := range deployer.Notes {
+		fmt.Fprintf(opts.Progress, "         not emulated: %s\n", n)
+	}
 
 	step(fmt.Sprintf("starting %d functions, %d event source mappings and the API", len(s.Deployed.Functions), len(s.Deployed.Mappings)))
 	if err := s.startFunctions(opts, b); err != nil {

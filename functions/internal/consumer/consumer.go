@@ -12,12 +12,14 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 // ErrSkip means the consumer has nothing to do for the event: it is
@@ -63,6 +65,9 @@ type Consumer struct {
 	// time stays invisible before the next.
 	Backoff func(n int) time.Duration
 	Log     *slog.Logger
+	// Metrics counts outcomes and the lag from an event's time to its
+	// handling, by consumer and event type.
+	Metrics *metrics.Emitter
 
 	queueURLs sync.Map // by queue ARN
 }
@@ -97,7 +102,10 @@ func (c *Consumer) deliver(ctx context.Context, handle Handle, msg lambdaevents.
 	ctx = context.WithValue(ctx, outcomeKey{}, line)
 	receives, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
 	env, err := events.FromSQS(msg)
-	defer func() { c.log(ctx, msg, env, receives, line) }()
+	defer func() {
+		c.log(ctx, msg, env, receives, line)
+		c.measure(env, line)
+	}()
 
 	switch {
 	case errors.Is(err, events.ErrUnknownType):
@@ -219,9 +227,35 @@ func ExponentialBackoff(base, ceiling time.Duration) func(n int) time.Duration {
 	}
 }
 
+// measure counts the outcome of one delivery.
+func (c *Consumer) measure(env events.Envelope, line *outcome) {
+	eventType := env.EventType
+	if eventType == "" {
+		eventType = "(unreadable)"
+	}
+	dims := map[string]string{"Consumer": c.Name, "EventType": eventType}
+	switch line.result {
+	case outcomeProcessed:
+		c.Metrics.Emit(dims, metrics.CountOf("EventsConsumed", 1), metrics.Since("ProcessingLag", env.Timestamp, time.Now()))
+	case outcomeSkipped:
+		c.Metrics.Emit(dims, metrics.CountOf("EventsSkipped", 1))
+	case outcomeDuplicate:
+		c.Metrics.Emit(dims, metrics.CountOf("EventsDuplicated", 1))
+	case outcomeRetry:
+		c.Metrics.Emit(dims, metrics.CountOf("EventsFailed", 1), metrics.CountOf("EventsRetried", 1))
+	case outcomeDeadLettered:
+		c.Metrics.Emit(dims, metrics.CountOf("EventsFailed", 1), metrics.CountOf("EventsDeadLettered", 1))
+	}
+}
+
 func (c *Consumer) log(ctx context.Context, msg lambdaevents.SQSMessage, env events.Envelope, receives int, line *outcome) {
+	requestID := ""
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		requestID = lc.AwsRequestID
+	}
 	attrs := append([]slog.Attr{
 		slog.String("outcome", line.result),
+		slog.String("request_id", requestID),
 		slog.String("message_id", msg.MessageId),
 		slog.String("event_id", env.EventID),
 		slog.String("event_type", env.EventType),

@@ -22,6 +22,7 @@ import (
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 // fakeSQS records what the consumer asks of SQS.
@@ -269,6 +270,32 @@ func TestExponentialBackoffGrowsWithinItsBounds(t *testing.T) {
 			if d := b(n); d < want[0] || d > want[1] || d%time.Second != 0 {
 				t.Fatalf("backoff(%d) = %v, want whole seconds in %v", n, d, want)
 			}
+		}
+	}
+}
+
+func TestEveryOutcomeIsCountedByConsumerAndEventType(t *testing.T) {
+	var out bytes.Buffer
+	c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
+	c.Metrics = metrics.New(&out, "test")
+	fail := errors.New("throttled")
+	calls := 0
+	handle := func(context.Context, events.Envelope) error {
+		calls++
+		if calls == 1 {
+			return fail
+		}
+		return nil
+	}
+	deliver(t, c, handle, message(t, "a", 1, nil))                                           // retried
+	deliver(t, c, handle, message(t, "a", 2, nil))                                           // consumed
+	deliver(t, c, handle, message(t, "a", 3, nil))                                           // a duplicate
+	deliver(t, c, handle, message(t, "b", 1, func(string) string { return "not an event" })) // dead-lettered
+	got := out.String()
+	for _, want := range []string{`"EventsRetried":1`, `"EventsConsumed":1`, `"ProcessingLag":`, `"EventsDuplicated":1`,
+		`"EventsDeadLettered":1`, `"EventType":"(unreadable)"`, `"Consumer":"test"`, `"EventType":"user.registered"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("metrics lack %s:\n%s", want, got)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/eventshop/eventshop/functions/internal/awsclient"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
 // Config is how a consumer function's environment configures its Consumer.
@@ -51,9 +52,9 @@ func ConfigFromEnv() (Config, error) {
 	return c, errors.Join(errs...)
 }
 
-// New builds the Consumer a configuration describes. It makes no network
-// call.
-func New(cfg Config, awsCfg aws.Config, log *slog.Logger) *Consumer {
+// New builds the Consumer a configuration describes, for a function of
+// service. It makes no network call.
+func New(cfg Config, awsCfg aws.Config, service string, log *slog.Logger) *Consumer {
 	return &Consumer{
 		Name:            cfg.Name,
 		Idempotency:     idempotency.NewDynamo(awsclient.DynamoDB(awsCfg), cfg.IdempotencyTable),
@@ -64,5 +65,6 @@ func New(cfg Config, awsCfg aws.Config, log *slog.Logger) *Consumer {
 		MaxReceiveCount: cfg.MaxReceiveCount,
 		Backoff:         ExponentialBackoff(cfg.RetryBase, 5*time.Minute),
 		Log:             log,
+		Metrics:         metrics.New(os.Stdout, service),
 	}
 }

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/functions/internal/tracing"
 )
 
 // CorrelationHeader carries a flow's correlation id in and out.
@@ -26,11 +28,13 @@ type Request struct {
 	lambdaevents.APIGatewayV2HTTPRequest
 	// CorrelationID is the caller's X-Correlation-Id, or a new one.
 	CorrelationID string
+	// TraceHeader is the invocation's X-Ray trace header, if traced.
+	TraceHeader string
 }
 
-// Metadata links events that this request causes to it.
+// Metadata links events that this request causes to it and to its trace.
 func (r Request) Metadata() events.Metadata {
-	return events.Metadata{CorrelationID: r.CorrelationID, CausationID: r.RequestContext.RequestID}
+	return events.Metadata{CorrelationID: r.CorrelationID, CausationID: r.RequestContext.RequestID, TraceHeader: r.TraceHeader}
 }
 
 // Header returns a request header, whatever the case of its name (API
@@ -57,7 +61,7 @@ type Route func(ctx context.Context, req Request) (Response, error)
 func Handler(log *slog.Logger, routes map[string]Route) func(context.Context, lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error) {
 	return func(ctx context.Context, raw lambdaevents.APIGatewayV2HTTPRequest) (resp lambdaevents.APIGatewayV2HTTPResponse, _ error) {
 		start := time.Now()
-		req := Request{APIGatewayV2HTTPRequest: raw}
+		req := Request{APIGatewayV2HTTPRequest: raw, TraceHeader: tracing.Header(ctx)}
 		var err error
 		defer func() {
 			if p := recover(); p != nil {
@@ -65,7 +69,7 @@ func Handler(log *slog.Logger, routes map[string]Route) func(context.Context, la
 				resp = errorResponse(err, raw.RequestContext.RequestID)
 			}
 			resp.Headers[CorrelationHeader] = req.CorrelationID
-			logRequest(log, req, resp.StatusCode, time.Since(start), err)
+			logRequest(ctx, log, req, resp.StatusCode, time.Since(start), err)
 		}()
 
 		if req.CorrelationID, err = correlationID(raw); err != nil {
@@ -113,9 +117,10 @@ func header(h map[string]string, name string) string {
 	return ""
 }
 
-func logRequest(log *slog.Logger, req Request, status int, took time.Duration, err error) {
+func logRequest(ctx context.Context, log *slog.Logger, req Request, status int, took time.Duration, err error) {
 	attrs := []slog.Attr{
 		slog.String("request_id", req.RequestContext.RequestID),
+		slog.String("lambda_request_id", lambdaRequestID(ctx)),
 		slog.String("correlation_id", req.CorrelationID),
 		slog.String("route", req.RouteKey),
 		slog.Int("status", status),
@@ -129,6 +134,15 @@ func logRequest(log *slog.Logger, req Request, status int, took time.Duration, e
 		}
 	}
 	log.LogAttrs(context.Background(), level, "request", attrs...)
+}
+
+// lambdaRequestID is the id Lambda gave the invocation, as in its REPORT
+// lines.
+func lambdaRequestID(ctx context.Context) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	return ""
 }
 
 // errorBody is the JSON every error response has.

@@ -1,0 +1,95 @@
+package metrics
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The rules of the Embedded Metric Format specification, checked on what
+// Emit writes: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+func TestEmitWritesValidEmbeddedMetricFormat(t *testing.T) {
+	var buf bytes.Buffer
+	e := New(&buf, "notification")
+	e.now = func() time.Time { return time.UnixMilli(1795599012345) }
+	e.Emit(map[string]string{"EventType": "user.registered", "Consumer": "notification"},
+		CountOf("EventsConsumed", 1), Metric{Name: "ProcessingLag", Unit: Milliseconds, Value: 42.5})
+
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d lines, want one", len(lines))
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(lines[0]), &doc); err != nil {
+		t.Fatalf("not a JSON object: %v", err)
+	}
+	var meta struct {
+		Timestamp         *int64 `json:"Timestamp"`
+		CloudWatchMetrics []struct {
+			Namespace  string     `json:"Namespace"`
+			Dimensions [][]string `json:"Dimensions"`
+			Metrics    []struct {
+				Name string `json:"Name"`
+				Unit string `json:"Unit"`
+			} `json:"Metrics"`
+		} `json:"CloudWatchMetrics"`
+	}
+	if err := json.Unmarshal(doc["_aws"], &meta); err != nil {
+		t.Fatalf("_aws: %v", err)
+	}
+	if meta.Timestamp == nil || *meta.Timestamp != 1795599012345 {
+		t.Errorf("Timestamp = %v, want epoch milliseconds", meta.Timestamp)
+	}
+	if len(meta.CloudWatchMetrics) != 1 {
+		t.Fatalf("%d metric directives", len(meta.CloudWatchMetrics))
+	}
+	d := meta.CloudWatchMetrics[0]
+	if d.Namespace != "eventshop" {
+		t.Errorf("Namespace = %q", d.Namespace)
+	}
+	// Every dimension set has at most 30 keys, each a string member of
+	// the root; every metric is a number member of the root.
+	for _, set := range d.Dimensions {
+		if len(set) == 0 || len(set) > 30 {
+			t.Errorf("dimension set %v", set)
+		}
+		for _, k := range set {
+			var v string
+			if err := json.Unmarshal(doc[k], &v); err != nil || v == "" {
+				t.Errorf("dimension %s is %s, want a string member", k, doc[k])
+			}
+		}
+	}
+	if strings.Join(d.Dimensions[0], ",") != "Service,Consumer,EventType" {
+		t.Errorf("dimensions = %v", d.Dimensions)
+	}
+	valid := map[string]bool{"Seconds": true, "Microseconds": true, "Milliseconds": true, "Bytes": true, "Count": true, "None": true}
+	for _, m := range d.Metrics {
+		var v float64
+		if err := json.Unmarshal(doc[m.Name], &v); err != nil {
+			t.Errorf("metric %s is %s, want a number member", m.Name, doc[m.Name])
+		}
+		if m.Name == "" || len(m.Name) > 1024 || !valid[m.Unit] {
+			t.Errorf("metric %+v", m)
+		}
+	}
+	var lag float64
+	_ = json.Unmarshal(doc["ProcessingLag"], &lag)
+	if lag != 42.5 {
+		t.Errorf("ProcessingLag = %v", lag)
+	}
+}
+
+func TestANilEmitterWritesNothing(t *testing.T) {
+	var e *Emitter
+	e.Emit(nil, CountOf("x", 1)) // must not panic
+}
+
+func TestSinceCountsMilliseconds(t *testing.T) {
+	now := time.Now()
+	if m := Since("Lag", now.Add(-1500*time.Microsecond), now); m.Value != 1.5 || m.Unit != Milliseconds {
+		t.Errorf("metric = %+v", m)
+	}
+}
