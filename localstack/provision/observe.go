@@ -2,7 +2,6 @@ package provision
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -52,7 +51,7 @@ func (d *Deployer) alarm(ctx context.Context, id string, _ template.Resource, p 
 	if p.has("Metrics") {
 		p.notEmulated("Metrics", "AlarmActions", "OKActions", "InsufficientDataActions", "AlarmDescription", "Threshold",
 			"ComparisonOperator", "EvaluationPeriods", "DatapointsToAlarm", "TreatMissingData", "ActionsEnabled")
-		d.note(fmt.Sprintf("%s (AWS::CloudWatch::Alarm): alarms on metric math are not emulated", id))
+		d.note("AWS::CloudWatch::Alarm on metric math")
 		return Resource{PhysicalID: name, Attrs: map[string]string{"Arn": d.arn("cloudwatch", "alarm:"+name)}}, nil
 	}
 	in := &cloudwatch.PutMetricAlarmInput{
@@ -87,8 +86,14 @@ func (d *Deployer) dashboard(_ context.Context, id string, _ template.Resource, 
 		name = d.physicalName(id, 255)
 	}
 	p.notEmulated("DashboardBody")
-	d.note(fmt.Sprintf("%s (AWS::CloudWatch::Dashboard): the emulator has no dashboards", id))
+	d.note("AWS::CloudWatch::Dashboard")
 	return Resource{PhysicalID: name}, nil
 }
 
-func (d *Deployer) note(s string) { d.Notes = append(d.Notes, s) }
+// note counts a declared resource of a kind the emulator has no use for.
+func (d *Deployer) note(kind string) {
+	if d.NotEmulated == nil {
+		d.NotEmulated = map[string]int{}
+	}
+	d.NotEmulated[kind]++
+}

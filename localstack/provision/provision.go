@@ -88,8 +88,9 @@ type Deployer struct {
 	Code func(ctx context.Context, source string) ([]byte, error)
 	// Log receives one line per resource.
 	Log io.Writer
-	// Notes says what was declared but has no local effect, one line each.
-	Notes []string
+	// NotEmulated counts declared resources that have no effect locally,
+	// by kind: created as far as the emulator goes, or only recorded.
+	NotEmulated map[string]int
 
 	ddb    *dynamodb.Client
 	sqs    *sqs.Client

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,8 +160,12 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.Deployed, err = deployer.Deploy(ctx, tpl); err != nil {
 		return nil, err
 	}
-	for _, n := range deployer.Notes {
-		fmt.Fprintf(opts.Progress, "         not emulated: %s\n", n)
+	if len(deployer.NotEmulated) > 0 {
+		var kinds []string
+		for _, k := range slices.Sorted(maps.Keys(deployer.NotEmulated)) {
+			kinds = append(kinds, fmt.Sprintf("%d × %s", deployer.NotEmulated[k], k))
+		}
+		fmt.Fprintf(opts.Progress, "         recorded, not emulated (no metrics flow locally): %s\n", strings.Join(kinds, ", "))
 	}
 
 	step(fmt.Sprintf("starting %d functions, %d event source mappings and the API", len(s.Deployed.Functions), len(s.Deployed.Mappings)))
