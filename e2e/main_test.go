@@ -29,6 +29,8 @@ var stack struct {
 	outputs map[string]string // the stack's outputs
 	aws     aws.Config        // SDK configuration for the stack's account
 	mailbox emulated.Mailbox
+	// outputsFile is where the stack's outputs are, for the CLI.
+	outputsFile string
 	local   *runner.Stack // the stack the tests started, nil if they use a running one
 }
 
@@ -52,6 +54,7 @@ func TestMain(m *testing.M) {
 func setUp() (stop func(), err error) {
 	ctx := context.Background()
 	if path := os.Getenv("EVENTSHOP_OUTPUTS"); path != "" {
+		stack.outputsFile = path
 		return func() {}, useRunningStack(ctx, path)
 	}
 	root, err := checkout.Root()
@@ -67,9 +70,10 @@ func setUp() (stop func(), err error) {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "e2e: starting the local stack; its log is %s\n", logPath)
+	stack.outputsFile = filepath.Join(root, ".local", "e2e-outputs.json")
 	s, err := runner.Start(ctx, runner.Options{
 		Root: root, EmulatorPort: -1, APIPort: -1, Stage: "e2e",
-		OutputsFile: filepath.Join(root, ".local", "e2e-outputs.json"),
+		OutputsFile: stack.outputsFile,
 		Log:         logFile, Progress: os.Stderr,
 	})
 	if err != nil {

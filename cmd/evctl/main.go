@@ -4,8 +4,13 @@
 // cdk-outputs.json), uses the default AWS credential chain, and honours
 // AWS_ENDPOINT_URL.
 //
-//	evctl dlq list [consumer…]        what each dead-letter queue holds, and why
-//	evctl dlq redrive <consumer>      move a dead-letter queue back to its source queue
+//	evctl publish --file FILE | --type TYPE --data JSON   publish a validated envelope
+//	evctl tail [--type TYPE]… [--count N] [--for 30s]    watch the bus
+//	evctl trace CORRELATION-ID                           a flow's causal tree, with timings
+//	evctl history STREAM                                 a stream's events
+//	evctl replay [--from N] STREAM                       publish a stream's events again, marked as a replay
+//	evctl dlq list [consumer…]                           what each dead-letter queue holds, and why
+//	evctl dlq redrive CONSUMER                           move a dead-letter queue back to its queue
 //
 // Output is for humans; --json is for scripts. Errors go to stderr with
 // exit status 1; a usage error exits with 2.
@@ -43,8 +48,16 @@ func main() {
 
 const help = `usage: evctl [--outputs FILE] [--stack NAME] [--json] COMMAND
 
-  dlq list [consumer…]      what the dead-letter queues hold: count, reasons, event types, age
-  dlq redrive <consumer>    move a consumer's dead-letter queue back to its queue
+  publish --file FILE                      publish an envelope, validated against its schema (- reads stdin)
+  publish --type TYPE --data JSON          build an envelope of TYPE around the payload and publish it
+          [--correlation-id ID]
+  tail [--type TYPE]… [--count N] [--for DURATION]
+                                           watch the bus through a temporary rule and queue
+  trace CORRELATION-ID                     a flow's causal tree from the event store, with timings
+  history STREAM                           a stream's events, e.g. order-<orderId>
+  replay [--from N] STREAM                 publish a stream's events again, marked as a replay
+  dlq list [CONSUMER…]                     what the dead-letter queues hold: count, reasons, event types, age
+  dlq redrive CONSUMER                     move a consumer's dead-letter queue back to its queue
 
 flags:
   --outputs FILE   the stack's outputs (default .local/outputs.json, else cdk-outputs.json)
@@ -75,6 +88,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return usageError{"no command"}
 	}
 	switch args[0] {
+	case "publish":
+		return publishCommand(ctx, opts, args[1:])
+	case "tail":
+		return tailCommand(ctx, opts, args[1:])
+	case "trace":
+		return traceCommand(ctx, opts, args[1:])
+	case "history":
+		return historyCommand(ctx, opts, args[1:])
+	case "replay":
+		return replayCommand(ctx, opts, args[1:])
 	case "dlq":
 		return dlqCommand(ctx, opts, args[1:])
 	case "help", "-h", "--help":

@@ -13,12 +13,12 @@ import (
 func TestDeployRefusesTypesItCannotCreateBeforeCreatingAnything(t *testing.T) {
 	d := New(aws.Config{Region: "us-east-1"}, "s")
 	tpl := &template.Template{Resources: map[string]template.Resource{
-		"Topic":  {Type: "AWS::SNS::Topic"},
+		"Topic":  {Type: "AWS::Kinesis::Stream"},
 		"Bucket": {Type: "AWS::S3::Bucket"},
 		"Queue":  {Type: "AWS::SQS::Queue"},
 	}}
 	_, err := d.Deploy(context.Background(), tpl)
-	if err == nil || !strings.Contains(err.Error(), "AWS::SNS::Topic (Topic)") || !strings.Contains(err.Error(), "AWS::S3::Bucket (Bucket)") {
+	if err == nil || !strings.Contains(err.Error(), "AWS::Kinesis::Stream (Topic)") || !strings.Contains(err.Error(), "AWS::S3::Bucket (Bucket)") {
 		t.Errorf("err = %v, want it to name both unsupported resources", err)
 	}
 }

@@ -1,0 +1,239 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/localstack/checkout"
+)
+
+var evctlBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// evctl runs the operator CLI, built once, against the stack under test.
+func evctl(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	evctlBuild.once.Do(func() {
+		root, err := checkout.Root()
+		if err != nil {
+			evctlBuild.err = err
+			return
+		}
+		evctlBuild.path = filepath.Join(root, ".local", "bin", "evctl-e2e")
+		out, err := exec.Command("go", "build", "-o", evctlBuild.path, filepath.Join(root, "cmd", "evctl")).CombinedOutput()
+		if err != nil {
+			evctlBuild.err = fmt.Errorf("build evctl: %v\n%s", err, out)
+		}
+	})
+	if evctlBuild.err != nil {
+		t.Fatal(evctlBuild.err)
+	}
+	cmd := exec.Command(evctlBuild.path, append([]string{"--outputs", stack.outputsFile}, args...)...)
+	cmd.Env = os.Environ()
+	if os.Getenv("EVENTSHOP_TARGET") == "localstack" {
+		cmd.Env = append(cmd.Env, "AWS_ENDPOINT_URL="+stackEndpoint(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=us-east-1")
+	}
+	return cmd
+}
+
+func stackEndpoint() string {
+	if e := os.Getenv("EVENTSHOP_ENDPOINT"); e != "" {
+		return e
+	}
+	return "http://127.0.0.1:4566"
+}
+
+func run(t *testing.T, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := evctl(t, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("evctl %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String()
+}
+
+// tail starts evctl tail and returns its envelopes as they come, once it
+// watches the bus, and a function that interrupts it as Ctrl-C would.
+func tail(t *testing.T, args ...string) (<-chan events.Envelope, func()) {
+	t.Helper()
+	cmd := evctl(t, append([]string{"--json", "tail", "--for", "60s"}, args...)...)
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }) }
+	t.Cleanup(stop)
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "tailing ") {
+				close(ready)
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(20 * time.Second):
+		t.Fatal("evctl tail did not start watching")
+	}
+	out := make(chan events.Envelope, 100)
+	go func() {
+		defer close(out)
+		dec := json.NewDecoder(stdout)
+		for {
+			var env events.Envelope
+			if dec.Decode(&env) != nil {
+				return
+			}
+			out <- env
+		}
+	}()
+	return out, stop
+}
+
+func next(t *testing.T, envs <-chan events.Envelope, match func(events.Envelope) bool) events.Envelope {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case env, ok := <-envs:
+			if !ok {
+				t.Fatal("evctl tail ended")
+			}
+			if match(env) {
+				return env
+			}
+		case <-deadline:
+			t.Fatal("evctl tail did not show the event")
+		}
+	}
+}
+
+func TestEvctlTailShowsWhatEvctlPublishes(t *testing.T) {
+	seen, stop := tail(t, "--type", events.TypeUserRegistered)
+	correlation := "e2e-" + uuid.NewString()
+	userID, email := uuid.NewString(), uniqueEmail("published")
+	out := run(t, "--json", "publish", "--type", events.TypeUserRegistered, "--correlation-id", correlation,
+		"--data", fmt.Sprintf(`{"userId":%q,"email":%q,"name":"Published By Hand"}`, userID, email))
+	var published events.Envelope
+	if err := json.Unmarshal([]byte(out), &published); err != nil {
+		t.Fatalf("publish printed %q", out)
+	}
+	env := next(t, seen, func(e events.Envelope) bool { return e.EventID == published.EventID })
+	if env.Metadata.CorrelationID != correlation || env.Source != events.SourceUser {
+		t.Errorf("tail showed %+v", env)
+	}
+	// It is a real event: the notification service welcomes the user.
+	waitForMail(t, email, 1, subjectHas("Welcome"))
+
+	// Interrupted, the tail leaves no rule or queue behind.
+	stop()
+	rules, err := eventbridge.NewFromConfig(stack.aws).ListRules(context.Background(), &eventbridge.ListRulesInput{
+		EventBusName: aws.String(stack.outputs["EventBusName"]), NamePrefix: aws.String("evctl-tail-")})
+	if err != nil || len(rules.Rules) != 0 {
+		t.Errorf("rules left behind: %v, %v", rules, err)
+	}
+	queues, err := sqsClient().ListQueues(context.Background(), &sqs.ListQueuesInput{QueueNamePrefix: aws.String("evctl-tail-")})
+	if err != nil || len(queues.QueueUrls) != 0 {
+		t.Errorf("queues left behind: %v, %v", queues.QueueUrls, err)
+	}
+}
+
+func TestEvctlPublishRefusesAnInvalidEnvelope(t *testing.T) {
+	var stderr bytes.Buffer
+	cmd := evctl(t, "publish", "--type", events.TypeUserRegistered, "--data", `{"userId":"42","email":"nope","name":""}`)
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "invalid event") {
+		t.Errorf("exit %v, stderr %q", err, stderr.String())
+	}
+}
+
+func TestEvctlTraceShowsTheRegistrationsCausalChain(t *testing.T) {
+	correlation := "e2e-" + uuid.NewString()
+	u := register(t, uniqueEmail("traced"), "Traced User", "X-Correlation-Id", correlation)
+	waitForMail(t, u.Email, 1, subjectHas("Welcome"))
+
+	var f struct {
+		Events int
+		Causes []struct {
+			CausationID string
+			Caused      []struct {
+				EventType string
+				EventID   string
+				Stream    string
+				Caused    []struct{ EventType, Stream string }
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.Events < 2 && time.Now().Before(deadline) {
+		if err := json.Unmarshal([]byte(run(t, "--json", "trace", correlation)), &f); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if f.Events != 2 || len(f.Causes) != 1 || len(f.Causes[0].Caused) != 1 {
+		t.Fatalf("flow = %+v", f)
+	}
+	registered := f.Causes[0].Caused[0]
+	if registered.EventType != events.TypeUserRegistered || registered.Stream != "user-"+u.UserID {
+		t.Errorf("the request caused %+v", registered)
+	}
+	if len(registered.Caused) != 1 || registered.Caused[0].EventType != events.TypeNotificationSent {
+		t.Errorf("user.registered caused %+v, want notification.sent", registered.Caused)
+	}
+	human := run(t, "trace", correlation)
+	if !strings.Contains(human, "└─ user.registered") || !strings.Contains(human, "   └─ notification.sent") {
+		t.Errorf("trace printed:\n%s", human)
+	}
+}
+
+func TestEvctlReplayRedeliversAStreamMarkedAsAReplay(t *testing.T) {
+	u := customer(t, "Replayed")
+	o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID)), http.StatusCreated)
+	decode[order](t, call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", nil), http.StatusOK)
+	waitForMail(t, u.Email, 1, subjectHas("is cancelled"))
+
+	history := run(t, "history", "order-"+o.OrderID)
+	if !strings.Contains(history, "1  ") || !strings.Contains(history, events.TypeOrderPlaced) || !strings.Contains(history, events.TypeOrderCancelled) {
+		t.Errorf("history printed:\n%s", history)
+	}
+
+	seen, _ := tail(t) // a consumer that came later
+	run(t, "replay", "--from", "2", "order-"+o.OrderID)
+	env := next(t, seen, func(e events.Envelope) bool { return e.EventType == events.TypeOrderCancelled && strings.Contains(string(e.Data), o.OrderID) })
+	if !env.Metadata.Replay {
+		t.Errorf("the replayed event is not marked: %+v", env.Metadata)
+	}
+	// The consumers that handled it once skip it now.
+	time.Sleep(time.Second)
+	if n := len(mailTo(t, u.Email, subjectHas("is cancelled"))); n != 1 {
+		t.Errorf("%d cancellation mails after the replay, want 1", n)
+	}
+}
