@@ -264,3 +264,33 @@ func TestValidTraceIDAgreesWithTheSchema(t *testing.T) {
 		}
 	}
 }
+
+func TestWhatNewBuildsParseAccepts(t *testing.T) {
+	for _, def := range events.Catalogue() {
+		raw := readFile(t, def.Type+".json")
+		sample, err := events.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload := reflect.New(reflect.TypeOf(def.Payload))
+		if err := json.Unmarshal(sample.Data, payload.Interface()); err != nil {
+			t.Fatal(err)
+		}
+		for _, meta := range []events.Metadata{
+			sample.Metadata,
+			{CorrelationID: uuid.NewString(), CausationID: "Kx2ab3c4d5e6f7Ag=", TraceHeader: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", Replay: true},
+		} {
+			env, err := events.New(payload.Elem().Interface().(events.Payload), meta)
+			if err != nil {
+				t.Fatalf("%s: %v", def.Type, err)
+			}
+			if _, err := events.Parse(mustMarshal(t, env)); err != nil {
+				t.Errorf("%s: New built what Parse refuses: %v", def.Type, err)
+			}
+		}
+	}
+	if _, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "a@example.com", Name: "A"},
+		events.Metadata{CorrelationID: "c", CausationID: "r", TraceHeader: "not a header"}); err == nil {
+		t.Error("New accepted an odd trace header")
+	}
+}

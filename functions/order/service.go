@@ -70,7 +70,7 @@ const (
 	maxReason   = 200
 )
 
-var skuPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var skuPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) // and at most 64 long
 
 func streamID(orderID string) string { return "order-" + orderID }
 
@@ -115,7 +115,7 @@ func (p Placement) validate() error {
 	for i, it := range p.Items {
 		field := fmt.Sprintf("items[%d]", i)
 		switch {
-		case !skuPattern.MatchString(it.SKU):
+		case len(it.SKU) > 64 || !skuPattern.MatchString(it.SKU):
 			return failure.InvalidField(field+".sku", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 		case it.Quantity < 1 || it.Quantity > maxQuantity:
 			return failure.InvalidField(field+".quantity", "must be from 1 to %d", maxQuantity)
