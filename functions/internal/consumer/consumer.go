@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,12 +79,30 @@ type Consumer struct {
 // message was handled, skipped, found to be a duplicate or dead-lettered.
 func (c *Consumer) Handler(handle Handle) func(context.Context, lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 	return func(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+		// The messages of a batch are independent — a standard queue has
+		// no order — and their handling waits on the network, so they are
+		// handled at once rather than one after another.
+		acked := make([]bool, len(ev.Records))
+		t := tally{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i, msg := range ev.Records {
+			wg.Go(func() {
+				local := tally{}
+				acked[i] = c.deliver(ctx, handle, msg, local)
+				mu.Lock()
+				t.merge(local)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
 		var resp lambdaevents.SQSEventResponse
-		for _, msg := range ev.Records {
-			if !c.deliver(ctx, handle, msg) {
+		for i, msg := range ev.Records {
+			if !acked[i] {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			}
 		}
+		c.emit(t)
 		return resp, nil
 	}
 }
@@ -97,14 +117,14 @@ const (
 )
 
 // deliver handles one message and says whether it may be acknowledged.
-func (c *Consumer) deliver(ctx context.Context, handle Handle, msg lambdaevents.SQSMessage) (ack bool) {
+func (c *Consumer) deliver(ctx context.Context, handle Handle, msg lambdaevents.SQSMessage, t tally) (ack bool) {
 	line := &outcome{}
 	ctx = context.WithValue(ctx, outcomeKey{}, line)
 	receives, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
 	env, err := events.FromSQS(msg)
 	defer func() {
 		c.log(ctx, msg, env, receives, line)
-		c.measure(env, line)
+		t.count(env, line.result)
 	}()
 
 	switch {
@@ -227,24 +247,72 @@ func ExponentialBackoff(base, ceiling time.Duration) func(n int) time.Duration {
 	}
 }
 
-// measure counts the outcome of one delivery.
-func (c *Consumer) measure(env events.Envelope, line *outcome) {
+// tally counts a batch's outcomes by event type, to write them as one
+// metrics line per event type rather than one per message.
+type tally map[string]*counts
+
+type counts struct {
+	outcomes map[string]int
+	lag      []float64 // milliseconds, of the events processed
+}
+
+func (t tally) count(env events.Envelope, outcome string) {
 	eventType := env.EventType
 	if eventType == "" {
 		eventType = "(unreadable)"
 	}
-	dims := map[string]string{"Consumer": c.Name, "EventType": eventType}
-	switch line.result {
-	case outcomeProcessed:
-		c.Metrics.Emit(dims, metrics.CountOf("EventsConsumed", 1), metrics.Since("ProcessingLag", env.Timestamp, time.Now()))
-	case outcomeSkipped:
-		c.Metrics.Emit(dims, metrics.CountOf("EventsSkipped", 1))
-	case outcomeDuplicate:
-		c.Metrics.Emit(dims, metrics.CountOf("EventsDuplicated", 1))
-	case outcomeRetry:
-		c.Metrics.Emit(dims, metrics.CountOf("EventsFailed", 1), metrics.CountOf("EventsRetried", 1))
-	case outcomeDeadLettered:
-		c.Metrics.Emit(dims, metrics.CountOf("EventsFailed", 1), metrics.CountOf("EventsDeadLettered", 1))
+	c := t[eventType]
+	if c == nil {
+		c = &counts{outcomes: map[string]int{}}
+		t[eventType] = c
+	}
+	c.outcomes[outcome]++
+	if outcome == outcomeProcessed {
+		c.lag = append(c.lag, float64(time.Since(env.Timestamp).Microseconds())/1000)
+	}
+}
+
+func (t tally) merge(other tally) {
+	for eventType, o := range other {
+		c := t[eventType]
+		if c == nil {
+			t[eventType] = o
+			continue
+		}
+		for k, n := range o.outcomes {
+			c.outcomes[k] += n
+		}
+		c.lag = append(c.lag, o.lag...)
+	}
+}
+
+// outcomeMetrics names the metrics of each outcome; a failure that is
+// retried or dead-lettered counts as failed too.
+var outcomeMetrics = map[string][]string{
+	outcomeProcessed:    {"EventsConsumed"},
+	outcomeSkipped:      {"EventsSkipped"},
+	outcomeDuplicate:    {"EventsDuplicated"},
+	outcomeRetry:        {"EventsFailed", "EventsRetried"},
+	outcomeDeadLettered: {"EventsFailed", "EventsDeadLettered"},
+}
+
+// emit writes a batch's tally, with the lag of every event processed.
+func (c *Consumer) emit(t tally) {
+	for eventType, n := range t {
+		sums := map[string]int{}
+		for outcome, k := range n.outcomes {
+			for _, name := range outcomeMetrics[outcome] {
+				sums[name] += k
+			}
+		}
+		var ms []metrics.Metric
+		for _, name := range slices.Sorted(maps.Keys(sums)) {
+			ms = append(ms, metrics.CountOf(name, sums[name]))
+		}
+		if len(n.lag) > 0 {
+			ms = append(ms, metrics.Metric{Name: "ProcessingLag", Unit: metrics.Milliseconds, Values: n.lag})
+		}
+		c.Metrics.Emit(map[string]string{"Consumer": c.Name, "EventType": eventType}, ms...)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,8 +116,10 @@ func TestAnEventIsHandledOnceHoweverOftenItIsDelivered(t *testing.T) {
 	calls := 0
 	handle := func(context.Context, events.Envelope) error { calls++; return nil }
 	// The same envelope in two messages, as a second publish produces.
-	if failed := deliver(t, c, handle, message(t, "a", 1, nil), message(t, "b", 1, nil)); len(failed) != 0 {
-		t.Fatalf("failed = %v", failed)
+	for _, id := range []string{"a", "b"} {
+		if failed := deliver(t, c, handle, message(t, id, 1, nil)); len(failed) != 0 {
+			t.Fatalf("failed = %v", failed)
+		}
 	}
 	if failed := deliver(t, c, handle, message(t, "a", 2, nil)); len(failed) != 0 {
 		t.Fatalf("failed = %v", failed)
@@ -227,6 +230,27 @@ func TestUnknownEventTypesAreSkipped(t *testing.T) {
 	msg := message(t, "a", 1, func(b string) string { return strings.ReplaceAll(b, "user.registered", "user.teleported") })
 	if failed := deliver(t, newConsumer(q, &bytes.Buffer{}), nil, msg); len(failed) != 0 || len(q.deadLetters) != 0 {
 		t.Errorf("failed = %v, dead letters %d", failed, len(q.deadLetters))
+	}
+}
+
+func TestTheSameEventTwiceInOneBatchIsHandledOnce(t *testing.T) {
+	c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
+	var calls atomic.Int32
+	handle := func(context.Context, events.Envelope) error {
+		calls.Add(1)
+		time.Sleep(10 * time.Millisecond)
+		return nil
+	}
+	failed := deliver(t, c, handle, message(t, "a", 1, nil), message(t, "b", 1, nil))
+	if calls.Load() != 1 {
+		t.Errorf("handled %d times", calls.Load())
+	}
+	// The copy that met the live claim comes back later, and is a duplicate then.
+	if len(failed) != 1 {
+		t.Fatalf("failed = %v, want the copy that met the claim", failed)
+	}
+	if again := deliver(t, c, handle, message(t, failed[0], 2, nil)); len(again) != 0 || calls.Load() != 1 {
+		t.Errorf("redelivered: failed %v after %d calls", again, calls.Load())
 	}
 }
 

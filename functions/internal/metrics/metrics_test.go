@@ -93,3 +93,18 @@ func TestSinceCountsMilliseconds(t *testing.T) {
 		t.Errorf("metric = %+v", m)
 	}
 }
+
+func TestEmitWritesManyValuesAndEscapesStrings(t *testing.T) {
+	var buf bytes.Buffer
+	New(&buf, `odd"service`).Emit(map[string]string{"EventType": "a\\b\nc"}, Metric{Name: "Lag", Unit: Milliseconds, Values: []float64{1, 2.5, 1e6}})
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("%v: %s", err, buf.String())
+	}
+	if doc["Service"] != `odd"service` || doc["EventType"] != "a\\b\nc" {
+		t.Errorf("strings = %q, %q", doc["Service"], doc["EventType"])
+	}
+	if vs, _ := doc["Lag"].([]any); len(vs) != 3 || vs[2] != 1e6 {
+		t.Errorf("Lag = %v", doc["Lag"])
+	}
+}
