@@ -227,7 +227,9 @@ func TestEvctlReplayRedeliversAStreamMarkedAsAReplay(t *testing.T) {
 
 	seen, _ := tail(t) // a consumer that came later
 	run(t, "replay", "--from", "2", "order-"+o.OrderID)
-	env := next(t, seen, func(e events.Envelope) bool { return e.EventType == events.TypeOrderCancelled && strings.Contains(string(e.Data), o.OrderID) })
+	env := next(t, seen, func(e events.Envelope) bool {
+		return e.EventType == events.TypeOrderCancelled && strings.Contains(string(e.Data), o.OrderID)
+	})
 	if !env.Metadata.Replay {
 		t.Errorf("the replayed event is not marked: %+v", env.Metadata)
 	}

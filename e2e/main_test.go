@@ -31,7 +31,7 @@ var stack struct {
 	mailbox emulated.Mailbox
 	// outputsFile is where the stack's outputs are, for the CLI.
 	outputsFile string
-	local   *runner.Stack // the stack the tests started, nil if they use a running one
+	local       *runner.Stack // the stack the tests started, nil if they use a running one
 }
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
