@@ -38,6 +38,10 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s); go test runs their see
 		go test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) ./$${t%%:*} || exit 1; \
 	done
 
+.PHONY: bench
+bench: ## cold init, warm cost and local end to end, beside baselines: bench/REPORT.md and report.png
+	go run ./bench
+
 N ?= 1000
 
 .PHONY: loadtest

@@ -48,7 +48,7 @@ func newRelay(bus Publisher) *Relay {
 	return &Relay{bus: bus, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
-func registered(t *testing.T) events.Envelope {
+func registered(t testing.TB) events.Envelope {
 	t.Helper()
 	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"},
 		events.Metadata{CorrelationID: "c", CausationID: "r"})
@@ -60,7 +60,7 @@ func registered(t *testing.T) events.Envelope {
 
 // insert is the stream record of an event store item, as DynamoDB Streams
 // delivers it with view type NEW_IMAGE.
-func insert(t *testing.T, seq string, env events.Envelope) lambdaevents.DynamoDBEventRecord {
+func insert(t testing.TB, seq string, env events.Envelope) lambdaevents.DynamoDBEventRecord {
 	t.Helper()
 	raw, err := json.Marshal(env)
 	if err != nil {

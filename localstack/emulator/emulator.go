@@ -210,6 +210,9 @@ func (e *Emulator) waitReady(ctx context.Context) error {
 	return fmt.Errorf("kumo did not listen on %s within 15s", e.Addr)
 }
 
+// PID is the emulator's process id.
+func (e *Emulator) PID() int { return e.proc.PID() }
+
 // Done is closed if the emulator exits.
 func (e *Emulator) Done() <-chan struct{} { return e.proc.Done() }
 

@@ -206,6 +206,19 @@ func (h *Host) Kill(i int) {
 // Instances is how many instances the function runs.
 func (h *Host) Instances() int { return len(h.procs) }
 
+// PIDs are the process ids of the instances running now.
+func (h *Host) PIDs() []int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []int
+	for _, p := range h.procs {
+		if p != nil {
+			out = append(out, p.PID())
+		}
+	}
+	return out
+}
+
 // Starts counts how often instances were started, restarts included.
 func (h *Host) Starts() int {
 	h.mu.Lock()

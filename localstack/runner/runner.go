@@ -264,6 +264,9 @@ func (s *Stack) serveAPI(opts Options) error {
 	return nil
 }
 
+// EmulatorPID is the emulator's process id.
+func (s *Stack) EmulatorPID() int { return s.emu.PID() }
+
 // Done is closed if the emulator exits on its own.
 func (s *Stack) Done() <-chan struct{} { return s.emu.Done() }
 

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// coldTarget is a bootstrap to start cold, with the first event it gets:
+// one it can answer without the network, so that the measurement is the
+// function's own start, not a round trip.
+type coldTarget struct {
+	name    string
+	source  string // Go package, relative to the checkout
+	env     []string
+	payload string
+}
+
+var coldTargets = []coldTarget{
+	{name: "hello-world", source: "bench/hello", payload: `{}`},
+	{name: "sdk-floor", source: "bench/sdkfloor", payload: `{}`},
+	{name: "user", source: "functions/user", env: []string{"USERS_TABLE=u", "EVENTS_TABLE=e"},
+		payload: `{"version":"2.0","routeKey":"GET /users/{userId}","rawPath":"/users/x","headers":{},"pathParameters":{"userId":"not-a-uuid"},"requestContext":{"requestId":"r-1","http":{"method":"GET","path":"/users/x"}},"isBase64Encoded":false}`},
+	{name: "order", source: "functions/order", env: []string{"EVENTS_TABLE=e", "CUSTOMERS_TABLE=c"},
+		payload: `{"version":"2.0","routeKey":"GET /orders/{orderId}","rawPath":"/orders/x","headers":{},"pathParameters":{"orderId":"42"},"requestContext":{"requestId":"r-1","http":{"method":"GET","path":"/orders/x"}},"isBase64Encoded":false}`},
+	{name: "customers", source: "functions/customers", env: append([]string{"CUSTOMERS_TABLE=c"}, consumerEnv...), payload: `{"Records":[]}`},
+	{name: "relay", source: "functions/relay", env: []string{"EVENT_BUS_NAME=b"}, payload: `{"Records":[]}`},
+	{name: "notification", source: "functions/notification", env: append([]string{"MAIL_FROM=shop@example.com", "EVENTS_TABLE=e", "RESET_URL=https://shop.example/reset"}, consumerEnv...),
+		payload: `{"Records":[]}`},
+}
+
+var consumerEnv = []string{"CONSUMER_NAME=c", "IDEMPOTENCY_TABLE=i", "DLQ_URL=http://127.0.0.1:1/000000000000/dlq", "MAX_RECEIVE_COUNT=5", "RETRY_BASE_SECONDS=1", "LEASE_SECONDS=10"}
+
+// coldRun is one cold start: from exec to the first request for an
+// invocation, and to the first response.
+type coldRun struct {
+	Next, Response time.Duration
+}
+
+// buildHost builds the bootstraps for this machine, as Lambda's are built
+// (stripped, no RPC), into dir.
+func buildHost(ctx context.Context, root, dir string) error {
+	for _, t := range coldTargets {
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, t.name), "./"+t.source)
+		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", t.source, err, out)
+		}
+	}
+	return nil
+}
+
+// measureCold starts the bootstrap runs times against a Runtime API of
+// its own and times each start.
+func measureCold(ctx context.Context, bin string, t coldTarget, runs int) ([]coldRun, error) {
+	out := make([]coldRun, 0, runs)
+	for range runs {
+		r, err := coldOnce(ctx, bin, t)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.name, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func coldOnce(ctx context.Context, bin string, t coldTarget) (coldRun, error) {
+	var (
+		mu             sync.Mutex
+		start          time.Time
+		next, response time.Duration
+		served         bool
+		done           = make(chan struct{})
+	)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/invocation/next"):
+			mu.Lock()
+			first := !served
+			if first {
+				served, next = true, now.Sub(start)
+			}
+			mu.Unlock()
+			if !first {
+				<-r.Context().Done() // the next invocation never comes
+				return
+			}
+			w.Header().Set("Lambda-Runtime-Aws-Request-Id", "cold-1")
+			w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(now.Add(10*time.Second).UnixMilli()))
+			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:"+t.name)
+			_, _ = io.WriteString(w, t.payload)
+		case strings.HasSuffix(r.URL.Path, "/response") || strings.HasSuffix(r.URL.Path, "/error"):
+			mu.Lock()
+			response = now.Sub(start)
+			mu.Unlock()
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.WriteHeader(http.StatusAccepted)
+			close(done)
+		default:
+			w.WriteHeader(http.StatusAccepted)
+		}
+	}))
+	defer api.Close()
+
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = append([]string{
+		"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(api.URL, "http://"),
+		"AWS_LAMBDA_FUNCTION_NAME=" + t.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_ENDPOINT_URL=http://127.0.0.1:1", "TZ=UTC",
+	}, t.env...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	mu.Lock()
+	start = time.Now()
+	mu.Unlock()
+	if err := cmd.Start(); err != nil {
+		return coldRun{}, err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		return coldRun{}, fmt.Errorf("no response within 10s")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return coldRun{Next: next, Response: response}, nil
+}
+
+// spread is the minimum, median and maximum of durations.
+type spread struct{ Min, Median, Max time.Duration }
+
+func spreadOf(ds []time.Duration) spread {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return spread{Min: s[0], Median: s[len(s)/2], Max: s[len(s)-1]}
+}
+
+// armSize builds the bootstrap for Lambda (linux/arm64, stripped) and
+// returns its size in bytes.
+func armSize(ctx context.Context, root, dir string, t coldTarget) (int64, error) {
+	out := filepath.Join(dir, "arm64-"+t.name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "./"+t.source)
+	cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("build %s for arm64: %v\n%s", t.source, err, b)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
