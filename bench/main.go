@@ -56,7 +56,7 @@ func run(ctx context.Context, runs, flows, concurrency, count int) error {
 		return err
 	}
 	began := time.Now()
-	fmt.Printf("make bench takes about 3 minutes here (more on a cold build cache):\n"+
+	fmt.Printf("make bench takes about a minute on 2 cores with a warm build cache, a few more on a cold one:\n"+
 		"  1. cold init: %d starts of each of %d bootstraps, and their arm64 sizes\n"+
 		"  2. warm cost: go test -bench, %d runs each\n"+
 		"  3. end to end: %d registrations at concurrency %d through the local stack\n\n",
@@ -76,14 +76,22 @@ func run(ctx context.Context, runs, flows, concurrency, count int) error {
 	if err := buildHost(ctx, root, dir); err != nil {
 		return err
 	}
-	for _, t := range coldTargets {
-		step("cold init: %s × %d", t.name, runs)
-		rs, err := measureCold(ctx, filepath.Join(dir, t.name), t, runs)
-		if err != nil {
+	step("cold init: %d rounds, each starting every bootstrap once, in turn", runs)
+	starts, err := measureCold(ctx, dir, runs, func(round int) {
+		if round%5 == 4 {
+			step("cold init: %d of %d rounds", round+1, runs)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	step("sizes for linux/arm64, and package init of each bootstrap by owner")
+	for i, t := range coldTargets {
+		c := cold{Name: t.name, Runs: starts[i]}
+		if c.Size, err = armSize(ctx, root, dir, t); err != nil {
 			return err
 		}
-		c := cold{Name: t.name, Runs: rs}
-		if c.Size, err = armSize(ctx, root, dir, t); err != nil {
+		if c.Init, err = measureInit(ctx, filepath.Join(dir, t.name), t, 5); err != nil {
 			return err
 		}
 		r.Cold = append(r.Cold, c)

@@ -23,6 +23,7 @@ type cold struct {
 	Name string
 	Runs []coldRun
 	Size int64
+	Init initShare
 }
 
 func (c cold) next() spread {
@@ -115,6 +116,18 @@ func (r report) markdown() string {
 			size += " (**over**)"
 		}
 		p("| %s | %s / %s / %s | %s / %s / %s | %s | %s | %s |\n", c.Name, ms(n.Min), ms(n.Median), ms(n.Max), ms(resp.Min), ms(resp.Median), ms(resp.Max), ratio, floor, size)
+	}
+
+	p("\nWhere package initialization goes (`GODEBUG=inittrace=1`, median of 5 runs, ms of clock; the rest of the time to `/next` is exec, paging in the binary and `main` itself):\n\n")
+	p("| bootstrap | %s | total |\n|---|%s---|\n", strings.Join(initOwners, " | "), strings.Repeat("---|", len(initOwners)))
+	for _, c := range r.Cold {
+		var total float64
+		p("| %s |", c.Name)
+		for _, owner := range initOwners {
+			p(" %.2f |", c.Init[owner])
+			total += c.Init[owner]
+		}
+		p(" %.2f |\n", total)
 	}
 
 	p("\n## 2. Warm cost per message\n\n")
