@@ -20,15 +20,19 @@ type Projector struct {
 	customers Customers
 }
 
-// Project records the customer a user.registered event introduces. Other
-// event types are skipped.
-func (p *Projector) Project(ctx context.Context, env events.Envelope) error {
+// Project records the customer a user.registered event introduces, and
+// returns the customer's user id as its result. Other event types are
+// skipped.
+func (p *Projector) Project(ctx context.Context, env events.Envelope) (string, error) {
 	if env.EventType != events.TypeUserRegistered {
-		return fmt.Errorf("%w: %s", consumer.ErrSkip, env.EventType)
+		return "", fmt.Errorf("%w: %s", consumer.ErrSkip, env.EventType)
 	}
 	u, err := events.Decode[events.UserRegistered](env)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return p.customers.Put(ctx, events.Customer{UserID: u.UserID, Email: u.Email, Name: u.Name})
+	if err := p.customers.Put(ctx, events.Customer{UserID: u.UserID, Email: u.Email, Name: u.Name}); err != nil {
+		return "", err
+	}
+	return "customer " + u.UserID, nil
 }

@@ -34,8 +34,12 @@ func TestARegisteredUserBecomesACustomer(t *testing.T) {
 	customers := fakeCustomers{}
 	p := &Projector{customers: customers}
 	for range 2 { // a redelivery changes nothing
-		if err := p.Project(context.Background(), sample(t, events.TypeUserRegistered)); err != nil {
+		result, err := p.Project(context.Background(), sample(t, events.TypeUserRegistered))
+		if err != nil {
 			t.Fatal(err)
+		}
+		if result != "customer 5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e" {
+			t.Errorf("result = %q", result)
 		}
 	}
 	want := events.Customer{UserID: "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e", Email: "ada@example.com", Name: "Ada Lovelace"}
@@ -46,7 +50,7 @@ func TestARegisteredUserBecomesACustomer(t *testing.T) {
 
 func TestOtherEventsAreSkipped(t *testing.T) {
 	p := &Projector{customers: fakeCustomers{}}
-	if err := p.Project(context.Background(), sample(t, events.TypeOrderPlaced)); !errors.Is(err, consumer.ErrSkip) {
+	if _, err := p.Project(context.Background(), sample(t, events.TypeOrderPlaced)); !errors.Is(err, consumer.ErrSkip) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -103,11 +103,7 @@ func BenchmarkBareHandler(b *testing.B) {
 				continue
 			}
 			p := env.Data
-			m, err := render("welcome", p.UserID, p.Email, "Welcome to eventshop, "+p.Name, p)
-			if err == nil {
-				_, err = mailer.Send(ctx, m)
-			}
-			if err != nil {
+			if _, err := mailer.Send(ctx, welcomeMail(p)); err != nil {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			}
 		}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
+	"time"
 
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
@@ -23,13 +25,19 @@ type Mailer interface {
 	Send(ctx context.Context, m Mail) (messageID string, err error)
 }
 
-// Recorder appends events to the event store; see eventstore.Dynamo.
+// Recorder keeps the record of mail sent in the event store; see
+// eventstore.Dynamo. It is safe for concurrent use.
 type Recorder interface {
 	// Append stores envs at versions expected+1… of the stream, all or
 	// nothing, or returns an error wrapping eventstore.ErrConcurrency if
 	// the stream is not at version expected.
 	Append(ctx context.Context, streamID string, expected int, envs ...events.Envelope) error
+	// Load returns the stream's records from version from on, in version
+	// order, reading consistently; a stream that does not exist is empty.
+	Load(ctx context.Context, streamID string, from int) ([]eventstore.Record, error)
 }
+
+var _ Recorder = (*eventstore.Dynamo)(nil)
 
 // Notifier turns events into mail and records each mail it sent.
 type Notifier struct {
@@ -39,41 +47,110 @@ type Notifier struct {
 	// https://shop.example/reset; the mail links to it with ?token=.
 	resetURL string
 	metrics  *metrics.Emitter
+	// recordBackoff is the wait before the nth retry of a mail's record;
+	// nil means recordJitter.
+	recordBackoff func(n int) time.Duration
 }
 
-// Notify sends the mail that env calls for, then records notification.sent
-// in stream notification-<eventId>, caused by env and in its flow. It
-// returns an error wrapping consumer.ErrSkip for event types that call for
-// no mail.
-func (n *Notifier) Notify(ctx context.Context, env events.Envelope) error {
+// Notify sends the mail that env calls for and returns the message id the
+// mail service gave it, then records notification.sent in stream
+// notification-<eventId>, caused by env and in its flow. It returns an
+// error wrapping consumer.ErrSkip for event types that call for no mail,
+// and for a replayed event whose mail was sent before. Once the mail is
+// sent, it never asks for it to be sent again: a record that cannot be
+// written after a few attempts is a consumer.AfterEffect.
+func (n *Notifier) Notify(ctx context.Context, env events.Envelope) (string, error) {
 	m, err := n.compose(env)
 	if err != nil {
-		return err
+		return "", err
 	}
 	consumer.Annotate(ctx, slog.String("template", m.Template), slog.String("to", maskEmail(m.To)))
+	stream := "notification-" + env.EventID
+	if env.Metadata.Replay {
+		// A replay is for consumers that came later, and may bring events
+		// older than the consumer remembers handling; the event store
+		// remembers every mail sent.
+		if first, sent, err := n.sentBefore(ctx, stream); err != nil {
+			return "", err
+		} else if sent {
+			return first, fmt.Errorf("%w: replayed event, mailed before", consumer.ErrSkip)
+		}
+	}
 	messageID, err := n.mail.Send(ctx, m)
 	if err != nil {
-		return fmt.Errorf("send %s mail: %w", m.Template, err)
+		return "", fmt.Errorf("send %s mail: %w", m.Template, err)
 	}
 	consumer.Annotate(ctx, slog.String("ses_message_id", messageID))
 	n.metrics.Emit(map[string]string{"Template": m.Template}, metrics.CountOf("MailsSent", 1))
 
 	sent, err := events.New(events.NotificationSent{Template: m.Template, UserID: m.UserID, Subject: m.Subject, MessageID: messageID},
 		tracing.Metadata(ctx, events.Metadata{CorrelationID: env.Metadata.CorrelationID, CausationID: env.EventID, TraceHeader: env.Metadata.TraceHeader}))
-	if err != nil {
-		return fmt.Errorf("record %s mail: %w", m.Template, err)
-	}
-	err = n.events.Append(ctx, "notification-"+env.EventID, 0, sent)
-	if errors.Is(err, eventstore.ErrConcurrency) {
-		// A mail for this event was sent and recorded before: this
-		// delivery was a duplicate.
-		consumer.Annotate(ctx, slog.Bool("duplicate", true))
-		return nil
+	if err == nil {
+		err = n.record(ctx, stream, sent)
 	}
 	if err != nil {
-		return fmt.Errorf("record %s mail: %w", m.Template, err)
+		return messageID, consumer.AfterEffect(fmt.Errorf("record %s mail %s: %w", m.Template, messageID, err))
 	}
-	return nil
+	return messageID, nil
+}
+
+// sentBefore says whether stream records a mail, and the message id of
+// the first.
+func (n *Notifier) sentBefore(ctx context.Context, stream string) (messageID string, sent bool, err error) {
+	records, err := n.events.Load(ctx, stream, 1)
+	if err != nil {
+		return "", false, fmt.Errorf("look for a mail sent before: %w", err)
+	}
+	if len(records) == 0 {
+		return "", false, nil
+	}
+	p, err := events.Decode[events.NotificationSent](records[0].Envelope)
+	if err != nil {
+		return "", true, nil // sent all the same; only the id is unreadable
+	}
+	return p.MessageID, true, nil
+}
+
+// recordAttempts bounds the attempts at recording a mail sent. The SDK has
+// retried each call already; a few more within a fraction of a second
+// ride out a short conflict or throttling without holding the invocation
+// near its timeout.
+const recordAttempts = 3
+
+// recordJitter waits up to 100 ms before the first retry of a record, up
+// to 200 ms before the second, and so on: full jitter, so that the
+// messages of a batch do not retry in step.
+func recordJitter(n int) time.Duration {
+	return rand.N(100*time.Millisecond<<min(n-1, 4)) + time.Millisecond
+}
+
+// record appends sent at the start of stream. The append is idempotent:
+// if the stream has an event already, the mail was recorded before — by
+// an earlier attempt whose answer was lost, or an earlier delivery.
+func (n *Notifier) record(ctx context.Context, stream string, sent events.Envelope) error {
+	backoff := n.recordBackoff
+	if backoff == nil {
+		backoff = recordJitter
+	}
+	for attempt := 1; ; attempt++ {
+		err := n.events.Append(ctx, stream, 0, sent)
+		if errors.Is(err, eventstore.ErrConcurrency) {
+			consumer.Annotate(ctx, slog.Bool("duplicate", true))
+			return nil
+		}
+		if err == nil || attempt == recordAttempts || consumer.IsPermanent(err) {
+			return err
+		}
+		wait := backoff(attempt)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+time.Second {
+			return err // leave the rest of the invocation to complete the event
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err
+		}
+	}
 }
 
 // compose renders the mail for an event.
@@ -84,18 +161,14 @@ func (n *Notifier) compose(env events.Envelope) (Mail, error) {
 		if err != nil {
 			return Mail{}, err
 		}
-		return render("welcome", p.UserID, p.Email, "Welcome to eventshop, "+p.Name, p)
+		return welcomeMail(p), nil
 
 	case events.TypeUserPasswordReset:
 		p, err := events.Decode[events.UserPasswordReset](env)
 		if err != nil {
 			return Mail{}, err
 		}
-		data := struct {
-			events.UserPasswordReset
-			Link string
-		}{p, n.resetURL + "?token=" + url.QueryEscape(p.Token)}
-		return render("password-reset", p.UserID, p.Email, "Reset your eventshop password", data)
+		return passwordResetMail(p, n.resetURL+"?token="+url.QueryEscape(p.Token)), nil
 
 	case events.TypeOrderPlaced:
 		p, err := events.Decode[events.OrderPlaced](env)
@@ -103,12 +176,12 @@ func (n *Notifier) compose(env events.Envelope) (Mail, error) {
 			return Mail{}, err
 		}
 		cur, _ := money.Lookup(p.Currency)
-		data := orderMail{OrderID: p.OrderID, Customer: p.Customer, Total: cur.Format(p.TotalCents)}
+		o := orderMail{OrderID: p.OrderID, Customer: p.Customer, Total: cur.Format(p.TotalCents)}
 		for _, it := range p.Items {
-			data.Lines = append(data.Lines, orderLine{SKU: it.SKU, Quantity: it.Quantity,
+			o.Lines = append(o.Lines, orderLine{SKU: it.SKU, Quantity: it.Quantity,
 				UnitPrice: cur.Format(it.UnitPriceCents), Amount: cur.Format(it.UnitPriceCents * int64(it.Quantity))})
 		}
-		return render("order-confirmation", p.Customer.UserID, p.Customer.Email, "Your eventshop order "+shortID(p.OrderID), data)
+		return orderConfirmationMail(o), nil
 
 	case events.TypeOrderCancelled:
 		p, err := events.Decode[events.OrderCancelled](env)
@@ -116,32 +189,7 @@ func (n *Notifier) compose(env events.Envelope) (Mail, error) {
 			return Mail{}, err
 		}
 		cur, _ := money.Lookup(p.Currency)
-		data := orderMail{OrderID: p.OrderID, Customer: p.Customer, Total: cur.Format(p.TotalCents), Reason: p.Reason}
-		return render("order-cancellation", p.Customer.UserID, p.Customer.Email, "Your eventshop order "+shortID(p.OrderID)+" is cancelled", data)
+		return orderCancellationMail(orderMail{OrderID: p.OrderID, Customer: p.Customer, Total: cur.Format(p.TotalCents), Reason: p.Reason}), nil
 	}
 	return Mail{}, fmt.Errorf("%w: no mail for %s", consumer.ErrSkip, env.EventType)
-}
-
-type orderMail struct {
-	OrderID  string
-	Customer events.Customer
-	Lines    []orderLine
-	Total    string
-	Reason   string
-}
-
-type orderLine struct {
-	SKU       string
-	Quantity  int
-	UnitPrice string
-	Amount    string
-}
-
-// shortID is the first block of a UUID, enough to tell orders apart in a
-// subject line.
-func shortID(id string) string {
-	if len(id) >= 8 {
-		return id[:8]
-	}
-	return id
 }

@@ -1,15 +1,27 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sesv2types "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
+	"github.com/eventshop/eventshop/functions/internal/idempotency"
 )
 
 // fakeMailer records mail; it fails for addresses in fail.
@@ -60,8 +72,12 @@ func TestEachEventSendsItsMail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.event, func(t *testing.T) {
 			n, mailer, _ := newNotifier()
-			if err := n.Notify(context.Background(), sample(t, tt.event)); err != nil {
+			result, err := n.Notify(context.Background(), sample(t, tt.event))
+			if err != nil {
 				t.Fatal(err)
+			}
+			if result != "msg-"+tt.template {
+				t.Errorf("result = %q, want the mail's message id", result)
 			}
 			if len(mailer.sent) != 1 {
 				t.Fatalf("sent %d mails", len(mailer.sent))
@@ -84,7 +100,7 @@ func TestEachEventSendsItsMail(t *testing.T) {
 func TestEveryMailSentIsRecordedAsCausedByItsEvent(t *testing.T) {
 	n, _, store := newNotifier()
 	env := sample(t, events.TypeOrderPlaced)
-	if err := n.Notify(context.Background(), env); err != nil {
+	if _, err := n.Notify(context.Background(), env); err != nil {
 		t.Fatal(err)
 	}
 	records, err := store.Load(context.Background(), "notification-"+env.EventID, 1)
@@ -108,7 +124,7 @@ func TestAFailedSendIsAnErrorAndRecordsNothing(t *testing.T) {
 	n, mailer, store := newNotifier()
 	mailer.fail = map[string]error{"ada@example.com": errors.New("throttled")}
 	env := sample(t, events.TypeUserRegistered)
-	if err := n.Notify(context.Background(), env); err == nil {
+	if _, err := n.Notify(context.Background(), env); err == nil {
 		t.Fatal("no error")
 	}
 	if records, _ := store.Load(context.Background(), "notification-"+env.EventID, 1); len(records) != 0 {
@@ -120,7 +136,7 @@ func TestTheHTMLBodyEscapesWhatUsersTyped(t *testing.T) {
 	n, mailer, _ := newNotifier()
 	env := sample(t, events.TypeOrderCancelled)
 	env.Data = []byte(strings.Replace(string(env.Data), "changed my mind", "<script>alert(1)</script>", 1))
-	if err := n.Notify(context.Background(), env); err != nil {
+	if _, err := n.Notify(context.Background(), env); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(mailer.sent[0].HTML, "<script>") {
@@ -130,7 +146,7 @@ func TestTheHTMLBodyEscapesWhatUsersTyped(t *testing.T) {
 
 func TestEventsWithoutAMailAreSkipped(t *testing.T) {
 	n, mailer, _ := newNotifier()
-	err := n.Notify(context.Background(), sample(t, events.TypeNotificationSent))
+	_, err := n.Notify(context.Background(), sample(t, events.TypeNotificationSent))
 	if !errors.Is(err, consumer.ErrSkip) || len(mailer.sent) != 0 {
 		t.Errorf("err = %v, sent %d", err, len(mailer.sent))
 	}
@@ -153,5 +169,185 @@ func TestConfigNamesWhatIsMissingOrWrong(t *testing.T) {
 	}
 	if err := (config{MailFrom: "a@b.c", EventsTable: "e", ResetURL: "https://shop.example/reset"}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// flakyRecorder is an event store whose first fails appends fail, and
+// whose loads fail with loadErr.
+type flakyRecorder struct {
+	*eventstore.Memory
+	fails   int
+	appends int
+	loads   int
+	loadErr error
+}
+
+func (r *flakyRecorder) Append(ctx context.Context, stream string, expected int, envs ...events.Envelope) error {
+	r.appends++
+	if r.appends <= r.fails {
+		return &smithy.GenericAPIError{Code: "ProvisionedThroughputExceededException", Fault: smithy.FaultClient}
+	}
+	return r.Memory.Append(ctx, stream, expected, envs...)
+}
+
+func (r *flakyRecorder) Load(ctx context.Context, stream string, from int) ([]eventstore.Record, error) {
+	r.loads++
+	if r.loadErr != nil {
+		return nil, r.loadErr
+	}
+	return r.Memory.Load(ctx, stream, from)
+}
+
+func flakyNotifier(fails int) (*Notifier, *fakeMailer, *flakyRecorder) {
+	mailer, store := &fakeMailer{}, &flakyRecorder{Memory: eventstore.NewMemory(), fails: fails}
+	return &Notifier{mail: mailer, events: store, resetURL: "https://shop.example/reset",
+		recordBackoff: func(int) time.Duration { return time.Millisecond }}, mailer, store
+}
+
+func TestARecordThatFailsBrieflyIsRetried(t *testing.T) {
+	n, mailer, store := flakyNotifier(recordAttempts - 1)
+	env := sample(t, events.TypeUserRegistered)
+	if _, err := n.Notify(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	if records, _ := store.Memory.Load(context.Background(), "notification-"+env.EventID, 1); len(mailer.sent) != 1 || len(records) != 1 {
+		t.Errorf("sent %d mails, recorded %d", len(mailer.sent), len(records))
+	}
+}
+
+func TestARecordIsNotRetriedNearTheDeadline(t *testing.T) {
+	n, _, store := flakyNotifier(recordAttempts)
+	n.recordBackoff = func(int) time.Duration { return 200 * time.Millisecond }
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := n.Notify(ctx, sample(t, events.TypeUserRegistered)); err == nil {
+		t.Fatal("no error")
+	}
+	if store.appends != 1 {
+		t.Errorf("%d appends with less than a second left, want 1", store.appends)
+	}
+}
+
+// TestAMailWhoseRecordFailsIsNeverSentTwice runs the notifier in its
+// consumer, as main does, with an event store that keeps failing.
+func TestAMailWhoseRecordFailsIsNeverSentTwice(t *testing.T) {
+	n, mailer, store := flakyNotifier(1000)
+	var log bytes.Buffer
+	c := &consumer.Consumer{Name: "notification", Idempotency: idempotency.NewMemory(), Lease: time.Minute, Keep: time.Hour,
+		Log: slog.New(slog.NewJSONHandler(&log, nil))}
+	raw, err := os.ReadFile("../../events/testdata/sqs-message.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msg lambdaevents.SQSMessage
+	if err := json.Unmarshal(raw, &msg); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		resp, err := c.Handler(n.Notify)(context.Background(), lambdaevents.SQSEvent{Records: []lambdaevents.SQSMessage{msg}})
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("the message was not acknowledged: %v %v", err, resp.BatchItemFailures)
+		}
+	}
+	if len(mailer.sent) != 1 || store.appends != recordAttempts {
+		t.Errorf("sent %d mails, tried %d appends", len(mailer.sent), store.appends)
+	}
+	for _, want := range []string{`"level":"ERROR"`, `"outcome":"follow-up-failed"`, `"outcome":"duplicate"`, `"first_result":"msg-welcome"`} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, log.String())
+		}
+	}
+}
+
+func TestAReplayedEventIsMailedOnlyIfItWasNotBefore(t *testing.T) {
+	replayed := func(t *testing.T) events.Envelope {
+		env := sample(t, events.TypeOrderPlaced)
+		env.Metadata.Replay = true
+		return env
+	}
+	t.Run("a replayed event mailed before is skipped, naming the first mail", func(t *testing.T) {
+		n, mailer, _ := newNotifier()
+		if _, err := n.Notify(context.Background(), sample(t, events.TypeOrderPlaced)); err != nil {
+			t.Fatal(err)
+		}
+		// Long after: the consumer has forgotten the event, the store has not.
+		result, err := n.Notify(context.Background(), replayed(t))
+		if !errors.Is(err, consumer.ErrSkip) || !strings.Contains(err.Error(), "mailed before") {
+			t.Errorf("err = %v, want a skip", err)
+		}
+		if len(mailer.sent) != 1 || result != "msg-order-confirmation" {
+			t.Errorf("sent %d mails, result %q", len(mailer.sent), result)
+		}
+	})
+	t.Run("a replayed event never mailed is mailed", func(t *testing.T) {
+		n, mailer, _ := newNotifier()
+		if _, err := n.Notify(context.Background(), replayed(t)); err != nil || len(mailer.sent) != 1 {
+			t.Errorf("err = %v, sent %d mails", err, len(mailer.sent))
+		}
+	})
+	t.Run("a replayed event is not mailed while the store cannot say", func(t *testing.T) {
+		n, mailer, store := flakyNotifier(0)
+		store.loadErr = errors.New("connection reset")
+		_, err := n.Notify(context.Background(), replayed(t))
+		if err == nil || errors.Is(err, consumer.ErrSkip) || consumer.IsPermanent(err) || len(mailer.sent) != 0 {
+			t.Errorf("err = %v, sent %d mails; want a retry and no mail", err, len(mailer.sent))
+		}
+	})
+	t.Run("an event first delivered costs no look-up", func(t *testing.T) {
+		n, _, store := flakyNotifier(0)
+		if _, err := n.Notify(context.Background(), sample(t, events.TypeOrderPlaced)); err != nil || store.loads != 0 {
+			t.Errorf("err = %v, %d loads", err, store.loads)
+		}
+	})
+}
+
+// fakeSES fails every send with err.
+type fakeSES struct{ err error }
+
+func (f fakeSES) SendEmail(context.Context, *sesv2.SendEmailInput, ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	return nil, f.err
+}
+
+func TestSESErrorsHideTheAddressButKeepTheirKind(t *testing.T) {
+	operation := func(err error) error {
+		return &smithy.OperationError{ServiceID: "SESv2", OperationName: "SendEmail", Err: err}
+	}
+	tests := []struct {
+		name      string
+		err       error
+		permanent bool
+	}{
+		{"a rejected address", operation(&sesv2types.MessageRejected{
+			Message: aws.String("Email address is not verified. The following identities failed the check in region US-EAST-1: ada@example.com, shop@eventshop.example")}), true},
+		{"throttling that names the sender", operation(&sesv2types.TooManyRequestsException{
+			Message: aws.String("Maximum sending rate exceeded for <Shop.Mail+eu@eventshop.example>")}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &sesMailer{client: fakeSES{tt.err}, from: "shop@eventshop.example"}
+			_, err := m.Send(context.Background(), Mail{To: "ada@example.com", Template: "welcome"})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			text := fmt.Errorf("send welcome mail: %w", err).Error()
+			if emailAddress.MatchString(strings.ReplaceAll(text, "***@", "@@")) || !strings.Contains(text, "***@eventshop.example") {
+				t.Errorf("text = %q, want every address masked", text)
+			}
+			if got := consumer.IsPermanent(err); got != tt.permanent {
+				t.Errorf("IsPermanent = %v, want %v", got, tt.permanent)
+			}
+			var api smithy.APIError
+			if !errors.As(err, &api) || !errors.Is(err, tt.err) {
+				t.Errorf("%T does not unwrap to the SDK's error", err)
+			}
+		})
+	}
+}
+
+func TestSESErrorsWithoutAnAddressAreKeptAsTheyAre(t *testing.T) {
+	cause := errors.New("dial tcp: connection refused")
+	_, err := (&sesMailer{client: fakeSES{cause}}).Send(context.Background(), Mail{})
+	if err != cause {
+		t.Errorf("err = %#v", err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -35,7 +36,32 @@ func (m *sesMailer) Send(ctx context.Context, mail Mail) (string, error) {
 		}},
 	})
 	if err != nil {
-		return "", err
+		return "", maskAddresses(err)
 	}
 	return aws.ToString(out.MessageId), nil
 }
+
+// emailAddress matches what looks like an email address in free text.
+var emailAddress = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`)
+
+// maskAddresses hides the email addresses in err's text — SES names the
+// recipient when it rejects a message, and the text ends up in logs and
+// dead-letter reasons — and keeps err itself for errors.Is and errors.As,
+// which decide whether the send is retried.
+func maskAddresses(err error) error {
+	text := err.Error()
+	masked := emailAddress.ReplaceAllStringFunc(text, maskEmail)
+	if masked == text {
+		return err
+	}
+	return &maskedError{err: err, text: masked}
+}
+
+// maskedError is an error whose text hides what the error it wraps says.
+type maskedError struct {
+	err  error
+	text string
+}
+
+func (e *maskedError) Error() string { return e.text }
+func (e *maskedError) Unwrap() error { return e.err }

@@ -28,11 +28,37 @@ import (
 // acknowledged, not retried.
 var ErrSkip = errors.New("nothing to do for this event")
 
-// Handle handles one event. It returns nil when the event's effect is
-// done, an error wrapping ErrSkip when there is none to do, a Permanent
-// error when the event can never be handled, and any other error to have
-// it delivered again later.
-type Handle func(ctx context.Context, env events.Envelope) error
+// Handle handles one event and returns the result of its effect: a short
+// text, free of personal data, that the consumer remembers with the event
+// and logs as first_result when a duplicate comes, such as the id a mail
+// service gave a mail. With the result, it returns
+//
+//   - nil when the effect is done;
+//   - an error wrapping ErrSkip when there is none to do;
+//   - AfterEffect(err) when the effect is done but a follow-up to it
+//     failed: the event is not handled again;
+//   - a Permanent error when the event can never be handled;
+//   - any other error, meaning that the effect did not happen, to have
+//     the event delivered again later.
+type Handle func(ctx context.Context, env events.Envelope) (result string, err error)
+
+// Idempotency records which events were handled; idempotency.Store states
+// the contract in full. Begin claims a key for a lease unless it is done
+// (the Claim carries the result) or claimed by someone else; Complete
+// records a key's result for at least keep; Release gives up a claim so
+// that a retry may take it at once, and leaves a done key done. Of
+// concurrent Begins on a key at most one claims it. Implementations are
+// safe for concurrent use.
+type Idempotency interface {
+	Begin(ctx context.Context, key string, lease time.Duration) (idempotency.Claim, error)
+	Complete(ctx context.Context, key, result string, keep time.Duration) error
+	Release(ctx context.Context, key string) error
+}
+
+var (
+	_ Idempotency = (*idempotency.Dynamo)(nil)
+	_ Idempotency = (*idempotency.Memory)(nil)
+)
 
 // SQS is the part of the SQS client the consumer uses.
 type SQS interface {
@@ -50,7 +76,7 @@ type Consumer struct {
 	// handled once by each consumer.
 	Name string
 	// Idempotency records handled events; nil handles every delivery.
-	Idempotency idempotency.Store
+	Idempotency Idempotency
 	// Lease is how long a claim on an event lasts: the function's timeout,
 	// so that the claim of a crashed attempt runs out before a retry.
 	Lease time.Duration
@@ -76,7 +102,8 @@ type Consumer struct {
 
 // Handler returns the Lambda handler of an SQS batch. Messages that are
 // to be delivered again are reported as batch item failures; every other
-// message was handled, skipped, found to be a duplicate or dead-lettered.
+// message was handled (perhaps with a failed follow-up), skipped, found to
+// be a duplicate or dead-lettered.
 func (c *Consumer) Handler(handle Handle) func(context.Context, lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 	return func(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 		// The messages of a batch are independent — a standard queue has
@@ -109,11 +136,12 @@ func (c *Consumer) Handler(handle Handle) func(context.Context, lambdaevents.SQS
 
 // Outcomes of a delivery, as logged.
 const (
-	outcomeProcessed    = "processed"
-	outcomeSkipped      = "skipped"
-	outcomeDuplicate    = "duplicate"
-	outcomeRetry        = "retry"
-	outcomeDeadLettered = "dead-lettered"
+	outcomeProcessed      = "processed"
+	outcomeFollowUpFailed = "follow-up-failed" // processed, but see AfterEffect
+	outcomeSkipped        = "skipped"
+	outcomeDuplicate      = "duplicate"
+	outcomeRetry          = "retry"
+	outcomeDeadLettered   = "dead-lettered"
 )
 
 // deliver handles one message and says whether it may be acknowledged.
@@ -150,14 +178,12 @@ func (c *Consumer) deliver(ctx context.Context, handle Handle, msg lambdaevents.
 		}
 	}
 
-	err = handle(ctx, env)
-	switch {
-	case err == nil || errors.Is(err, ErrSkip):
-		result := outcomeProcessed
-		if err != nil {
-			result = outcomeSkipped
+	result, err := handle(ctx, env)
+	if done := doneOutcome(err); done != "" {
+		line.set(done, err)
+		if result == "" {
+			result = done
 		}
-		line.set(result, err)
 		if c.Idempotency != nil {
 			// The effect happened: acknowledge even if recording it fails,
 			// rather than redeliver and do it twice.
@@ -176,6 +202,24 @@ func (c *Consumer) deliver(ctx context.Context, handle Handle, msg lambdaevents.
 		return c.deadLetter(ctx, msg, line, err)
 	}
 	return c.retry(ctx, msg, receives, line, err)
+}
+
+// doneOutcome says how a handler's error ends the event for good: as
+// processed, processed with a failed follow-up, or skipped. It returns ""
+// when the effect did not happen.
+func doneOutcome(err error) string {
+	var after afterEffectError
+	switch {
+	case err == nil:
+		return outcomeProcessed
+	case errors.As(err, &after):
+		// Before ErrSkip and Permanent: whatever the follow-up's error
+		// wraps, the effect is done.
+		return outcomeFollowUpFailed
+	case errors.Is(err, ErrSkip):
+		return outcomeSkipped
+	}
+	return ""
 }
 
 // retry leaves the message for a later delivery, invisible for a backoff
@@ -267,7 +311,7 @@ func (t tally) count(env events.Envelope, outcome string) {
 		t[eventType] = c
 	}
 	c.outcomes[outcome]++
-	if outcome == outcomeProcessed {
+	if outcome == outcomeProcessed || outcome == outcomeFollowUpFailed {
 		c.lag = append(c.lag, float64(time.Since(env.Timestamp).Microseconds())/1000)
 	}
 }
@@ -287,13 +331,15 @@ func (t tally) merge(other tally) {
 }
 
 // outcomeMetrics names the metrics of each outcome; a failure that is
-// retried or dead-lettered counts as failed too.
+// retried or dead-lettered counts as failed too, and an event whose effect
+// is done counts as consumed even if a follow-up failed.
 var outcomeMetrics = map[string][]string{
-	outcomeProcessed:    {"EventsConsumed"},
-	outcomeSkipped:      {"EventsSkipped"},
-	outcomeDuplicate:    {"EventsDuplicated"},
-	outcomeRetry:        {"EventsFailed", "EventsRetried"},
-	outcomeDeadLettered: {"EventsFailed", "EventsDeadLettered"},
+	outcomeProcessed:      {"EventsConsumed"},
+	outcomeFollowUpFailed: {"EventsConsumed", "FollowUpsFailed"},
+	outcomeSkipped:        {"EventsSkipped"},
+	outcomeDuplicate:      {"EventsDuplicated"},
+	outcomeRetry:          {"EventsFailed", "EventsRetried"},
+	outcomeDeadLettered:   {"EventsFailed", "EventsDeadLettered"},
 }
 
 // emit writes a batch's tally, with the lag of every event processed.
@@ -335,7 +381,7 @@ func (c *Consumer) log(ctx context.Context, msg lambdaevents.SQSMessage, env eve
 	if line.err != nil && line.result != outcomeSkipped {
 		attrs = append(attrs, slog.String("error", line.err.Error()))
 		level = slog.LevelWarn
-		if line.result == outcomeDeadLettered {
+		if line.result == outcomeDeadLettered || line.result == outcomeFollowUpFailed {
 			level = slog.LevelError
 		}
 	} else if line.err != nil {

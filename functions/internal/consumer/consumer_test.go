@@ -114,7 +114,7 @@ func TestAnEventIsHandledOnceHoweverOftenItIsDelivered(t *testing.T) {
 	q, log := &fakeSQS{}, &bytes.Buffer{}
 	c := newConsumer(q, log)
 	calls := 0
-	handle := func(context.Context, events.Envelope) error { calls++; return nil }
+	handle := func(context.Context, events.Envelope) (string, error) { calls++; return "sent msg-1", nil }
 	// The same envelope in two messages, as a second publish produces.
 	for _, id := range []string{"a", "b"} {
 		if failed := deliver(t, c, handle, message(t, id, 1, nil)); len(failed) != 0 {
@@ -127,8 +127,111 @@ func TestAnEventIsHandledOnceHoweverOftenItIsDelivered(t *testing.T) {
 	if calls != 1 {
 		t.Errorf("handled %d times, want 1", calls)
 	}
-	if !strings.Contains(log.String(), `"outcome":"duplicate"`) {
-		t.Errorf("log does not say duplicate:\n%s", log)
+	if !strings.Contains(log.String(), `"outcome":"duplicate"`) || !strings.Contains(log.String(), `"first_result":"sent msg-1"`) {
+		t.Errorf("log does not say duplicate of what the first delivery did:\n%s", log)
+	}
+}
+
+func TestTheKeyIsTheEnvelopesEventIDNotEventBridgesID(t *testing.T) {
+	// EventBridge gives every put its own id; a publisher that puts the
+	// same envelope twice (the relay after a crash, say) makes two.
+	const ebID = `"id":"e4f1d6a2-9b3c-4d5e-8f70-1a2b3c4d5e6f"`
+	const eventID = `"eventId":"0b7e6f38-2b1d-4c47-9f3e-5d0c2a9f61aa"`
+	replace := func(old, new string) func(string) string {
+		return func(b string) string {
+			if !strings.Contains(b, old) {
+				t.Fatalf("the sample message lacks %s", old)
+			}
+			return strings.Replace(b, old, new, 1)
+		}
+	}
+	tests := []struct {
+		name  string
+		twice lambdaevents.SQSMessage
+		calls int
+	}{
+		{"the same envelope under another EventBridge id is handled once",
+			message(t, "b", 1, replace(ebID, `"id":"11111111-2222-4333-8444-555555555555"`)), 1},
+		{"another envelope under the same EventBridge id is handled too",
+			message(t, "b", 1, replace(eventID, `"eventId":"6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"`)), 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
+			calls := 0
+			handle := func(context.Context, events.Envelope) (string, error) { calls++; return "sent", nil }
+			if failed := deliver(t, c, handle, message(t, "a", 1, nil)); len(failed) != 0 {
+				t.Fatalf("failed = %v", failed)
+			}
+			if failed := deliver(t, c, handle, tt.twice); len(failed) != 0 {
+				t.Fatalf("failed = %v", failed)
+			}
+			if calls != tt.calls {
+				t.Errorf("handled %d times, want %d", calls, tt.calls)
+			}
+		})
+	}
+}
+
+func TestAFailedFollowUpNeverRedoesTheEffectButIsReportedAsAnError(t *testing.T) {
+	tests := []struct {
+		name     string
+		followUp error
+	}{
+		{"a transient failure", errors.New("record mail: throttled")},
+		{"a failure that would be permanent on its own", consumer.Permanent(errors.New("record mail: invalid"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q, log, out := &fakeSQS{}, &bytes.Buffer{}, &bytes.Buffer{}
+			c := newConsumer(q, log)
+			c.Metrics = metrics.New(out, "test")
+			calls := 0
+			handle := func(context.Context, events.Envelope) (string, error) {
+				calls++
+				return "msg-1", fmt.Errorf("welcome mail sent: %w", consumer.AfterEffect(tt.followUp))
+			}
+			if failed := deliver(t, c, handle, message(t, "a", 1, nil)); len(failed) != 0 {
+				t.Fatalf("failed = %v, want the message acknowledged", failed)
+			}
+			if len(q.deadLetters) != 0 || len(q.visibility) != 0 {
+				t.Errorf("dead letters %d, visibility changes %v", len(q.deadLetters), q.visibility)
+			}
+			var line map[string]any
+			if err := json.Unmarshal(bytes.SplitN(log.Bytes(), []byte("\n"), 2)[0], &line); err != nil {
+				t.Fatal(err)
+			}
+			if line["level"] != "ERROR" || line["outcome"] != "follow-up-failed" || !strings.Contains(fmt.Sprint(line["error"]), "record mail") {
+				t.Errorf("log line = %v", line)
+			}
+			if !strings.Contains(out.String(), `"FollowUpsFailed":1`) || !strings.Contains(out.String(), `"EventsConsumed":1`) {
+				t.Errorf("metrics:\n%s", out)
+			}
+			// Every later delivery of the event finds it done, with its result.
+			if failed := deliver(t, c, handle, message(t, "a", 2, nil)); len(failed) != 0 || calls != 1 {
+				t.Errorf("redelivered: failed %v after %d calls", failed, calls)
+			}
+			if !strings.Contains(log.String(), `"first_result":"msg-1"`) {
+				t.Errorf("the duplicate does not name the first result:\n%s", log)
+			}
+		})
+	}
+}
+
+func TestASkippedEventIsRememberedWithItsResultOrAsSkipped(t *testing.T) {
+	for result, want := range map[string]string{"": "skipped", "mailed before as msg-0": "mailed before as msg-0"} {
+		t.Run("a skip with result "+want, func(t *testing.T) {
+			c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
+			handle := func(context.Context, events.Envelope) (string, error) {
+				return result, fmt.Errorf("%w: nothing to mail", consumer.ErrSkip)
+			}
+			deliver(t, c, handle, message(t, "a", 1, nil))
+			env, _ := events.FromSQS(message(t, "a", 1, nil))
+			claim, err := c.Idempotency.Begin(context.Background(), "test#"+env.EventID, time.Minute)
+			if err != nil || claim.State != idempotency.Done || claim.Result != want {
+				t.Errorf("claim = %+v, %v; want done with %q", claim, err, want)
+			}
+		})
 	}
 }
 
@@ -137,12 +240,12 @@ func TestATransientFailureIsRetriedLaterAndTheClaimReleased(t *testing.T) {
 	c := newConsumer(q, &bytes.Buffer{})
 	fail := true
 	calls := 0
-	handle := func(context.Context, events.Envelope) error {
+	handle := func(context.Context, events.Envelope) (string, error) {
 		calls++
 		if fail {
-			return &smithy.GenericAPIError{Code: "TooManyRequestsException", Fault: smithy.FaultClient}
+			return "", &smithy.GenericAPIError{Code: "TooManyRequestsException", Fault: smithy.FaultClient}
 		}
-		return nil
+		return "sent", nil
 	}
 	if failed := deliver(t, c, handle, message(t, "a", 2, nil)); len(failed) != 1 {
 		t.Fatalf("failed = %v, want the message", failed)
@@ -162,7 +265,7 @@ func TestATransientFailureIsRetriedLaterAndTheClaimReleased(t *testing.T) {
 func TestTheLastAllowedFailureDeadLettersWithTheReason(t *testing.T) {
 	q := &fakeSQS{}
 	c := newConsumer(q, &bytes.Buffer{})
-	handle := func(context.Context, events.Envelope) error { return errors.New("ses: connection reset") }
+	handle := func(context.Context, events.Envelope) (string, error) { return "", errors.New("ses: connection reset") }
 	if failed := deliver(t, c, handle, message(t, "a", 5, nil)); len(failed) != 0 {
 		t.Fatalf("failed = %v, want the message dead-lettered and acknowledged", failed)
 	}
@@ -192,12 +295,12 @@ func TestWhatCanNeverSucceedIsDeadLetteredAtOnce(t *testing.T) {
 			return message(t, "a", 1, func(b string) string { return strings.Replace(b, `"eventVersion":1`, `"eventVersion":9`, 1) })
 		}, nil, "unknown event version"},
 		{"a handler's permanent error", func(t *testing.T) lambdaevents.SQSMessage { return message(t, "a", 1, nil) },
-			func(context.Context, events.Envelope) error {
-				return consumer.Permanent(errors.New("no such template"))
+			func(context.Context, events.Envelope) (string, error) {
+				return "", consumer.Permanent(errors.New("no such template"))
 			}, "no such template"},
 		{"an address the mail service rejects", func(t *testing.T) lambdaevents.SQSMessage { return message(t, "a", 1, nil) },
-			func(context.Context, events.Envelope) error {
-				return fmt.Errorf("send: %w", &smithy.GenericAPIError{Code: "MessageRejected", Message: "address blocked", Fault: smithy.FaultClient})
+			func(context.Context, events.Envelope) (string, error) {
+				return "", fmt.Errorf("send: %w", &smithy.GenericAPIError{Code: "MessageRejected", Message: "address blocked", Fault: smithy.FaultClient})
 			}, "MessageRejected"},
 	}
 	for _, tt := range tests {
@@ -205,7 +308,7 @@ func TestWhatCanNeverSucceedIsDeadLetteredAtOnce(t *testing.T) {
 			q := &fakeSQS{}
 			handle := tt.handle
 			if handle == nil {
-				handle = func(context.Context, events.Envelope) error { t.Error("handled"); return nil }
+				handle = func(context.Context, events.Envelope) (string, error) { t.Error("handled"); return "sent", nil }
 			}
 			if failed := deliver(t, newConsumer(q, &bytes.Buffer{}), handle, tt.msg(t)); len(failed) != 0 {
 				t.Fatalf("failed = %v", failed)
@@ -236,10 +339,10 @@ func TestUnknownEventTypesAreSkipped(t *testing.T) {
 func TestTheSameEventTwiceInOneBatchIsHandledOnce(t *testing.T) {
 	c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
 	var calls atomic.Int32
-	handle := func(context.Context, events.Envelope) error {
+	handle := func(context.Context, events.Envelope) (string, error) {
 		calls.Add(1)
 		time.Sleep(10 * time.Millisecond)
-		return nil
+		return "sent", nil
 	}
 	failed := deliver(t, c, handle, message(t, "a", 1, nil), message(t, "b", 1, nil))
 	if calls.Load() != 1 {
@@ -261,7 +364,10 @@ func TestADeliveryThatOverlapsALiveClaimWaits(t *testing.T) {
 	if _, err := c.Idempotency.Begin(context.Background(), "test#"+env.EventID, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	handle := func(context.Context, events.Envelope) error { t.Error("handled while claimed"); return nil }
+	handle := func(context.Context, events.Envelope) (string, error) {
+		t.Error("handled while claimed")
+		return "sent", nil
+	}
 	if failed := deliver(t, c, handle, message(t, "a", 1, nil)); len(failed) != 1 {
 		t.Errorf("failed = %v", failed)
 	}
@@ -298,18 +404,33 @@ func TestExponentialBackoffGrowsWithinItsBounds(t *testing.T) {
 	}
 }
 
+func TestExponentialBackoffIsJittered(t *testing.T) {
+	// Messages that failed together must not all come back at the same
+	// second: at n=3 a base of 2 s allows 4 to 8 s.
+	b := consumer.ExponentialBackoff(2*time.Second, 60*time.Second)
+	for _, n := range []int{3, 10} {
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			seen[b(n)] = true
+		}
+		if len(seen) < 3 {
+			t.Errorf("backoff(%d) took %d distinct values in 200 draws: %v", n, len(seen), seen)
+		}
+	}
+}
+
 func TestEveryOutcomeIsCountedByConsumerAndEventType(t *testing.T) {
 	var out bytes.Buffer
 	c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
 	c.Metrics = metrics.New(&out, "test")
 	fail := errors.New("throttled")
 	calls := 0
-	handle := func(context.Context, events.Envelope) error {
+	handle := func(context.Context, events.Envelope) (string, error) {
 		calls++
 		if calls == 1 {
-			return fail
+			return "", fail
 		}
-		return nil
+		return "sent", nil
 	}
 	deliver(t, c, handle, message(t, "a", 1, nil))                                           // retried
 	deliver(t, c, handle, message(t, "a", 2, nil))                                           // consumed

@@ -41,3 +41,24 @@ func IsPermanent(err error) bool {
 	}
 	return false
 }
+
+// afterEffectError marks the failure of a follow-up to an effect that is
+// done.
+type afterEffectError struct{ err error }
+
+func (e afterEffectError) Error() string { return e.err.Error() }
+func (e afterEffectError) Unwrap() error { return e.err }
+
+// AfterEffect marks err as the failure of a follow-up to an effect that
+// is done — the record of a mail that was sent, say — so that retrying
+// the event would do the effect twice. The consumer then completes the
+// event with the handler's result and acknowledges it, never handling it
+// again, but logs err at ERROR level with outcome follow-up-failed and
+// counts it as FollowUpsFailed, for an alarm: the follow-up is left to a
+// person. A handler should retry the follow-up briefly itself first.
+func AfterEffect(err error) error {
+	if err == nil {
+		return nil
+	}
+	return afterEffectError{err}
+}

@@ -6,7 +6,9 @@ import (
 	"time"
 )
 
-// Memory is a Store in process memory, for tests.
+// Memory is a Store in process memory, for tests. It forgets a done key
+// once its keep has passed, as DynamoDB's time to live does some time
+// after.
 type Memory struct {
 	mu   sync.Mutex
 	keys map[string]entry
@@ -16,7 +18,8 @@ type Memory struct {
 type entry struct {
 	done       bool
 	result     string
-	leaseUntil time.Time
+	leaseUntil time.Time // while in progress
+	expiresAt  time.Time // once done
 }
 
 // NewMemory returns an empty store.
@@ -29,6 +32,9 @@ func (m *Memory) Begin(_ context.Context, key string, lease time.Duration) (Clai
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.keys[key]
+	if ok && e.done && !m.now().Before(e.expiresAt) {
+		ok = false
+	}
 	switch {
 	case ok && e.done:
 		return Claim{State: Done, Result: e.result}, nil
@@ -40,10 +46,10 @@ func (m *Memory) Begin(_ context.Context, key string, lease time.Duration) (Clai
 }
 
 // Complete implements Store.
-func (m *Memory) Complete(_ context.Context, key, result string, _ time.Duration) error {
+func (m *Memory) Complete(_ context.Context, key, result string, keep time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.keys[key] = entry{done: true, result: result}
+	m.keys[key] = entry{done: true, result: result, expiresAt: m.now().Add(keep)}
 	return nil
 }
 

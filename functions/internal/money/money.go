@@ -5,6 +5,7 @@ package money
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Currency is an ISO 4217 currency.
@@ -18,7 +19,7 @@ type Currency struct {
 // Lookup returns the active ISO 4217 currency with the code, which must
 // be upper case.
 func Lookup(code string) (Currency, bool) {
-	d, ok := digits[code]
+	d, ok := digits()[code]
 	return Currency{Code: code, Digits: d}, ok
 }
 
@@ -40,8 +41,9 @@ func (c Currency) Format(minor int64) string {
 }
 
 // digits lists ISO 4217's active codes with their minor unit digits
-// (amendment 179), less the funds codes and precious metals.
-var digits = func() map[string]int {
+// (amendment 179), less the funds codes and precious metals. It is built
+// on first use, not at every cold start.
+var digits = sync.OnceValue(func() map[string]int {
 	m := map[string]int{}
 	for _, code := range strings.Fields(`
 		AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD
@@ -59,4 +61,4 @@ var digits = func() map[string]int {
 		m[code] = 3
 	}
 	return m
-}()
+})

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventshop/eventshop/events"
+)
+
+func TestHTMLBodiesEscapeWhatTheyInsertAndTextBodiesDoNot(t *testing.T) {
+	name, sku, reason := `Ada <script>alert("x")</script> & Co`, `<b>BOOK</b>`, `"changed" <my> mind`
+	customer := events.Customer{UserID: "u-1", Email: "ada@example.com", Name: name}
+	order := orderMail{OrderID: "9a8b7c6d-0000", Customer: customer, Total: "1.00 EUR", Reason: reason,
+		Lines: []orderLine{{SKU: sku, Quantity: 1, UnitPrice: "1.00 EUR", Amount: "1.00 EUR"}}}
+	mails := []Mail{
+		welcomeMail(events.UserRegistered{UserID: "u-1", Email: "ada@example.com", Name: name}),
+		passwordResetMail(events.UserPasswordReset{UserID: "u-1", Email: "ada@example.com", Name: name, ExpiresAt: time.Now()}, `https://shop.example/reset?token=a"b`),
+		orderConfirmationMail(order),
+		orderCancellationMail(order),
+	}
+	for _, m := range mails {
+		t.Run(m.Template, func(t *testing.T) {
+			if strings.Contains(m.HTML, "<script>") || strings.Contains(m.HTML, "<b>") || strings.Contains(m.HTML, "<my>") || strings.Contains(m.HTML, `a"b`) {
+				t.Errorf("HTML body inserts markup unescaped:\n%s", m.HTML)
+			}
+			if !strings.Contains(m.HTML, "Ada &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co") {
+				t.Errorf("HTML body lacks the escaped name:\n%s", m.HTML)
+			}
+			if !strings.Contains(m.Text, name) {
+				t.Errorf("text body lacks the name as it is:\n%s", m.Text)
+			}
+			if !strings.HasPrefix(m.HTML, "<!DOCTYPE html>") || !strings.HasSuffix(m.HTML, "</html>\n") || !strings.Contains(m.Text, "— the eventshop team") {
+				t.Errorf("mail is not a whole document with its signature:\n%s\n%s", m.Text, m.HTML)
+			}
+		})
+	}
+}
+
+func TestAnOrderConfirmationListsEveryLine(t *testing.T) {
+	m := orderConfirmationMail(orderMail{OrderID: "9a8b7c6d-0000", Customer: events.Customer{Name: "Ada"}, Total: "42.48 EUR",
+		Lines: []orderLine{{SKU: "BOOK-42", Quantity: 2, UnitPrice: "19.99 EUR", Amount: "39.98 EUR"}, {SKU: "PEN-1", Quantity: 1, UnitPrice: "2.50 EUR", Amount: "2.50 EUR"}}})
+	for _, want := range []string{"2 × BOOK-42 at 19.99 EUR = 39.98 EUR", "1 × PEN-1 at 2.50 EUR = 2.50 EUR", "Total: 42.48 EUR"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text body lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if got := strings.Count(m.HTML, "<tr>"); got != 4 {
+		t.Errorf("HTML table has %d rows, want a header, two lines and the total:\n%s", got, m.HTML)
+	}
+}
