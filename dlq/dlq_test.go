@@ -55,11 +55,13 @@ func TestADeadLetteredMessageCarriesItsReasonAndGoesBackWhole(t *testing.T) {
 	ctx := context.Background()
 	source, dead := queue(t, client), queue(t, client)
 
-	trace := "Root=1-abc"
+	tenant := "acme"
 	msg := lambdaevents.SQSMessage{
 		MessageId: "m-1", Body: body, EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:source",
-		Attributes:        map[string]string{"ApproximateReceiveCount": "3"},
-		MessageAttributes: map[string]lambdaevents.SQSMessageAttribute{"trace": {DataType: "String", StringValue: &trace}},
+		// The emulator keeps no system attributes; TestTheTraceHeaderSurvivesADeadLetterAndARedrive
+		// shows that the trace header goes along.
+		Attributes:        map[string]string{"ApproximateReceiveCount": "3", "AWSTraceHeader": traceHeader},
+		MessageAttributes: map[string]lambdaevents.SQSMessageAttribute{"tenant": {DataType: "String", StringValue: &tenant}},
 	}
 	if err := dlq.Send(ctx, client, dead, msg, "invalid event: data.email: is not a valid email"); err != nil {
 		t.Fatal(err)
@@ -85,16 +87,19 @@ func TestADeadLetteredMessageCarriesItsReasonAndGoesBackWhole(t *testing.T) {
 	if err != nil || moved != 1 {
 		t.Fatalf("moved %d, %v", moved, err)
 	}
-	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(source), MessageAttributeNames: []string{"All"}})
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(source), MessageAttributeNames: []string{"All"},
+		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll}})
 	if err != nil || len(out.Messages) != 1 {
 		t.Fatalf("source queue holds %d messages, %v", len(out.Messages), err)
 	}
 	back := out.Messages[0]
-	if aws.ToString(back.Body) != body || aws.ToString(back.MessageAttributes["trace"].StringValue) != trace {
+	if aws.ToString(back.Body) != body || aws.ToString(back.MessageAttributes["tenant"].StringValue) != tenant {
 		t.Errorf("moved back %q with %v", aws.ToString(back.Body), back.MessageAttributes)
 	}
-	if _, ok := back.MessageAttributes[dlq.AttrReason]; ok {
-		t.Error("the dead-letter reason went back with the message")
+	for _, name := range []string{dlq.AttrReason, dlq.AttrSource, dlq.AttrReceiveCount, dlq.AttrMessageID} {
+		if _, ok := back.MessageAttributes[name]; ok {
+			t.Errorf("the annotation %s went back with the message", name)
+		}
 	}
 	if s, _ := dlq.List(ctx, client, dead, 10); len(s.Entries) != 0 {
 		t.Errorf("the dead-letter queue still holds %d", len(s.Entries))

@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
-	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/eventshop/eventshop/dlq"
 )
@@ -17,96 +20,168 @@ func dlqCommand(ctx context.Context, opts options, args []string) error {
 	if len(args) == 0 {
 		return usageError{"dlq: want list or redrive"}
 	}
+	if args[0] != "list" && args[0] != "redrive" {
+		return usageError{fmt.Sprintf("dlq: unknown command %q", args[0])}
+	}
+	if args[0] == "redrive" && len(args) != 2 {
+		return usageError{"dlq redrive: name one dead-letter queue"}
+	}
 	s, err := openStack(ctx, opts)
 	if err != nil {
 		return err
 	}
-	client := sqs.NewFromConfig(s.aws)
-	switch args[0] {
-	case "list":
-		consumers := args[1:]
-		if len(consumers) == 0 {
-			consumers = s.consumers()
+	queues := s.deadLetterQueues()
+	if len(args) > 1 {
+		queues = nil
+		for _, name := range args[1:] {
+			q, err := s.deadLetterQueue(name)
+			if err != nil {
+				return err
+			}
+			queues = append(queues, q)
 		}
-		return dlqList(ctx, opts, s, client, consumers)
-	case "redrive":
-		if len(args) != 2 {
-			return usageError{"dlq redrive: name one consumer"}
-		}
-		return dlqRedrive(ctx, opts, s, client, args[1])
 	}
-	return usageError{fmt.Sprintf("dlq: unknown command %q", args[0])}
+	client := sqs.NewFromConfig(s.aws)
+	if args[0] == "list" {
+		return dlqList(ctx, opts, client, queues)
+	}
+	return dlqRedrive(ctx, opts, s, client, queues[0])
 }
 
 type queueSummary struct {
-	Consumer string `json:"consumer"`
-	Queue    string `json:"queue"`
+	deadLetterQueue
 	dlq.Summary
 }
 
-func dlqList(ctx context.Context, opts options, s *stack, client *sqs.Client, consumers []string) error {
+func dlqList(ctx context.Context, opts options, client *sqs.Client, queues []deadLetterQueue) error {
 	var all []queueSummary
-	for _, c := range consumers {
-		url, err := s.queue(c, "DLQUrl")
+	for _, q := range queues {
+		sum, err := dlq.List(ctx, client, q.URL, 1000)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", q.Name, err)
 		}
-		sum, err := dlq.List(ctx, client, url, 1000)
-		if err != nil {
-			return err
-		}
-		all = append(all, queueSummary{Consumer: c, Queue: url, Summary: sum})
+		all = append(all, queueSummary{deadLetterQueue: q, Summary: sum})
 	}
 	if opts.json {
 		return json.NewEncoder(opts.out).Encode(all)
 	}
 	for _, q := range all {
-		fmt.Fprintf(opts.out, "%s: %d dead-lettered", q.Consumer, q.Count)
+		fmt.Fprintf(opts.out, "%s: %d dead-lettered", q.Name, q.Count)
 		if q.Count == 0 {
 			fmt.Fprintln(opts.out)
 			continue
 		}
 		fmt.Fprintf(opts.out, ", oldest %v ago\n", q.Oldest)
-		for _, reason := range sortedKeys(q.Reasons) {
+		for _, reason := range byCount(q.Reasons) {
 			fmt.Fprintf(opts.out, "  %4d × %s\n", q.Reasons[reason], reason)
 		}
-		w := tabwriter.NewWriter(opts.out, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "  MESSAGE\tEVENT TYPE\tEVENT\tAGE\tRECEIVES")
-		for _, e := range q.Entries {
-			fmt.Fprintf(w, "  %s\t%s\t%s\t%v\t%s\n", e.MessageID, e.EventType, e.EventID, e.Age.Round(time.Second), e.Receives)
-		}
-		w.Flush()
+		printEntries(opts.out, q.Kind, q.Entries)
 	}
 	return nil
 }
 
-func dlqRedrive(ctx context.Context, opts options, s *stack, client *sqs.Client, consumer string) error {
-	from, err := s.queue(consumer, "DLQUrl")
-	if err != nil {
-		return err
+// printEntries tabulates a queue's messages with what matters for its kind.
+func printEntries(out io.Writer, kind string, entries []dlq.Entry) {
+	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	defer w.Flush()
+	switch kind {
+	case relayFailures:
+		fmt.Fprintln(w, "  SHARD\tSEQUENCE NUMBERS\tRECORDS\tARRIVED\tAGE\tINVOKES")
+		for _, e := range entries {
+			if b := e.Batch; b != nil {
+				fmt.Fprintf(w, "  %s\t%s…%s\t%d\t%s…%s\t%v\t%s\n", b.Shard, b.FirstSequence, b.LastSequence, b.Size, b.FirstArrival, b.LastArrival, e.Age, e.Receives)
+			} else {
+				fmt.Fprintf(w, "  (%s, not a batch description)\t\t\t\t%v\t\n", e.MessageID, e.Age)
+			}
+		}
+	case busDLQ:
+		fmt.Fprintln(w, "  MESSAGE\tEVENT TYPE\tEVENT\tTARGET\tAGE\tATTEMPTS")
+		for _, e := range entries {
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%v\t%s\n", e.MessageID, e.EventType, e.EventID, resourceName(e.Target), e.Age, e.Receives)
+		}
+	default:
+		fmt.Fprintln(w, "  MESSAGE\tEVENT TYPE\tEVENT\tAGE\tRECEIVES")
+		for _, e := range entries {
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%v\t%s\n", e.MessageID, e.EventType, e.EventID, e.Age, e.Receives)
+		}
 	}
-	to, err := s.queue(consumer, "QueueUrl")
-	if err != nil {
-		return err
+}
+
+// resourceName is the last part of an ARN: a queue's name.
+func resourceName(arn string) string {
+	return arn[strings.LastIndexAny(arn, ":/")+1:]
+}
+
+// relayRedriveRefusal explains what to do with the relay's failures
+// instead of a redrive.
+const relayRedriveRefusal = `the relay's failures queue holds Lambda's descriptions of the stream batches the relay gave up on, not events: there is nothing to move back.
+The events themselves are safe in the event store. Once the cause is fixed (the relay's "unpublishable record" and "not published" log lines say what it was):
+  1. find the streams of each batch's records: evctl --json dlq list relay shows the batch's stream ARN, shard and sequence numbers, and for 24 hours
+     the stream still holds the records (aws dynamodbstreams get-shard-iterator --shard-iterator-type AT_SEQUENCE_NUMBER …, then get-records);
+  2. publish those streams again: evctl replay --from VERSION STREAM (consumers skip what they have handled already);
+  3. once every batch is dealt with, empty the queue: aws sqs purge-queue --queue-url %s`
+
+func dlqRedrive(ctx context.Context, opts options, s *stack, client *sqs.Client, q deadLetterQueue) error {
+	var (
+		moved int
+		err   error
+		where string
+	)
+	switch q.Kind {
+	case consumerDLQ:
+		moved, err = dlq.Redrive(ctx, client, q.URL, q.Source)
+		where = "its queue"
+	case busDLQ:
+		var targets map[string]string
+		if targets, err = s.consumerQueuesByARN(ctx, client); err == nil {
+			moved, err = dlq.RedriveTo(ctx, client, q.URL, dlq.ToTarget(targets))
+		}
+		where = "their targets"
+	default:
+		err = fmt.Errorf("%s: will not redrive: "+relayRedriveRefusal, q.Name, q.URL)
 	}
-	moved, err := dlq.Redrive(ctx, client, from, to)
 	if opts.json {
-		out := map[string]any{"consumer": consumer, "moved": moved}
+		out := map[string]any{"name": q.Name, "moved": moved}
 		if err != nil {
 			out["error"] = err.Error()
 		}
 		_ = json.NewEncoder(opts.out).Encode(out)
-	} else {
-		fmt.Fprintf(opts.out, "%s: moved %d messages back to its queue\n", consumer, moved)
+	} else if q.Kind != relayFailures {
+		fmt.Fprintf(opts.out, "%s: moved %d messages back to %s\n", q.Name, moved, where)
 	}
 	return err
 }
 
-func sortedKeys(m map[string]int) []string {
+// consumerQueuesByARN maps the ARN of each consumer's queue, the targets
+// of the bus's rules, to its URL.
+func (s *stack) consumerQueuesByARN(ctx context.Context, client *sqs.Client) (map[string]string, error) {
+	out := map[string]string{}
+	for _, q := range s.deadLetterQueues() {
+		if q.Kind != consumerDLQ {
+			continue
+		}
+		attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.Source),
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+		if err != nil {
+			return nil, fmt.Errorf("%s's queue: %w", q.Name, err)
+		}
+		out[attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]] = q.Source
+	}
+	return out, nil
+}
+
+// byCount orders the keys of m by their count, the largest first, and
+// equal counts by key, so that the same queue lists the same way each time.
+func byCount(m map[string]int) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b string) int { return m[b] - m[a] })
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
 	return keys
 }

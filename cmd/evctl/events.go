@@ -28,7 +28,11 @@ func (s *stack) eventStore() (*eventstore.Dynamo, error) {
 		return nil, fmt.Errorf("stack %s has no output EventStoreTableName", s.name)
 	}
 	db := dynamodb.NewFromConfig(s.aws, func(o *dynamodb.Options) {
-		o.DisableValidateResponseChecksum = s.outputs["EmulatorUrl"] != "" // emulators send no CRC32
+		// As functions/internal/awsclient does, which evctl cannot import:
+		// emulators send no CRC32 of DynamoDB's responses, and the SDK would
+		// log a mismatch for every call. An emulator is any endpoint set
+		// explicitly, by the outputs or by AWS_ENDPOINT_URL.
+		o.DisableValidateResponseChecksum = s.aws.BaseEndpoint != nil
 	})
 	return eventstore.NewDynamo(db, table), nil
 }
@@ -179,11 +183,7 @@ func replayCommand(ctx context.Context, opts options, args []string) error {
 	if len(records) == 0 {
 		return fmt.Errorf("stream %s has no events from version %d", fs.Arg(0), *from)
 	}
-	envs := make([]events.Envelope, len(records))
-	for i, r := range records {
-		envs[i] = r.Envelope
-		envs[i].Metadata.Replay = true
-	}
+	envs := replays(records)
 	err = p.Publish(ctx, envs)
 	var pe *eventbus.PublishError
 	published := len(envs)
@@ -196,4 +196,18 @@ func replayCommand(ctx context.Context, opts options, args []string) error {
 		fmt.Fprintf(opts.out, "replayed %d events of %s from version %d\n", published, fs.Arg(0), *from)
 	}
 	return err
+}
+
+// replays are the records' envelopes as a replay publishes them: the same
+// events, marked as a replay and without the trace header of the request
+// that first made them, so that a replay is a trace of its own rather than
+// a late branch of a request's trace, long finished.
+func replays(records []eventstore.Record) []events.Envelope {
+	envs := make([]events.Envelope, len(records))
+	for i, r := range records {
+		envs[i] = r.Envelope
+		envs[i].Metadata.Replay = true
+		envs[i].Metadata.TraceHeader = ""
+	}
+	return envs
 }

@@ -1,19 +1,3 @@
-// Command evctl is eventshop's operator CLI. It works against the local
-// stack and AWS alike: it finds the stack's queues and tables in an
-// outputs file (make local writes .local/outputs.json, make deploy
-// cdk-outputs.json), uses the default AWS credential chain, and honours
-// AWS_ENDPOINT_URL.
-//
-//	evctl publish --file FILE | --type TYPE --data JSON   publish a validated envelope
-//	evctl tail [--type TYPE]… [--count N] [--for 30s]    watch the bus
-//	evctl trace CORRELATION-ID                           a flow's causal tree, with timings
-//	evctl history STREAM                                 a stream's events
-//	evctl replay [--from N] STREAM                       publish a stream's events again, marked as a replay
-//	evctl dlq list [consumer…]                           what each dead-letter queue holds, and why
-//	evctl dlq redrive CONSUMER                           move a dead-letter queue back to its queue
-//
-// Output is for humans; --json is for scripts. Errors go to stderr with
-// exit status 1; a usage error exits with 2.
 package main
 
 import (
@@ -24,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 )
 
 // usageError is a mistake on the command line.
@@ -32,9 +17,12 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Whatever ends evctl short of a kill (Ctrl-C, a closed terminal, a
+	// supervisor's SIGTERM) cancels ctx, so that tail removes its rule and
+	// queue.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	var usage usageError
 	switch {
 	case errors.As(err, &usage):
@@ -52,12 +40,15 @@ const help = `usage: evctl [--outputs FILE] [--stack NAME] [--json] COMMAND
   publish --type TYPE --data JSON          build an envelope of TYPE around the payload and publish it
           [--correlation-id ID]
   tail [--type TYPE]… [--count N] [--for DURATION]
-                                           watch the bus through a temporary rule and queue
+                                           watch the bus through a temporary rule and queue, removed
+                                           when the tail ends (and by a later tail if it was killed)
   trace CORRELATION-ID                     a flow's causal tree from the event store, with timings
   history STREAM                           a stream's events, e.g. order-<orderId>
   replay [--from N] STREAM                 publish a stream's events again, marked as a replay
-  dlq list [CONSUMER…]                     what the dead-letter queues hold: count, reasons, event types, age
-  dlq redrive CONSUMER                     move a consumer's dead-letter queue back to its queue
+  dlq list [QUEUE…]                        what the dead-letter queues hold: count, reasons, event types, age
+  dlq redrive QUEUE                        move a dead-letter queue's messages back: a consumer's to its
+                                           queue, the bus's ("bus") each to its rule's target; the relay's
+                                           ("relay") holds stream batches, not events, and is not redriven
 
 flags:
   --outputs FILE   the stack's outputs (default .local/outputs.json, else cdk-outputs.json)
@@ -65,18 +56,19 @@ flags:
   --json           machine-readable output
 `
 
-// options are the flags every command shares.
+// options are the flags every command shares, and where output goes.
 type options struct {
 	outputs string
 	stack   string
 	json    bool
-	out     io.Writer
+	out     io.Writer // results
+	errOut  io.Writer // progress and warnings
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
+func run(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("evctl", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	opts := options{out: out}
+	opts := options{out: out, errOut: errOut}
 	fs.StringVar(&opts.outputs, "outputs", "", "")
 	fs.StringVar(&opts.stack, "stack", "", "")
 	fs.BoolVar(&opts.json, "json", false, "")

@@ -70,31 +70,83 @@ func openStack(ctx context.Context, opts options) (*stack, error) {
 	return s, nil
 }
 
-// queue returns the output named <Consumer><suffix>, e.g. NotificationDLQUrl.
-func (s *stack) queue(consumer, suffix string) (string, error) {
-	key := exportName(consumer) + suffix
-	if url := s.outputs[key]; url != "" {
-		return url, nil
-	}
-	return "", fmt.Errorf("stack %s has no output %s: known consumers are %s", s.name, key, strings.Join(s.consumers(), ", "))
+// Kinds of dead-letter queue, by what they hold and where it goes back to.
+const (
+	// consumerDLQ holds messages a consumer gave up on; they go back to the
+	// consumer's queue.
+	consumerDLQ = "consumer"
+	// busDLQ holds events EventBridge could not deliver to a rule's target;
+	// each goes back to its target.
+	busDLQ = "bus"
+	// relayFailures holds Lambda's descriptions of the stream batches the
+	// relay gave up on: not events, so nothing goes back.
+	relayFailures = "relay"
+)
+
+// The outputs infra gives the queues that are not a consumer's. A
+// consumer's are <Consumer>DLQUrl and <Consumer>QueueUrl.
+const (
+	busDLQOutput        = "BusDLQUrl"
+	relayFailuresOutput = "RelayFailuresQueueUrl"
+)
+
+// deadLetterQueue is a dead-letter queue of the stack.
+type deadLetterQueue struct {
+	// Name is what evctl calls it: a consumer's name, "bus" or "relay".
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	URL  string `json:"queue"`
+	// Source is, for a consumer's, the queue its messages go back to.
+	Source string `json:"source,omitempty"`
 }
 
-// consumers lists the consumers that have a dead-letter queue.
-func (s *stack) consumers() []string {
-	var out []string
-	for key := range s.outputs {
-		if name, ok := strings.CutSuffix(key, "DLQUrl"); ok && s.outputs[name+"QueueUrl"] != "" {
-			out = append(out, strings.ToLower(name[:1])+name[1:])
+// deadLetterQueues lists the dead-letter queues the stack's outputs name,
+// by name.
+func (s *stack) deadLetterQueues() []deadLetterQueue {
+	var out []deadLetterQueue
+	for key, url := range s.outputs {
+		if consumer, ok := strings.CutSuffix(key, "DLQUrl"); ok && s.outputs[consumer+"QueueUrl"] != "" {
+			out = append(out, deadLetterQueue{Name: lowerFirst(consumer), Kind: consumerDLQ, URL: url, Source: s.outputs[consumer+"QueueUrl"]})
 		}
 	}
-	slices.Sort(out)
+	if url := s.outputs[busDLQOutput]; url != "" {
+		out = append(out, deadLetterQueue{Name: "bus", Kind: busDLQ, URL: url})
+	}
+	if url := s.outputs[relayFailuresOutput]; url != "" {
+		out = append(out, deadLetterQueue{Name: "relay", Kind: relayFailures, URL: url})
+	}
+	slices.SortFunc(out, func(a, b deadLetterQueue) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
-func exportName(s string) string {
+// deadLetterQueue finds a dead-letter queue by name, in any case and with
+// or without separators: "order-history" finds OrderHistoryDLQUrl.
+func (s *stack) deadLetterQueue(name string) (deadLetterQueue, error) {
+	all := s.deadLetterQueues()
+	var names []string
+	for _, q := range all {
+		if fold(q.Name) == fold(name) {
+			return q, nil
+		}
+		names = append(names, q.Name)
+	}
+	return deadLetterQueue{}, fmt.Errorf("stack %s has no dead-letter queue %q: known ones are %s", s.name, name, strings.Join(names, ", "))
+}
+
+// fold reduces a name to its lower-case letters and digits.
+func fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, s)
+}
+
+func lowerFirst(s string) string {
 	r := []rune(s)
 	if len(r) > 0 {
-		r[0] = unicode.ToUpper(r[0])
+		r[0] = unicode.ToLower(r[0])
 	}
 	return string(r)
 }

@@ -22,11 +22,12 @@ func routes(orders *Service) map[string]httpapi.Route {
 			if err := httpapi.Decode(req, &p); err != nil {
 				return httpapi.Response{}, err
 			}
-			o, err := orders.Place(ctx, p, req.Metadata())
+			o, placed, err := orders.Place(ctx, p, req.Metadata())
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.Response{Status: http.StatusCreated, Body: o, Header: map[string]string{"Location": "/orders/" + o.OrderID}}, nil
+			return httpapi.Response{Status: http.StatusCreated, Body: o, Header: map[string]string{"Location": "/orders/" + o.OrderID},
+				Events: []events.Envelope{placed}}, nil
 		},
 		"GET /orders/{orderId}": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			o, err := orders.Get(ctx, req.PathParameters["orderId"])
@@ -51,11 +52,11 @@ func routes(orders *Service) map[string]httpapi.Route {
 			if err := httpapi.DecodeIfPresent(req, &c); err != nil {
 				return httpapi.Response{}, err
 			}
-			o, err := orders.Cancel(ctx, req.PathParameters["orderId"], c, req.Metadata())
+			o, cancelled, err := orders.Cancel(ctx, req.PathParameters["orderId"], c, req.Metadata())
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.Response{Status: http.StatusOK, Body: o}, nil
+			return httpapi.Response{Status: http.StatusOK, Body: o, Events: []events.Envelope{cancelled}}, nil
 		},
 	}
 }

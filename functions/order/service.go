@@ -21,10 +21,17 @@ import (
 
 // Domain errors of the order service.
 var (
-	ErrNotFound         = failure.New(failure.NotFound, "no such order")
+	// ErrNotFound means there is no order with the id.
+	ErrNotFound = failure.New(failure.NotFound, "no such order")
+	// ErrAlreadyCancelled means the order was cancelled before: a cancel
+	// happens once.
 	ErrAlreadyCancelled = failure.New(failure.Conflict, "the order is already cancelled")
-	ErrChanged          = failure.New(failure.Conflict, "the order changed while it was being cancelled; read it again")
-	ErrUnknownCustomer  = &failure.Error{Kind: failure.Unprocessable, Field: "userId",
+	// ErrChanged means another change to the order won the race with a
+	// cancel, which the caller may try again after reading the order.
+	ErrChanged = failure.New(failure.Conflict, "the order changed while it was being cancelled; read it again")
+	// ErrUnknownCustomer means the order names a user that the customers
+	// projection does not hold (yet).
+	ErrUnknownCustomer = &failure.Error{Kind: failure.Unprocessable, Field: "userId",
 		Message: "is not a known customer (a user who registered a moment ago becomes one within seconds)"}
 )
 
@@ -42,6 +49,11 @@ type Customers interface {
 	// Get returns the customer, or customer.ErrNotFound.
 	Get(ctx context.Context, userID string) (events.Customer, error)
 }
+
+var (
+	_ Events    = (*eventstore.Dynamo)(nil)
+	_ Customers = (*customer.Table)(nil)
+)
 
 // Service places, shows and cancels orders. It is safe for concurrent use.
 type Service struct {
@@ -75,17 +87,18 @@ var skuPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) // and at mo
 func streamID(orderID string) string { return "order-" + orderID }
 
 // Place validates p and appends order.placed at version 1 of a new order's
-// stream, caused by the request that meta describes.
-func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) (Order, error) {
+// stream, caused by the request that meta describes. It returns the new
+// order and the event it appended.
+func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) (Order, events.Envelope, error) {
 	if err := p.validate(); err != nil {
-		return Order{}, err
+		return Order{}, events.Envelope{}, err
 	}
 	c, err := s.customers.Get(ctx, p.UserID)
 	if errors.Is(err, customer.ErrNotFound) {
-		return Order{}, ErrUnknownCustomer
+		return Order{}, events.Envelope{}, ErrUnknownCustomer
 	}
 	if err != nil {
-		return Order{}, err
+		return Order{}, events.Envelope{}, err
 	}
 	placed := events.OrderPlaced{OrderID: uuid.NewString(), Customer: c, Items: p.Items, Currency: p.Currency}
 	for _, it := range p.Items {
@@ -93,15 +106,16 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	}
 	env, err := events.New(placed, meta)
 	if err != nil {
-		return Order{}, err
+		return Order{}, events.Envelope{}, err
 	}
 	rec := eventstore.Record{StreamID: streamID(placed.OrderID), Version: 1, Envelope: env}
 	if err := s.events.Append(ctx, rec.StreamID, 0, env); err != nil {
-		return Order{}, fmt.Errorf("place order: %w", err)
+		return Order{}, events.Envelope{}, fmt.Errorf("place order: %w", err)
 	}
 	s.metrics.Emit(map[string]string{"Currency": placed.Currency},
 		metrics.CountOf("OrdersPlaced", 1), metrics.Metric{Name: "OrderValue", Unit: metrics.None, Value: float64(placed.TotalCents)})
-	return fold([]eventstore.Record{rec})
+	o, err := fold([]eventstore.Record{rec})
+	return o, env, err
 }
 
 func (p Placement) validate() error {
@@ -163,33 +177,35 @@ func (s *Service) history(ctx context.Context, orderID string) ([]eventstore.Rec
 
 // Cancel appends order.cancelled to a placed order, at the version it was
 // read at: of two cancels at once, one wins and the other gets ErrChanged.
-func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, meta events.Metadata) (Order, error) {
+// It returns the cancelled order and the event it appended.
+func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, meta events.Metadata) (Order, events.Envelope, error) {
 	reason := strings.TrimSpace(c.Reason)
 	if utf8.RuneCountInString(reason) > maxReason || strings.ContainsFunc(reason, unicode.IsControl) {
-		return Order{}, failure.InvalidField("reason", "must be at most %d characters, without control characters", maxReason)
+		return Order{}, events.Envelope{}, failure.InvalidField("reason", "must be at most %d characters, without control characters", maxReason)
 	}
 	records, err := s.history(ctx, orderID)
 	if err != nil {
-		return Order{}, err
+		return Order{}, events.Envelope{}, err
 	}
 	o, err := fold(records)
 	if err != nil {
-		return Order{}, err
+		return Order{}, events.Envelope{}, err
 	}
 	if o.Status == Cancelled {
-		return Order{}, ErrAlreadyCancelled
+		return Order{}, events.Envelope{}, ErrAlreadyCancelled
 	}
 	env, err := events.New(events.OrderCancelled{OrderID: o.OrderID, Customer: o.customer, Reason: reason, Currency: o.Currency, TotalCents: o.TotalCents}, meta)
 	if err != nil {
-		return Order{}, err
+		return Order{}, events.Envelope{}, err
 	}
 	err = s.events.Append(ctx, streamID(orderID), o.Version, env)
 	if errors.Is(err, eventstore.ErrConcurrency) {
-		return Order{}, ErrChanged
+		return Order{}, events.Envelope{}, ErrChanged
 	}
 	if err != nil {
-		return Order{}, fmt.Errorf("cancel order %s: %w", orderID, err)
+		return Order{}, events.Envelope{}, fmt.Errorf("cancel order %s: %w", orderID, err)
 	}
 	s.metrics.Emit(map[string]string{"Currency": o.Currency}, metrics.CountOf("OrdersCancelled", 1))
-	return fold(append(records, eventstore.Record{StreamID: streamID(orderID), Version: o.Version + 1, Envelope: env}))
+	o, err = fold(append(records, eventstore.Record{StreamID: streamID(orderID), Version: o.Version + 1, Envelope: env}))
+	return o, env, err
 }

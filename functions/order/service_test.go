@@ -44,7 +44,7 @@ func placement() Placement {
 
 func TestPlaceAppendsOrderPlacedAtVersionOne(t *testing.T) {
 	svc, store := newService()
-	o, err := svc.Place(context.Background(), placement(), meta)
+	o, placed, err := svc.Place(context.Background(), placement(), meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +54,9 @@ func TestPlaceAppendsOrderPlacedAtVersionOne(t *testing.T) {
 	records, _ := store.Load(context.Background(), "order-"+o.OrderID, 1)
 	if len(records) != 1 || records[0].Envelope.EventType != events.TypeOrderPlaced || records[0].Envelope.Metadata != meta {
 		t.Fatalf("stream = %+v", records)
+	}
+	if placed.EventID != records[0].Envelope.EventID {
+		t.Errorf("Place returned event %s, appended %s", placed.EventID, records[0].Envelope.EventID)
 	}
 	p, err := events.Decode[events.OrderPlaced](records[0].Envelope)
 	if err != nil {
@@ -96,7 +99,7 @@ func TestPlaceRefusesInvalidOrders(t *testing.T) {
 			svc, _ := newService()
 			p := placement()
 			tt.edit(&p)
-			_, err := svc.Place(context.Background(), p, meta)
+			_, _, err := svc.Place(context.Background(), p, meta)
 			var f *failure.Error
 			if !errors.As(err, &f) || f.Kind != tt.kind || f.Field != tt.field {
 				t.Errorf("err = %v, want kind %d on %s", err, tt.kind, tt.field)
@@ -106,29 +109,33 @@ func TestPlaceRefusesInvalidOrders(t *testing.T) {
 }
 
 func TestCancelAppendsOrderCancelledOnce(t *testing.T) {
-	svc, _ := newService()
-	o, err := svc.Place(context.Background(), placement(), meta)
+	svc, store := newService()
+	o, _, err := svc.Place(context.Background(), placement(), meta)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{Reason: " changed my mind "}, meta)
+	c, cancelled, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{Reason: " changed my mind "}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Status != Cancelled || c.Version != 2 || c.CancelReason != "changed my mind" || c.CancelledAt == nil {
 		t.Errorf("cancelled order = %+v", c)
 	}
+	if records, _ := store.Load(context.Background(), "order-"+o.OrderID, 2); len(records) != 1 || records[0].Envelope.EventID != cancelled.EventID ||
+		cancelled.EventType != events.TypeOrderCancelled {
+		t.Errorf("Cancel returned %s %s, appended %+v", cancelled.EventType, cancelled.EventID, records)
+	}
 	if got, _ := svc.Get(context.Background(), o.OrderID); got.Status != Cancelled || got.Version != 2 {
 		t.Errorf("read back %+v", got)
 	}
-	if _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta); !errors.Is(err, ErrAlreadyCancelled) {
+	if _, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta); !errors.Is(err, ErrAlreadyCancelled) {
 		t.Errorf("second cancel: %v", err)
 	}
 }
 
 func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 	svc, store := newService()
-	o, err := svc.Place(context.Background(), placement(), meta)
+	o, _, err := svc.Place(context.Background(), placement(), meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +143,7 @@ func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { _, errs[i] = svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta) })
+		wg.Go(func() { _, _, errs[i] = svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta) })
 	}
 	wg.Wait()
 	wins := 0
@@ -159,7 +166,7 @@ func TestOrdersThatDoNotExistAreNotFound(t *testing.T) {
 	if _, err := svc.Get(context.Background(), uuid.NewString()); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get: %v", err)
 	}
-	if _, err := svc.Cancel(context.Background(), uuid.NewString(), Cancellation{}, meta); !errors.Is(err, ErrNotFound) {
+	if _, _, err := svc.Cancel(context.Background(), uuid.NewString(), Cancellation{}, meta); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Cancel: %v", err)
 	}
 	if _, err := svc.History(context.Background(), "42"); failure.KindOf(err) != failure.Invalid {
@@ -169,8 +176,8 @@ func TestOrdersThatDoNotExistAreNotFound(t *testing.T) {
 
 func TestACancelReasonIsBounded(t *testing.T) {
 	svc, _ := newService()
-	o, _ := svc.Place(context.Background(), placement(), meta)
-	_, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{Reason: strings.Repeat("r", 201)}, meta)
+	o, _, _ := svc.Place(context.Background(), placement(), meta)
+	_, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{Reason: strings.Repeat("r", 201)}, meta)
 	if failure.KindOf(err) != failure.Invalid {
 		t.Errorf("err = %v", err)
 	}

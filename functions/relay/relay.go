@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/functions/internal/logging"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
@@ -38,8 +40,10 @@ type Relay struct {
 // stream order, and returns the sequence numbers of the records it could
 // not publish. Lambda then retries the batch from the lowest of them, so a
 // record is never skipped; one published twice is deduplicated by its
-// consumers.
+// consumers. It logs one line per inserted record: published, not
+// published, or unpublishable.
 func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventRecord) []string {
+	requestID := logging.RequestID(ctx)
 	var (
 		envs   []events.Envelope
 		origin []int // origin[i] is the record of envs[i]
@@ -52,55 +56,62 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 		}
 		env, err := envelope(rec)
 		if err != nil {
-			r.log.Error("unpublishable record", "sequence_number", rec.Change.SequenceNumber, "error", err)
+			attrs := append([]slog.Attr{requestID, slog.String("sequence_number", rec.Change.SequenceNumber)}, salvage(rec)...)
+			r.log.LogAttrs(ctx, slog.LevelError, "unpublishable record", append(attrs, slog.String("error", err.Error()))...)
 			failed[i] = true
 			continue
 		}
 		envs = append(envs, env)
 		origin = append(origin, i)
 	}
-
-	if len(envs) > 0 {
-		err := r.bus.Publish(ctx, envs)
-		var refused *eventbus.PublishError
-		switch {
-		case errors.As(err, &refused):
-			for _, f := range refused.Failed {
-				failed[origin[f.Index]] = true
-				r.log.Warn("not published", "event_id", envs[f.Index].EventID, "event_type", envs[f.Index].EventType,
-					"correlation_id", envs[f.Index].Metadata.CorrelationID, "code", f.Code, "error", f.Message)
-			}
-		case err != nil:
-			r.log.Error("publish failed", "error", err)
-			for _, i := range origin {
-				failed[i] = true
-			}
-		}
-		published, unpublished := map[string]int{}, map[string]int{}
-		for i, env := range envs {
-			if failed[origin[i]] {
-				unpublished[env.EventType]++
-				continue
-			}
-			published[env.EventType]++
-			r.log.Info("published", "event_id", env.EventID, "event_type", env.EventType,
-				"correlation_id", env.Metadata.CorrelationID, "causation_id", env.Metadata.CausationID)
-		}
-		for t, n := range published {
-			r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsPublished", n))
-		}
-		for t, n := range unpublished {
-			r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsNotPublished", n))
-		}
+	if len(envs) == 0 {
+		return sequenceNumbers(records, failed)
 	}
 
-	var sequenceNumbers []string
+	err := r.bus.Publish(ctx, envs)
+	var refused *eventbus.PublishError
+	switch {
+	case errors.As(err, &refused):
+		for _, f := range refused.Failed {
+			failed[origin[f.Index]] = true
+			attrs := append([]slog.Attr{requestID}, logging.Event(envs[f.Index])...)
+			r.log.LogAttrs(ctx, slog.LevelWarn, "not published", append(attrs, slog.String("code", f.Code), slog.String("error", f.Message))...)
+		}
+	case err != nil:
+		for i, env := range envs {
+			failed[origin[i]] = true
+			attrs := append([]slog.Attr{requestID}, logging.Event(env)...)
+			r.log.LogAttrs(ctx, slog.LevelError, "not published", append(attrs, slog.String("error", err.Error()))...)
+		}
+	}
+	published, unpublished := map[string]int{}, map[string]int{}
+	for i, env := range envs {
+		if failed[origin[i]] {
+			unpublished[env.EventType]++
+			continue
+		}
+		published[env.EventType]++
+		r.log.LogAttrs(ctx, slog.LevelInfo, "published", append([]slog.Attr{requestID}, logging.Event(env)...)...)
+	}
+	for t, n := range published {
+		r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsPublished", n))
+	}
+	for t, n := range unpublished {
+		r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsNotPublished", n))
+	}
+	return sequenceNumbers(records, failed)
+}
+
+// sequenceNumbers lists the sequence numbers of the failed records, in
+// stream order.
+func sequenceNumbers(records []lambdaevents.DynamoDBEventRecord, failed map[int]bool) []string {
+	var out []string
 	for i, rec := range records {
 		if failed[i] {
-			sequenceNumbers = append(sequenceNumbers, rec.Change.SequenceNumber)
+			out = append(out, rec.Change.SequenceNumber)
 		}
 	}
-	return sequenceNumbers
+	return out
 }
 
 func envelope(rec lambdaevents.DynamoDBEventRecord) (events.Envelope, error) {
@@ -109,4 +120,33 @@ func envelope(rec lambdaevents.DynamoDBEventRecord) (events.Envelope, error) {
 		return events.Envelope{}, err
 	}
 	return events.Parse(raw)
+}
+
+// salvage names what it can of a record whose envelope is not valid: its
+// stream and version, and whatever ids its envelope JSON holds, so that
+// the unpublishable record's line can be found by them.
+func salvage(rec lambdaevents.DynamoDBEventRecord) []slog.Attr {
+	var attrs []slog.Attr
+	image := rec.Change.NewImage
+	if av, ok := image["streamId"]; ok && av.DataType() == lambdaevents.DataTypeString {
+		attrs = append(attrs, slog.String("stream_id", av.String()))
+	}
+	if av, ok := image["version"]; ok && av.DataType() == lambdaevents.DataTypeNumber {
+		attrs = append(attrs, slog.String("version", av.Number()))
+	}
+	raw, err := eventstore.StreamEnvelope(image)
+	if err != nil {
+		return attrs
+	}
+	var env struct {
+		EventID   string `json:"eventId"`
+		EventType string `json:"eventType"`
+		Metadata  struct {
+			CorrelationID string `json:"correlationId"`
+			CausationID   string `json:"causationId"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(raw, &env) // what it holds, as far as it is JSON
+	return append(attrs, logging.Event(events.Envelope{EventID: env.EventID, EventType: env.EventType,
+		Metadata: events.Metadata{CorrelationID: env.Metadata.CorrelationID, CausationID: env.Metadata.CausationID}})...)
 }

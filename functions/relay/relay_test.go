@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/eventbus"
@@ -147,5 +148,49 @@ func TestRelayCountsWhatItPublishedByEventType(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("metrics lack %s:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestEveryLineNamesTheInvocationAndTheEvent(t *testing.T) {
+	lines := func(t *testing.T, bus Publisher, records ...lambdaevents.DynamoDBEventRecord) []map[string]any {
+		t.Helper()
+		var out bytes.Buffer
+		r := &Relay{bus: bus, log: slog.New(slog.NewJSONHandler(&out, nil))}
+		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "lambda-1"})
+		r.Relay(ctx, records)
+		var got []map[string]any
+		for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var line map[string]any
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatalf("log line %q: %v", l, err)
+			}
+			got = append(got, line)
+		}
+		return got
+	}
+	a, b := registered(t), registered(t)
+	bad := insert(t, "3", b)
+	bad.Change.NewImage["envelope"] = lambdaevents.NewStringAttribute(`{"eventId":"` + b.EventID + `","eventType":"user.registered"}`)
+	for name, tt := range map[string]struct {
+		bus     Publisher
+		records []lambdaevents.DynamoDBEventRecord
+		msg     string
+		event   events.Envelope
+	}{
+		"a published event":                    {&fakeBus{}, []lambdaevents.DynamoDBEventRecord{insert(t, "1", a)}, "published", a},
+		"an event the bus refused":             {&fakeBus{refuse: map[string]bool{a.EventID: true}}, []lambdaevents.DynamoDBEventRecord{insert(t, "1", a)}, "not published", a},
+		"an event when the bus is unreachable": {&fakeBus{err: errors.New("connection refused")}, []lambdaevents.DynamoDBEventRecord{insert(t, "1", a)}, "not published", a},
+		"an envelope that is not valid":        {&fakeBus{}, []lambdaevents.DynamoDBEventRecord{bad}, "unpublishable record", events.Envelope{EventID: b.EventID, EventType: b.EventType}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := lines(t, tt.bus, tt.records...)
+			if len(got) != 1 {
+				t.Fatalf("%d lines, want 1: %v", len(got), got)
+			}
+			l := got[0]
+			if l["msg"] != tt.msg || l["request_id"] != "lambda-1" || l["event_id"] != tt.event.EventID || l["event_type"] != tt.event.EventType {
+				t.Errorf("line = %v", l)
+			}
+		})
 	}
 }

@@ -1,20 +1,23 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 )
 
-func TestPostUsersAnswers201WithTheUserAndItsLocation(t *testing.T) {
-	h := httpapi.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), routes(&Service{store: &fakeStore{}}))
+func TestPostUsersAnswers201WithTheUserAndItsLocationAndLogsItsEvent(t *testing.T) {
+	var log bytes.Buffer
+	store := &fakeStore{}
+	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&log, nil)), routes(&Service{store: store}))
 	req := lambdaevents.APIGatewayV2HTTPRequest{
 		RouteKey: "POST /users",
 		Headers:  map[string]string{"content-type": "application/json"},
@@ -31,6 +34,11 @@ func TestPostUsersAnswers201WithTheUserAndItsLocation(t *testing.T) {
 	}
 	if resp.StatusCode != 201 || u.Email != "ada@example.com" || resp.Headers["Location"] != "/users/"+u.UserID {
 		t.Errorf("got %d %s %v", resp.StatusCode, resp.Body, resp.Headers)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(log.Bytes(), &line); err != nil || len(store.events) != 1 ||
+		line["event_id"] != store.events[0].EventID || line["event_type"] != events.TypeUserRegistered {
+		t.Errorf("the request line %s does not name the event it appended (%v)", log.String(), err)
 	}
 
 	resp, _ = h(context.Background(), req)

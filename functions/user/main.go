@@ -1,6 +1,3 @@
-// Command user is the user service's Lambda function: it registers users
-// over the HTTP API, recording user.registered in the event store, and
-// shows them.
 package main
 
 import (

@@ -77,26 +77,27 @@ type PasswordReset struct {
 
 // StartPasswordReset makes a single-use token for the user, keeps its
 // SHA-256 and appends user.passwordReset, which carries the token to the
-// mail. A newer reset replaces an older one's token.
-func (s *Service) StartPasswordReset(ctx context.Context, userID string, meta events.Metadata) (PasswordReset, error) {
+// mail. A newer reset replaces an older one's token. It returns the reset
+// and the event it appended.
+func (s *Service) StartPasswordReset(ctx context.Context, userID string, meta events.Metadata) (PasswordReset, events.Envelope, error) {
 	u, err := s.Get(ctx, userID)
 	if err != nil {
-		return PasswordReset{}, err
+		return PasswordReset{}, events.Envelope{}, err
 	}
 	token, hash, err := newResetToken()
 	if err != nil {
-		return PasswordReset{}, err
+		return PasswordReset{}, events.Envelope{}, err
 	}
 	expires := time.Now().UTC().Add(resetTTL).Truncate(time.Second)
 	env, err := events.New(events.UserPasswordReset{UserID: u.UserID, Email: u.Email, Name: u.Name, Token: token, ExpiresAt: expires}, meta)
 	if err != nil {
-		return PasswordReset{}, err
+		return PasswordReset{}, events.Envelope{}, err
 	}
 	if err := s.store.StartReset(ctx, u.UserID, hash, expires, env); err != nil {
-		return PasswordReset{}, err
+		return PasswordReset{}, events.Envelope{}, err
 	}
 	s.metrics.Emit(nil, metrics.CountOf("PasswordResetsStarted", 1))
-	return PasswordReset{UserID: u.UserID, ExpiresAt: expires}, nil
+	return PasswordReset{UserID: u.UserID, ExpiresAt: expires}, env, nil
 }
 
 // newResetToken returns 256 random bits as URL-safe text, and the hex
@@ -121,23 +122,24 @@ func (s *Service) Get(ctx context.Context, userID string) (User, error) {
 }
 
 // Register validates r and stores the new user with its user.registered
-// event, caused by the request that meta describes.
-func (s *Service) Register(ctx context.Context, r Registration, meta events.Metadata) (User, error) {
+// event, caused by the request that meta describes. It returns the user and
+// the event it appended.
+func (s *Service) Register(ctx context.Context, r Registration, meta events.Metadata) (User, events.Envelope, error) {
 	email, name, err := r.validate()
 	if err != nil {
-		return User{}, err
+		return User{}, events.Envelope{}, err
 	}
 	userID := uuid.NewString()
 	env, err := events.New(events.UserRegistered{UserID: userID, Email: email, Name: name}, meta)
 	if err != nil {
-		return User{}, requestFault(err)
+		return User{}, events.Envelope{}, requestFault(err)
 	}
 	u := User{UserID: userID, Email: email, Name: name, CreatedAt: env.Timestamp}
 	if err := s.store.Create(ctx, u, env); err != nil {
-		return User{}, err
+		return User{}, events.Envelope{}, err
 	}
 	s.metrics.Emit(nil, metrics.CountOf("UsersRegistered", 1))
-	return u, nil
+	return u, env, nil
 }
 
 const (

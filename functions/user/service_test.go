@@ -62,7 +62,7 @@ var meta = events.Metadata{CorrelationID: "flow-1", CausationID: "request-1"}
 func TestRegisterStoresTheUserWithItsEvent(t *testing.T) {
 	store := &fakeStore{}
 	svc := &Service{store: store}
-	u, err := svc.Register(context.Background(), Registration{Email: "  ada@example.com ", Name: " Ada Lovelace "}, meta)
+	u, registered, err := svc.Register(context.Background(), Registration{Email: "  ada@example.com ", Name: " Ada Lovelace "}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +73,9 @@ func TestRegisterStoresTheUserWithItsEvent(t *testing.T) {
 		t.Fatalf("stored %d users and %d events", len(store.users), len(store.events))
 	}
 	env := store.events[0]
+	if registered.EventID != env.EventID {
+		t.Errorf("Register returned event %s, stored %s", registered.EventID, env.EventID)
+	}
 	if env.Metadata != meta || !env.Timestamp.Equal(u.CreatedAt) {
 		t.Errorf("event metadata %+v at %v; user created at %v", env.Metadata, env.Timestamp, u.CreatedAt)
 	}
@@ -104,7 +107,7 @@ func TestRegisterRefusesInvalidRegistrations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store := &fakeStore{}
-			_, err := (&Service{store: store}).Register(context.Background(), tt.r, meta)
+			_, _, err := (&Service{store: store}).Register(context.Background(), tt.r, meta)
 			var f *failure.Error
 			if !errors.As(err, &f) || f.Kind != failure.Invalid || f.Field != tt.field {
 				t.Errorf("err = %v, want an invalid %s", err, tt.field)
@@ -117,7 +120,7 @@ func TestRegisterRefusesInvalidRegistrations(t *testing.T) {
 }
 
 func TestRegisterAcceptsANameOf100Characters(t *testing.T) {
-	_, err := (&Service{store: &fakeStore{}}).Register(context.Background(), Registration{Email: "ada@example.com", Name: strings.Repeat("é", 100)}, meta)
+	_, _, err := (&Service{store: &fakeStore{}}).Register(context.Background(), Registration{Email: "ada@example.com", Name: strings.Repeat("é", 100)}, meta)
 	if err != nil {
 		t.Error(err)
 	}
@@ -125,10 +128,10 @@ func TestRegisterAcceptsANameOf100Characters(t *testing.T) {
 
 func TestRegisterReportsATakenEmail(t *testing.T) {
 	svc := &Service{store: &fakeStore{}}
-	if _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta); err != nil {
+	if _, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta); err != nil {
 		t.Fatal(err)
 	}
-	_, err := svc.Register(context.Background(), Registration{Email: "ADA@example.com", Name: "Imposter"}, meta)
+	_, _, err := svc.Register(context.Background(), Registration{Email: "ADA@example.com", Name: "Imposter"}, meta)
 	if !errors.Is(err, ErrEmailTaken) || failure.KindOf(err) != failure.Conflict {
 		t.Errorf("err = %v, want ErrEmailTaken", err)
 	}
@@ -136,7 +139,7 @@ func TestRegisterReportsATakenEmail(t *testing.T) {
 
 func TestRegisterPassesStoreFailuresOnAsInternal(t *testing.T) {
 	svc := &Service{store: &fakeStore{err: errors.New("throttled")}}
-	_, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	_, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
 	if err == nil || failure.KindOf(err) != failure.Internal {
 		t.Errorf("err = %v, want an internal failure", err)
 	}
@@ -144,7 +147,7 @@ func TestRegisterPassesStoreFailuresOnAsInternal(t *testing.T) {
 
 func TestGetFindsARegisteredUserAndNamesWhatIsWrongOtherwise(t *testing.T) {
 	svc := &Service{store: &fakeStore{}}
-	u, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	u, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,13 +165,16 @@ func TestGetFindsARegisteredUserAndNamesWhatIsWrongOtherwise(t *testing.T) {
 func TestAPasswordResetKeepsTheTokensHashAndMailsTheToken(t *testing.T) {
 	store := &fakeStore{}
 	svc := &Service{store: store}
-	u, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	u, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := svc.StartPasswordReset(context.Background(), u.UserID, meta)
+	r, reset, err := svc.StartPasswordReset(context.Background(), u.UserID, meta)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if reset.EventID != store.events[len(store.events)-1].EventID {
+		t.Errorf("StartPasswordReset returned event %s, stored %s", reset.EventID, store.events[len(store.events)-1].EventID)
 	}
 	if d := time.Until(r.ExpiresAt); d < 59*time.Minute || d > time.Hour {
 		t.Errorf("expires in %v, want an hour", d)
@@ -184,7 +190,7 @@ func TestAPasswordResetKeepsTheTokensHashAndMailsTheToken(t *testing.T) {
 	if p.Email != u.Email || !p.ExpiresAt.Equal(r.ExpiresAt) || len(p.Token) != 43 {
 		t.Errorf("event = %+v", p)
 	}
-	again, _ := svc.StartPasswordReset(context.Background(), u.UserID, meta)
+	again, _, _ := svc.StartPasswordReset(context.Background(), u.UserID, meta)
 	p2, _ := events.Decode[events.UserPasswordReset](store.events[len(store.events)-1])
 	if p2.Token == p.Token || again.UserID != u.UserID {
 		t.Error("a second reset reused the token")
@@ -193,10 +199,10 @@ func TestAPasswordResetKeepsTheTokensHashAndMailsTheToken(t *testing.T) {
 
 func TestAPasswordResetForNobodyIsNotFound(t *testing.T) {
 	svc := &Service{store: &fakeStore{}}
-	if _, err := svc.StartPasswordReset(context.Background(), "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e", meta); !errors.Is(err, ErrNotFound) {
+	if _, _, err := svc.StartPasswordReset(context.Background(), "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e", meta); !errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := svc.StartPasswordReset(context.Background(), "nobody", meta); failure.KindOf(err) != failure.Invalid {
+	if _, _, err := svc.StartPasswordReset(context.Background(), "nobody", meta); failure.KindOf(err) != failure.Invalid {
 		t.Errorf("malformed id: %v", err)
 	}
 }

@@ -34,7 +34,10 @@ type DynamoDB interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 }
 
-var _ Store = (*dynamoStore)(nil)
+var (
+	_ Store    = (*dynamoStore)(nil)
+	_ DynamoDB = (*dynamodb.Client)(nil)
+)
 
 type userItem struct {
 	PK        string `dynamodbav:"pk"`

@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// Kind is the class of a failure.
+// Kind is the class of a failure: what the caller can do about it. A
+// transport maps each kind to its own status in one place.
 type Kind int
 
 const (
@@ -21,6 +22,11 @@ const (
 	// Unprocessable means the request is well formed but refers to
 	// something that makes it impossible, such as an unknown user.
 	Unprocessable
+	// TooLarge means the request is bigger than the service accepts.
+	TooLarge
+	// UnsupportedMediaType means the request's body is in a format or
+	// encoding the service does not read; Field names the header at fault.
+	UnsupportedMediaType
 )
 
 // Error is a classified failure with a message meant for the caller.

@@ -12,11 +12,11 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/functions/internal/logging"
 	"github.com/eventshop/eventshop/functions/internal/tracing"
 )
 
@@ -49,6 +49,9 @@ type Response struct {
 	Status int
 	Body   any
 	Header map[string]string
+	// Events are the envelopes the request appended, which the request's
+	// log line names.
+	Events []events.Envelope
 }
 
 // Route serves one route key, such as "POST /users".
@@ -57,19 +60,23 @@ type Route func(ctx context.Context, req Request) (Response, error)
 // Handler returns the Lambda handler that serves routes. It never returns an
 // error to Lambda: every failure, a panic included, becomes a JSON response
 // (a 4xx that names the problem, or a 500 that says "internal error" while
-// the log says why), and each request is logged once.
+// the log says why), and each request is logged once, with the events it
+// appended.
 func Handler(log *slog.Logger, routes map[string]Route) func(context.Context, lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error) {
 	return func(ctx context.Context, raw lambdaevents.APIGatewayV2HTTPRequest) (resp lambdaevents.APIGatewayV2HTTPResponse, _ error) {
 		start := time.Now()
 		req := Request{APIGatewayV2HTTPRequest: raw, TraceHeader: tracing.Header(ctx)}
-		var err error
+		var (
+			err      error
+			appended []events.Envelope
+		)
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
 				resp = errorResponse(err, raw.RequestContext.RequestID)
 			}
 			resp.Headers[CorrelationHeader] = req.CorrelationID
-			logRequest(ctx, log, req, resp.StatusCode, time.Since(start), err)
+			logRequest(ctx, log, req, resp.StatusCode, time.Since(start), appended, err)
 		}()
 
 		if req.CorrelationID, err = correlationID(raw); err != nil {
@@ -78,13 +85,14 @@ func Handler(log *slog.Logger, routes map[string]Route) func(context.Context, la
 		}
 		route, ok := routes[raw.RouteKey]
 		if !ok {
-			err = &requestError{status: http.StatusNotFound, code: "not_found", message: "no route " + raw.RouteKey}
+			err = failure.New(failure.NotFound, "no route %s", raw.RouteKey)
 			return errorResponse(err, raw.RequestContext.RequestID), nil
 		}
 		out, err := route(ctx, req)
 		if err != nil {
 			return errorResponse(err, raw.RequestContext.RequestID), nil
 		}
+		appended = out.Events
 		resp = jsonResponse(out.Status, out.Body)
 		for k, v := range out.Header {
 			resp.Headers[k] = v
@@ -99,8 +107,7 @@ func correlationID(req lambdaevents.APIGatewayV2HTTPRequest) (string, error) {
 		return uuid.NewString(), nil
 	}
 	if !events.ValidTraceID(id) {
-		return "", &requestError{status: http.StatusBadRequest, code: "invalid", field: CorrelationHeader,
-			message: "must be 1 to 128 letters, digits or any of . _ : = + / -"}
+		return "", failure.InvalidField(CorrelationHeader, "must be 1 to 128 letters, digits or any of . _ : = + / -")
 	}
 	return id, nil
 }
@@ -117,14 +124,27 @@ func header(h map[string]string, name string) string {
 	return ""
 }
 
-func logRequest(ctx context.Context, log *slog.Logger, req Request, status int, took time.Duration, err error) {
+// logRequest writes the request's one line. request_id is Lambda's id of
+// the invocation, as in every function's lines and Lambda's REPORT line;
+// api_request_id is API Gateway's, which error bodies show the caller and
+// which the request's events carry as their causation id.
+func logRequest(ctx context.Context, log *slog.Logger, req Request, status int, took time.Duration, appended []events.Envelope, err error) {
 	attrs := []slog.Attr{
-		slog.String("request_id", req.RequestContext.RequestID),
-		slog.String("lambda_request_id", lambdaRequestID(ctx)),
+		logging.RequestID(ctx),
+		slog.String("api_request_id", req.RequestContext.RequestID),
 		slog.String("correlation_id", req.CorrelationID),
 		slog.String("route", req.RouteKey),
 		slog.Int("status", status),
 		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+	}
+	if len(appended) > 0 {
+		ids, types := make([]string, len(appended)), make([]string, len(appended))
+		for i, env := range appended {
+			ids[i], types[i] = env.EventID, env.EventType
+		}
+		// Comma-separated if a request ever appends several, so that the
+		// keys keep one type in every line.
+		attrs = append(attrs, slog.String("event_id", strings.Join(ids, ",")), slog.String("event_type", strings.Join(types, ",")))
 	}
 	level := slog.LevelInfo
 	if err != nil {
@@ -136,15 +156,6 @@ func logRequest(ctx context.Context, log *slog.Logger, req Request, status int, 
 	log.LogAttrs(context.Background(), level, "request", attrs...)
 }
 
-// lambdaRequestID is the id Lambda gave the invocation, as in its REPORT
-// lines.
-func lambdaRequestID(ctx context.Context) string {
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		return lc.AwsRequestID
-	}
-	return ""
-}
-
 // errorBody is the JSON every error response has.
 type errorBody struct {
 	Error     string `json:"error"`
@@ -153,26 +164,38 @@ type errorBody struct {
 	RequestID string `json:"requestId,omitempty"`
 }
 
-// errorResponse maps an error to its status and body.
+// errorResponse maps an error to its status and body: a failure's message
+// for a 4xx, "internal error" for anything else.
 func errorResponse(err error, requestID string) lambdaevents.APIGatewayV2HTTPResponse {
-	var re *requestError
-	if errors.As(err, &re) {
-		return jsonResponse(re.status, errorBody{Error: re.code, Message: sentence(re.field, re.message), Field: re.field, RequestID: requestID})
-	}
 	var fe *failure.Error
-	if !errors.As(err, &fe) || fe.Kind == failure.Internal {
-		return jsonResponse(http.StatusInternalServerError, errorBody{Error: "internal", Message: "internal error", RequestID: requestID})
+	if !errors.As(err, &fe) {
+		fe = &failure.Error{Kind: failure.Internal}
 	}
-	status, code := http.StatusBadRequest, "invalid"
-	switch fe.Kind {
-	case failure.NotFound:
-		status, code = http.StatusNotFound, "not_found"
-	case failure.Conflict:
-		status, code = http.StatusConflict, "conflict"
-	case failure.Unprocessable:
-		status, code = http.StatusUnprocessableEntity, "unprocessable"
+	status, code := statusOf(fe.Kind)
+	if status >= 500 {
+		return jsonResponse(status, errorBody{Error: code, Message: "internal error", RequestID: requestID})
 	}
 	return jsonResponse(status, errorBody{Error: code, Message: sentence(fe.Field, fe.Message), Field: fe.Field, RequestID: requestID})
+}
+
+// statusOf maps a kind of failure to its HTTP status and error code: the
+// only place that decides a status for an error.
+func statusOf(kind failure.Kind) (int, string) {
+	switch kind {
+	case failure.Invalid:
+		return http.StatusBadRequest, "invalid"
+	case failure.NotFound:
+		return http.StatusNotFound, "not_found"
+	case failure.Conflict:
+		return http.StatusConflict, "conflict"
+	case failure.Unprocessable:
+		return http.StatusUnprocessableEntity, "unprocessable"
+	case failure.TooLarge:
+		return http.StatusRequestEntityTooLarge, "too_large"
+	case failure.UnsupportedMediaType:
+		return http.StatusUnsupportedMediaType, "unsupported_media_type"
+	}
+	return http.StatusInternalServerError, "internal"
 }
 
 // sentence puts the field first: "email is already registered".

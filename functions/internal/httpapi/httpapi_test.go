@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,10 @@ import (
 	"testing"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/events"
 
 	"github.com/eventshop/eventshop/functions/internal/failure"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
@@ -120,6 +125,9 @@ func TestFailuresMapToTheirStatus(t *testing.T) {
 		{failure.New(failure.NotFound, "no such user"), 404, "not_found"},
 		{fmtWrap(failure.New(failure.Conflict, "taken")), 409, "conflict"},
 		{failure.New(failure.Unprocessable, "unknown user"), 422, "unprocessable"},
+		{failure.New(failure.TooLarge, "too big"), 413, "too_large"},
+		{&failure.Error{Kind: failure.UnsupportedMediaType, Field: "Content-Type", Message: "must be JSON"}, 415, "unsupported_media_type"},
+		{failure.New(failure.Internal, "the table is gone"), 500, "internal"},
 		{errors.New("dynamodb: connection reset"), 500, "internal"},
 	}
 	for _, tt := range tests {
@@ -132,6 +140,39 @@ func TestFailuresMapToTheirStatus(t *testing.T) {
 				t.Errorf("a 500 tells the caller %q", b.Message)
 			}
 		})
+	}
+}
+
+func TestTheRequestLineNamesTheInvocationTheRequestAndTheEventsItAppended(t *testing.T) {
+	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"},
+		events.Metadata{CorrelationID: "flow-1", CausationID: "req-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&out, nil)), map[string]httpapi.Route{
+		"POST /greet": func(context.Context, httpapi.Request) (httpapi.Response, error) {
+			return httpapi.Response{Status: 201, Events: []events.Envelope{env}}, nil
+		},
+	})
+	req := jsonRequest(`{}`)
+	req.RouteKey = "POST /greet"
+	req.RequestContext.RequestID = "api-1"
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "lambda-1"})
+	if _, err := h(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("log %q: %v", out.String(), err)
+	}
+	for key, want := range map[string]any{
+		"request_id": "lambda-1", "api_request_id": "api-1", "event_id": env.EventID, "event_type": events.TypeUserRegistered,
+		"route": "POST /greet", "status": 201.0,
+	} {
+		if line[key] != want {
+			t.Errorf("%s = %v, want %v", key, line[key], want)
+		}
 	}
 }
 
