@@ -5,9 +5,21 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
+
+# Settings of make deploy, diff, destroy and bootstrap, each passed to the
+# CDK app as context when set. infra/config.go documents them and their
+# EVENTSHOP_* environment variables, which win over these.
 STAGE     ?= dev
+CONTEXT   := stage=$(STAGE) \
+	$(if $(MAIL_FROM),mailFrom=$(MAIL_FROM)) \
+	$(if $(RESET_URL),resetUrl=$(RESET_URL)) \
+	$(if $(JWT_ISSUER),jwtIssuer=$(JWT_ISSUER)) \
+	$(if $(JWT_AUDIENCE),jwtAudience=$(JWT_AUDIENCE)) \
+	$(if $(CORS_ORIGINS),corsOrigins=$(CORS_ORIGINS)) \
+	$(if $(SANDBOX_RECIPIENTS),sandboxRecipients=$(SANDBOX_RECIPIENTS)) \
+	$(if $(OBSERVABILITY),observability=$(OBSERVABILITY))
 CDK       := node_modules/.bin/cdk
-CDK_FLAGS := --no-notices -c stage=$(STAGE) $(if $(MAIL_FROM),-c mailFrom=$(MAIL_FROM)) $(if $(RESET_URL),-c resetUrl=$(RESET_URL))
+CDK_FLAGS := --no-notices $(foreach c,$(CONTEXT),-c '$(c)')
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
@@ -65,21 +77,37 @@ $(CDK): package.json package-lock.json
 synth: build $(CDK) ## synthesize the stack into cdk.out
 	$(CDK) synth $(CDK_FLAGS) --quiet
 
+# Against AWS: each checks the credentials first, so that a missing login
+# stops it before the functions are built or the CDK CLI installed.
+
+.PHONY: bootstrap
+bootstrap: aws-credentials build $(CDK) ## once per account and region: the CDK's asset bucket and deployment roles
+	$(CDK) bootstrap $(CDK_FLAGS)
+
 .PHONY: diff
-diff: mail-from build $(CDK) ## what `make deploy` would change in the account
+diff: mail-from aws-credentials build $(CDK) ## what `make deploy` would change in the account
 	$(CDK) diff $(CDK_FLAGS)
 
 .PHONY: deploy
-deploy: mail-from build $(CDK) ## deploy eventshop-$(STAGE) to the account of your AWS credentials
+deploy: mail-from aws-credentials build $(CDK) ## deploy eventshop-$(STAGE) to the account of your AWS credentials
 	$(CDK) deploy $(CDK_FLAGS) --require-approval never --outputs-file cdk-outputs.json
 
+.PHONY: destroy
+destroy: aws-credentials build $(CDK) ## delete eventshop-$(STAGE) from the account
+	$(CDK) destroy $(CDK_FLAGS) --force
+
+# The CDK app reads EVENTSHOP_MAIL_FROM before the mailFrom context that
+# MAIL_FROM sets: take either, and refuse two that disagree.
 .PHONY: mail-from
 mail-from:
-	@[ -n "$(MAIL_FROM)" ] || { echo "MAIL_FROM is required: the address or domain SES sends mail from, e.g. make deploy MAIL_FROM=shop@example.com" >&2; exit 2; }
+	@[ -n "$(MAIL_FROM)" ] || [ -n "$${EVENTSHOP_MAIL_FROM:-}" ] || { echo "MAIL_FROM is required: the email address SES sends mail from, e.g. make deploy MAIL_FROM=shop@example.com (or export EVENTSHOP_MAIL_FROM)" >&2; exit 2; }
+	@[ -z "$(MAIL_FROM)" ] || [ -z "$${EVENTSHOP_MAIL_FROM:-}" ] || [ "$(MAIL_FROM)" = "$${EVENTSHOP_MAIL_FROM:-}" ] || { echo "MAIL_FROM=$(MAIL_FROM) and EVENTSHOP_MAIL_FROM=$${EVENTSHOP_MAIL_FROM:-} differ, and the environment variable would win: unset one" >&2; exit 2; }
 
-.PHONY: destroy
-destroy: $(CDK) ## delete eventshop-$(STAGE) from the account
-	$(CDK) destroy $(CDK_FLAGS) --force
+# Asks AWS STS who the default credential chain says we are: no AWS CLI needed.
+.PHONY: aws-credentials
+aws-credentials:
+	@go build -o build/awscheck ./cmd/awscheck
+	@build/awscheck
 
 # LocalStack: for teams that run it. It needs Docker, which make local does not.
 LOCALSTACK_ENV := AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ENDPOINT_URL_S3=http://127.0.0.1:4566 \

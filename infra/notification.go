@@ -1,7 +1,9 @@
 package main
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -30,6 +32,22 @@ func NewNotificationService(scope constructs.Construct, id string, cfg Config, e
 	})
 	// SendEmail alone, on this identity alone: the function never sends raw MIME.
 	sender.Grant(fn, jsii.String("ses:SendEmail"))
+	// In the SES sandbox, SES also authorizes SendEmail on the identity of
+	// each recipient, which must be verified in the account: grant it on
+	// the configured ones, by name, and on nothing else.
+	if len(cfg.SandboxRecipients) > 0 {
+		var recipients []string
+		for _, r := range cfg.SandboxRecipients {
+			recipients = append(recipients, *awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(r),
+				ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+			}))
+		}
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("ses:SendEmail"),
+			Resources: jsii.Strings(recipients...),
+		}))
+	}
 	// It records each mail sent as a new stream: puts only.
 	grantTable(fn, eventStore, "dynamodb:PutItem")
 	return &NotificationService{Construct: c, Function: fn, Sender: sender}

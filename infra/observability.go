@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -21,18 +23,36 @@ const (
 	// oldestMessageAlarm is how old, in seconds, the oldest message of a
 	// consumer queue may get before someone is told.
 	oldestMessageAlarm = 300
-	// errorRateAlarm is the share of a function's invocations, in percent
-	// over five minutes, that may fail before someone is told.
+	// errorRateAlarm is the share of a function's invocations, or of the
+	// API's requests, in percent over five minutes, that may fail before
+	// someone is told.
 	errorRateAlarm = 5
+	// failingPeriods is how many five-minute periods in a row a consumer
+	// may fail deliveries, or the relay fail to publish, before someone is
+	// told. One bad period is a retry doing its job; a quarter of an hour
+	// is a dependency or a bug that retries do not cure.
+	failingPeriods = 3
 )
 
 // Observability is what an on-call engineer looks at: one dashboard of
-// queues, functions, the event flow and the business, and alarms that
-// notify one topic.
+// the API, queues, functions, the event flow and the business, and alarms
+// that notify one topic.
 type Observability struct {
 	constructs.Construct
 	Alarms    awssns.Topic
 	Dashboard awscloudwatch.Dashboard
+}
+
+// ObservabilityProps are what the dashboard shows and the alarms watch.
+type ObservabilityProps struct {
+	API awsapigatewayv2.IHttpApi
+	// Functions by name.
+	Functions map[string]awslambda.IFunction
+	// Queues are the consumers' queues, each named for its consumer.
+	Queues []watchedQueue
+	// DeadEnds are queues without a consumer, by name: anything in them
+	// needs a person.
+	DeadEnds map[string]awssqs.IQueue
 }
 
 // watchedQueue is a consumer queue with its dead-letter queue.
@@ -41,10 +61,19 @@ type watchedQueue struct {
 	queue, dlq awssqs.IQueue
 }
 
-// NewObservability declares the dashboard and alarms of the stack's
-// functions and queues. Subscribe to the Alarms topic (the stack's
-// AlarmTopicArn output) to be told.
-func NewObservability(scope constructs.Construct, id string, functions map[string]awslambda.IFunction, queues []watchedQueue, deadEnds map[string]awssqs.IQueue) *Observability {
+// NewObservability declares the dashboard and the alarms. Subscribe to the
+// Alarms topic (the stack's AlarmTopicArn output) to be told.
+//
+// Lambda's Errors count only crashes and timeouts: the HTTP handlers answer
+// failures with a 5xx, and the queue and stream handlers report failed
+// records rather than fail. So besides the functions' error rate, alarms
+// watch the API's 5xx rate and the failures the functions count
+// themselves (EventsFailed, FollowUpsFailed, EventsNotPublished), through
+// Metrics Insights queries that name no dimension value but a consumer's
+// name, so that they follow new event types without a change here.
+// EventsDeadLettered needs no alarm of its own: what is dead-lettered
+// lands in a dead-letter queue, whose alarm fires within a minute.
+func NewObservability(scope constructs.Construct, id string, props ObservabilityProps) *Observability {
 	c := constructs.NewConstruct(scope, &id)
 	topic := awssns.NewTopic(c, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("eventshop alarms"),
@@ -58,13 +87,14 @@ func NewObservability(scope constructs.Construct, id string, functions map[strin
 	notify := awscloudwatchactions.NewSnsAction(topic)
 	alarm := func(a awscloudwatch.Alarm) { a.AddAlarmAction(notify); a.AddOkAction(notify) }
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
+	five := awscdk.Duration_Minutes(jsii.Number(5))
 
 	// Anything in a dead-letter queue needs a person: evctl dlq list.
 	dead := map[string]awssqs.IQueue{}
-	for _, q := range queues {
+	for _, q := range props.Queues {
 		dead[q.name+" DLQ"] = q.dlq
 	}
-	for name, q := range deadEnds {
+	for name, q := range props.DeadEnds {
 		dead[name] = q
 	}
 	for _, name := range sortedKeys(dead) {
@@ -77,8 +107,8 @@ func NewObservability(scope constructs.Construct, id string, functions map[strin
 				TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 			}))
 	}
-	// Consumers that fall behind.
-	for _, q := range queues {
+	// Consumers that fall behind, and consumers whose deliveries keep failing.
+	for _, q := range props.Queues {
 		alarm(q.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}).
 			CreateAlarm(c, jsii.String(exportName(q.name)+"Lagging"), &awscloudwatch.CreateAlarmOptions{
 				AlarmDescription:   jsii.String(fmt.Sprintf("the %s queue's oldest message is over %d s old: its consumer falls behind or fails", q.name, oldestMessageAlarm)),
@@ -88,56 +118,141 @@ func NewObservability(scope constructs.Construct, id string, functions map[strin
 				DatapointsToAlarm:  jsii.Number(2),
 				TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 			}))
+		alarm(insightsQuery(consumerFailures(q.name), "failed deliveries").
+			CreateAlarm(c, jsii.String(exportName(q.name)+"DeliveriesFailing"), &awscloudwatch.CreateAlarmOptions{
+				AlarmDescription: jsii.String(fmt.Sprintf("the %s consumer failed deliveries in each of %d five-minute periods: "+
+					"see its log lines with outcome retry, and evctl dlq list", q.name, failingPeriods)),
+				Threshold:          jsii.Number(0),
+				ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+				EvaluationPeriods:  jsii.Number(failingPeriods),
+				TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+			}))
 	}
-	// Functions that fail.
-	five := awscdk.Duration_Minutes(jsii.Number(5))
-	for _, name := range sortedKeys(functions) {
-		fn := functions[name]
-		rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-			Expression: jsii.String("100 * errors / MAX([errors, invocations])"),
-			UsingMetrics: &map[string]awscloudwatch.IMetric{
-				"errors":      fn.MetricErrors(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
-				"invocations": fn.MetricInvocations(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
-			},
-			Label:  jsii.String(name + " error rate (%)"),
-			Period: five,
-		})
-		alarm(rate.CreateAlarm(c, jsii.String(exportName(name)+"Failing"), &awscloudwatch.CreateAlarmOptions{
-			AlarmDescription:   jsii.String(fmt.Sprintf("over %d %% of the %s function's invocations fail", errorRateAlarm, name)),
+	// A consumer whose effect happened but whose follow-up failed (a mail
+	// sent but not recorded) has acknowledged the event: nothing retries
+	// it, a person must look.
+	alarm(insightsQuery(followUpFailures, "follow-ups failed").
+		CreateAlarm(c, jsii.String("FollowUpsFailed"), &awscloudwatch.CreateAlarmOptions{
+			AlarmDescription: jsii.String("a consumer handled an event but failed its follow-up (a mail sent, say, but not recorded), " +
+				"and will not retry it: see its log lines with outcome follow-up-failed"),
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}))
+	// The relay, when the bus refuses events even after its retries.
+	alarm(insightsQuery(relayRefusals, "events not published").
+		CreateAlarm(c, jsii.String("RelayNotPublishing"), &awscloudwatch.CreateAlarmOptions{
+			AlarmDescription: jsii.String(fmt.Sprintf("the bus refused events from the relay in each of %d five-minute periods: "+
+				"see the relay's \"not published\" log lines; what it gives up on goes to the relay failures queue", failingPeriods)),
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(failingPeriods),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}))
+	// The API, when it answers with a 5xx: a handler's "internal error"
+	// as much as a crash.
+	alarm(rate("api 5xx rate (%)", "errors", props.API.MetricServerError(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
+		"requests", props.API.MetricCount(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")})).
+		CreateAlarm(c, jsii.String("ApiServerErrors"), &awscloudwatch.CreateAlarmOptions{
+			AlarmDescription:   jsii.String(fmt.Sprintf("over %d %% of the API's requests got a 5xx: see the functions' error log lines", errorRateAlarm)),
 			Threshold:          jsii.Number(errorRateAlarm),
 			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 			EvaluationPeriods:  jsii.Number(1),
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		}))
+	// Functions that crash or time out.
+	for _, name := range sortedKeys(props.Functions) {
+		fn := props.Functions[name]
+		alarm(rate(name+" error rate (%)", "errors", fn.MetricErrors(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
+			"invocations", fn.MetricInvocations(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")})).
+			CreateAlarm(c, jsii.String(exportName(name)+"Failing"), &awscloudwatch.CreateAlarmOptions{
+				AlarmDescription:   jsii.String(fmt.Sprintf("over %d %% of the %s function's invocations crash or time out", errorRateAlarm, name)),
+				Threshold:          jsii.Number(errorRateAlarm),
+				ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+				EvaluationPeriods:  jsii.Number(1),
+				TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+			}))
 	}
 
-	return &Observability{Construct: c, Alarms: topic, Dashboard: dashboard(c, functions, queues, dead)}
+	return &Observability{Construct: c, Alarms: topic, Dashboard: dashboard(c, props, dead)}
 }
 
-func dashboard(scope constructs.Construct, functions map[string]awslambda.IFunction, queues []watchedQueue, dead map[string]awssqs.IQueue) awscloudwatch.Dashboard {
+// The Metrics Insights queries of the alarms on what the functions count.
+// They name no dimension value but the stack's own: a consumer's name,
+// which the stack passes its function as CONSUMER_NAME.
+var (
+	relayRefusals    = insightsSum("EventsNotPublished", "")
+	followUpFailures = insightsSum("FollowUpsFailed", "")
+)
+
+func consumerFailures(consumer string) string {
+	return insightsSum("EventsFailed", fmt.Sprintf("Consumer = '%s'", consumer))
+}
+
+// insightsSum sums a metric over all its time series, or those that match
+// where, if it is not empty.
+func insightsSum(metric, where string) string {
+	q := fmt.Sprintf(`SELECT SUM(%s) FROM SCHEMA("%s", %s)`, metric, metricsNamespace, strings.Join(dimensions(metric), ", "))
+	if where != "" {
+		q += " WHERE " + where
+	}
+	return q
+}
+
+// insightsQuery is a Metrics Insights query over five-minute periods.
+func insightsQuery(query, label string) awscloudwatch.MathExpression {
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression: jsii.String(query),
+		Label:      jsii.String(label),
+		Period:     awscdk.Duration_Minutes(jsii.Number(5)),
+	})
+}
+
+// rate is the share, in percent, of part in whole.
+func rate(label, partName string, part awscloudwatch.IMetric, wholeName string, whole awscloudwatch.IMetric) awscloudwatch.MathExpression {
+	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+		Expression:   jsii.String(fmt.Sprintf("100 * %s / MAX([%s, %s])", partName, partName, wholeName)),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{partName: part, wholeName: whole},
+		Label:        jsii.String(label),
+		Period:       awscdk.Duration_Minutes(jsii.Number(5)),
+	})
+}
+
+// dashboard lays out, a row each: the API and the queues; the functions;
+// the event flow; the business. Its searches name each metric with the
+// exact dimensions the functions emit it with: a metric is found only by
+// its full set of dimensions.
+func dashboard(scope constructs.Construct, props ObservabilityProps, dead map[string]awssqs.IQueue) awscloudwatch.Dashboard {
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	opts := func(stat string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String(stat)}
 	}
-	graph := func(title string, left ...awscloudwatch.IMetric) awscloudwatch.IWidget {
-		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String(title), Left: &left, Width: jsii.Number(8)})
+	type graph struct {
+		title   string
+		metrics []awscloudwatch.IMetric
 	}
-	search := func(label, metric, dims, stat string) awscloudwatch.IMetric {
+	g := func(title string, metrics ...awscloudwatch.IMetric) graph { return graph{title, metrics} }
+	d := awscloudwatch.NewDashboard(scope, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{DefaultInterval: awscdk.Duration_Hours(jsii.Number(3))})
+	row := func(graphs ...graph) {
+		var widgets []awscloudwatch.IWidget
+		for _, gr := range graphs {
+			widgets = append(widgets, awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+				Title: jsii.String(gr.title), Left: &gr.metrics, Width: jsii.Number(float64(24 / len(graphs))),
+			}))
+		}
+		d.AddWidgets(widgets...)
+	}
+	search := func(label, metric, stat string) awscloudwatch.IMetric {
 		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-			Expression: jsii.String(fmt.Sprintf(`SEARCH('{eventshop,%s} MetricName="%s"', '%s', 300)`, dims, metric, stat)),
+			Expression: jsii.String(searchExpression(metric, stat)),
 			Label:      jsii.String(label),
 			Period:     five,
 		})
 	}
-	business := func(title, metric, service, stat string) awscloudwatch.IWidget {
-		return graph(title, awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace: jsii.String("eventshop"), MetricName: jsii.String(metric),
-			DimensionsMap: &map[string]*string{"Service": jsii.String(service)}, Period: five, Statistic: jsii.String(stat),
-		}))
-	}
 
 	var depth, age, deadDepth []awscloudwatch.IMetric
-	for _, q := range queues {
+	for _, q := range props.Queues {
 		depth = append(depth, q.queue.MetricApproximateNumberOfMessagesVisible(opts("Maximum")))
 		age = append(age, q.queue.MetricApproximateAgeOfOldestMessage(opts("Maximum")))
 	}
@@ -145,32 +260,69 @@ func dashboard(scope constructs.Construct, functions map[string]awslambda.IFunct
 		deadDepth = append(deadDepth, dead[name].MetricApproximateNumberOfMessagesVisible(opts("Maximum")))
 	}
 	var errs, throttles, p99 []awscloudwatch.IMetric
-	for _, name := range sortedKeys(functions) {
-		fn := functions[name]
+	for _, name := range sortedKeys(props.Functions) {
+		fn := props.Functions[name]
 		errs = append(errs, fn.MetricErrors(opts("Sum")))
 		throttles = append(throttles, fn.MetricThrottles(opts("Sum")))
 		p99 = append(p99, fn.MetricDuration(opts("p99")))
 	}
 
-	d := awscloudwatch.NewDashboard(scope, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{DefaultInterval: awscdk.Duration_Hours(jsii.Number(3))})
-	d.AddWidgets(graph("Queue depth", depth...), graph("Age of the oldest message (s)", age...), graph("Dead-letter queues", deadDepth...))
-	d.AddWidgets(graph("Function errors", errs...), graph("Function throttles", throttles...), graph("Function duration p99 (ms)", p99...))
-	d.AddWidgets(
-		graph("Events published", search("published", "EventsPublished", "Service,EventType", "Sum")),
-		graph("Events consumed, failed, dead-lettered",
-			search("consumed", "EventsConsumed", "Service,Consumer,EventType", "Sum"),
-			search("failed", "EventsFailed", "Service,Consumer,EventType", "Sum"),
-			search("dead-lettered", "EventsDeadLettered", "Service,Consumer,EventType", "Sum")),
-		graph("Processing lag p99 (ms)", search("lag", "ProcessingLag", "Service,Consumer,EventType", "p99")),
+	row(
+		g("API requests, 4xx and 5xx", props.API.MetricCount(opts("Sum")), props.API.MetricClientError(opts("Sum")), props.API.MetricServerError(opts("Sum"))),
+		g("Queue depth", depth...), g("Age of the oldest message (s)", age...), g("Dead-letter queues", deadDepth...))
+	row(g("Function errors", errs...), g("Function throttles", throttles...), g("Function duration p99 (ms)", p99...))
+	row(
+		g("Events published, and refused by the bus",
+			search("published", "EventsPublished", "Sum"), search("not published", "EventsNotPublished", "Sum")),
+		g("Events consumed, failed, dead-lettered",
+			search("consumed", "EventsConsumed", "Sum"), search("failed", "EventsFailed", "Sum"),
+			search("dead-lettered", "EventsDeadLettered", "Sum"), search("follow-up failed", "FollowUpsFailed", "Sum")),
+		g("Processing lag p99 (ms)", search("lag", "ProcessingLag", "p99")),
 	)
-	d.AddWidgets(
-		business("Users registered", "UsersRegistered", "user", "Sum"),
-		business("Orders placed", "OrdersPlaced", "order", "Sum"),
-		graph("Order value (minor units)", search("value", "OrderValue", "Service,Currency", "Sum")),
-		graph("Mails sent", search("mails", "MailsSent", "Service,Template", "Sum")),
+	row(
+		g("Users registered", search("users", "UsersRegistered", "Sum")),
+		g("Orders placed", search("orders", "OrdersPlaced", "Sum")),
+		g("Order value (minor units)", search("value", "OrderValue", "Sum")),
+		g("Mails sent", search("mails", "MailsSent", "Sum")),
 	)
 	return d
 }
+
+// emitted lists, for each metric the functions write, the dimensions they
+// write it with: package metrics adds Service to the dimensions each call
+// names. Keep it in step with the functions' metrics.Emit calls.
+var emitted = map[string][]string{
+	"EventsPublished":    {"Service", "EventType"}, // relay
+	"EventsNotPublished": {"Service", "EventType"}, // relay
+	"EventsConsumed":     {"Service", "Consumer", "EventType"},
+	"EventsFailed":       {"Service", "Consumer", "EventType"},
+	"EventsDeadLettered": {"Service", "Consumer", "EventType"},
+	"FollowUpsFailed":    {"Service", "Consumer", "EventType"},
+	"ProcessingLag":      {"Service", "Consumer", "EventType"},
+	"UsersRegistered":    {"Service"}, // user
+	"OrdersPlaced":       {"Service", "Currency"},
+	"OrderValue":         {"Service", "Currency"},
+	"MailsSent":          {"Service", "Template"},
+}
+
+// searchExpression finds every time series of a metric, whatever the
+// values of its dimensions, summed per series by stat over five minutes.
+func searchExpression(metric, stat string) string {
+	return fmt.Sprintf(`SEARCH('{%s,%s} MetricName="%s"', '%s', 300)`, metricsNamespace, strings.Join(dimensions(metric), ","), metric, stat)
+}
+
+// dimensions are those a metric is emitted with; a metric not in emitted
+// is a mistake in this file.
+func dimensions(metric string) []string {
+	dims, ok := emitted[metric]
+	if !ok {
+		panic("infra: no dimensions known for metric " + metric + ": add it to emitted")
+	}
+	return dims
+}
+
+// metricsNamespace is the CloudWatch namespace of the functions' metrics.
+const metricsNamespace = "eventshop"
 
 // sortedKeys returns a map's keys in order, so that the template comes out
 // the same every time.

@@ -39,7 +39,9 @@ func NewRelay(scope constructs.Construct, id string, cfg Config, eventStore awsd
 		"EVENT_BUS_NAME": bus.EventBusName(),
 	})
 	// It may put events on this bus only, and only with the sources of the
-	// event catalogue: the services it publishes for.
+	// event catalogue. The relay is the one publisher of every service's
+	// outbox, so those are exactly its own sources; taken from the
+	// catalogue, they follow it, and no service function may put events.
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:    jsii.Strings("events:PutEvents"),
 		Resources:  jsii.Strings(*bus.EventBusArn()),

@@ -34,7 +34,8 @@ type Stack struct {
 	// events they handled.
 	Consumers   map[string]*consumer
 	Idempotency awsdynamodb.Table
-	// Observability holds the dashboard and the alarms.
+	// Observability holds the dashboard and the alarms; nil if the
+	// configuration leaves them out.
 	Observability *Observability
 }
 
@@ -82,14 +83,21 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 		s.Consumers[sub.Consumer].subscribe(s.Bus, sub.EventType, busDLQ)
 	}
 
-	var watched []watchedQueue
-	for _, name := range consumers() {
-		watched = append(watched, watchedQueue{name: name, queue: s.Consumers[name].Queue, dlq: s.Consumers[name].DLQ})
+	if cfg.Observability {
+		var watched []watchedQueue
+		for _, name := range consumers() {
+			watched = append(watched, watchedQueue{name: name, queue: s.Consumers[name].Queue, dlq: s.Consumers[name].DLQ})
+		}
+		s.Observability = NewObservability(stack, "Observability", ObservabilityProps{
+			API: s.API,
+			Functions: map[string]awslambda.IFunction{
+				"user": s.User.Function, "order": s.Order.Function, "customers": s.Order.Customers,
+				"relay": s.Relay.Function, "notification": s.Notification.Function,
+			},
+			Queues:   watched,
+			DeadEnds: map[string]awssqs.IQueue{"relay failures": s.Relay.Failures, "bus DLQ": busDLQ},
+		})
 	}
-	s.Observability = NewObservability(stack, "Observability", map[string]awslambda.IFunction{
-		"user": s.User.Function, "order": s.Order.Function, "customers": s.Order.Customers,
-		"relay": s.Relay.Function, "notification": s.Notification.Function,
-	}, watched, map[string]awssqs.IQueue{"relay failures": s.Relay.Failures, "bus DLQ": busDLQ})
 
 	checkCompliance(stack)
 
@@ -100,8 +108,10 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	output(stack, "CustomersTableName", s.Order.CustomersTable.TableName())
 	output(stack, "RelayFailuresQueueUrl", s.Relay.Failures.QueueUrl())
 	output(stack, "BusDLQUrl", busDLQ.QueueUrl())
-	output(stack, "AlarmTopicArn", s.Observability.Alarms.TopicArn())
-	output(stack, "DashboardName", s.Observability.Dashboard.DashboardName())
+	if s.Observability != nil {
+		output(stack, "AlarmTopicArn", s.Observability.Alarms.TopicArn())
+		output(stack, "DashboardName", s.Observability.Dashboard.DashboardName())
+	}
 	for _, name := range consumers() {
 		c := s.Consumers[name]
 		output(stack, exportName(name)+"QueueUrl", c.Queue.QueueUrl())

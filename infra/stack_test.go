@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/eventshop/eventshop/events"
 )
@@ -25,8 +26,11 @@ var (
 	testStack *Stack
 	tpl       assertions.Template
 	resources map[string]resource // the template's resources, by logical id
-	// jwtTpl is the stack configured with a JWT issuer and CORS origins.
-	jwtTpl assertions.Template
+	// optStack is the stack with every option turned from its default: a
+	// JWT issuer and audience, CORS origins, SES sandbox recipients, and
+	// no dashboard or alarms.
+	optStack *Stack
+	optTpl   assertions.Template
 )
 
 type resource struct {
@@ -39,6 +43,8 @@ const (
 	testMailFrom = "shop@example.org"
 	testResetURL = "https://shop.example.org/reset"
 )
+
+var testSandboxRecipients = []string{"ada@example.org", "qa.example.org"}
 
 func TestMain(m *testing.M) {
 	os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -60,12 +66,19 @@ func TestMain(m *testing.M) {
 			}
 		}
 		app := awscdk.NewApp(nil)
-		testStack = NewStack(app, "eventshop-test", &StackProps{Config: Config{Stage: "test", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", AssetDir: assets}})
-		jwt := NewStack(app, "eventshop-jwt", &StackProps{Config: Config{Stage: "jwt", MailFrom: testMailFrom, ResetURL: testResetURL,
-			RetryBaseSeconds: "3", AssetDir: assets, JWTIssuer: "https://issuer.example.com", JWTAudience: []string{"shop"},
-			CORSOrigins: []string{"https://shop.example.com"}}})
+		defaults := Config{Stage: "test", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", AssetDir: assets, Observability: true}
+		options := Config{Stage: "opt", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", AssetDir: assets,
+			JWTIssuer: "https://issuer.example.com", JWTAudience: []string{"shop"}, CORSOrigins: []string{"https://shop.example.com"},
+			SandboxRecipients: testSandboxRecipients, Observability: false}
+		for _, cfg := range []Config{defaults, options} {
+			if err := cfg.Validate(); err != nil {
+				panic(fmt.Sprintf("the test configuration %s is invalid: %v", cfg.Stage, err))
+			}
+		}
+		testStack = NewStack(app, "eventshop-test", &StackProps{Config: defaults})
+		optStack = NewStack(app, "eventshop-opt", &StackProps{Config: options})
 		tpl = assertions.Template_FromStack(testStack.Stack, nil)
-		jwtTpl = assertions.Template_FromStack(jwt.Stack, nil)
+		optTpl = assertions.Template_FromStack(optStack.Stack, nil)
 		raw, err := json.Marshal(tpl.ToJSON())
 		if err != nil {
 			panic(err)
@@ -475,17 +488,39 @@ func TestTheStackOutputsWhatClientsNeed(t *testing.T) {
 }
 
 func TestCdkNagFindsNoUnsuppressedError(t *testing.T) {
-	annotations := assertions.Annotations_FromStack(testStack.Stack)
-	for _, level := range []string{"error", "warning"} {
-		var found *[]*cxapi.SynthesisMessage
-		if level == "error" {
-			found = annotations.FindError(jsii.String("*"), assertions.Match_AnyValue())
-		} else {
-			found = annotations.FindWarning(jsii.String("*"), assertions.Match_AnyValue())
-		}
-		for _, m := range *found {
-			t.Errorf("%s at %s: %v", level, *m.Id, m.Entry.Data)
-		}
+	for _, st := range []*Stack{testStack, optStack} {
+		t.Run(*st.StackName(), func(t *testing.T) {
+			annotations := assertions.Annotations_FromStack(st.Stack)
+			for _, level := range []string{"error", "warning"} {
+				var found *[]*cxapi.SynthesisMessage
+				if level == "error" {
+					found = annotations.FindError(jsii.String("*"), assertions.Match_AnyValue())
+				} else {
+					found = annotations.FindWarning(jsii.String("*"), assertions.Match_AnyValue())
+				}
+				for _, m := range *found {
+					t.Errorf("%s at %s: %v", level, *m.Id, m.Entry.Data)
+				}
+			}
+		})
+	}
+}
+
+func TestCdkNagRunsOnEveryStack(t *testing.T) {
+	// A stack without the rule packs has no findings either: check that
+	// they are there, in every variant of the stack.
+	for _, st := range []*Stack{testStack, optStack} {
+		t.Run(*st.StackName(), func(t *testing.T) {
+			packs := 0
+			for _, a := range *awscdk.Aspects_Of(st.Stack).All() {
+				if _, ok := a.(cdknag.NagPack); ok {
+					packs++
+				}
+			}
+			if packs != 2 {
+				t.Errorf("%d cdk-nag rule packs on the stack, want AwsSolutions and Serverless", packs)
+			}
+		})
 	}
 }
 
@@ -506,16 +541,16 @@ func TestEveryRouteNeedsAnIAMSignatureByDefault(t *testing.T) {
 
 func TestAJWTIssuerReplacesIAMAndCORSOpensOnlyToTheConfiguredOrigins(t *testing.T) {
 	check(t, func() {
-		jwtTpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{
+		optTpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Authorizer"), map[string]any{
 			"AuthorizerType":   "JWT",
 			"JwtConfiguration": map[string]any{"Issuer": "https://issuer.example.com", "Audience": []any{"shop"}},
 		})
 	})
 	check(t, func() {
-		jwtTpl.AllResourcesProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"AuthorizationType": "JWT"})
+		optTpl.AllResourcesProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"AuthorizationType": "JWT"})
 	})
 	check(t, func() {
-		jwtTpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
+		optTpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
 			"CorsConfiguration": map[string]any{"AllowOrigins": []any{"https://shop.example.com"}},
 		})
 	})
@@ -535,10 +570,21 @@ func TestTheStageThrottlesAndLogsEveryRequestAsJSON(t *testing.T) {
 }
 
 func TestTheRelayMayPublishOnlyTheCataloguesSourcesOnTheBus(t *testing.T) {
+	var sources []string
+	for _, def := range events.Catalogue() {
+		if !slices.Contains(sources, def.Source) {
+			sources = append(sources, def.Source)
+		}
+	}
+	slices.Sort(sources)
+	want, _ := json.Marshal(map[string]any{"StringEquals": map[string]any{"events:source": sources}})
+	if len(sources) < 3 {
+		t.Fatalf("the catalogue has sources %v: where are the user, order and notification services?", sources)
+	}
 	for _, s := range policyStatements(t, "relay") {
 		if slices.Contains(s.actions, "events:PutEvents") {
-			if s.conditions == "" || !strings.Contains(s.conditions, `"events:source":["eventshop.notification","eventshop.order","eventshop.user"]`) {
-				t.Errorf("events:PutEvents under %s", s.conditions)
+			if s.conditions != string(want) {
+				t.Errorf("events:PutEvents under %s, want %s", s.conditions, want)
 			}
 			return
 		}
@@ -587,31 +633,83 @@ func TestNoSecretIsPassedInTheEnvironment(t *testing.T) {
 }
 
 func TestAlarmsTellOneTopicAboutDeadLettersLagAndFailures(t *testing.T) {
+	// The functions emit EventsFailed with Service, Consumer and EventType.
+	const consumerQuery = `SELECT SUM(EventsFailed) FROM SCHEMA("eventshop", Service, Consumer, EventType) WHERE Consumer = '`
 	topic := logicalID(testStack.Observability.Alarms)
-	alarms := ofType("AWS::CloudWatch::Alarm")
-	dlqs, lag, failing := 0, 0, 0
-	for _, id := range alarms {
+	count := map[string]int{}
+	for _, id := range ofType("AWS::CloudWatch::Alarm") {
 		p := resources[id].Properties
-		if fmt.Sprint(p["AlarmActions"]) != fmt.Sprint([]any{map[string]any{"Ref": topic}}) {
-			t.Errorf("%s notifies %v", id, p["AlarmActions"])
+		for _, actions := range []string{"AlarmActions", "OKActions"} {
+			if fmt.Sprint(p[actions]) != fmt.Sprint([]any{map[string]any{"Ref": topic}}) {
+				t.Errorf("%s: %s = %v", id, actions, p[actions])
+			}
 		}
+		metrics, _ := json.Marshal(p["Metrics"])
 		switch {
 		case p["MetricName"] == "ApproximateNumberOfMessagesVisible" && p["Threshold"] == 0.0:
-			dlqs++
+			count["dead letters"]++
 		case p["MetricName"] == "ApproximateAgeOfOldestMessage" && p["Threshold"] == float64(oldestMessageAlarm):
-			lag++
-		case p["Metrics"] != nil && strings.Contains(fmt.Sprint(p["Metrics"]), "errors / MAX([errors, invocations])") && p["Threshold"] == float64(errorRateAlarm):
-			failing++
+			count["lag"]++
+		case strings.Contains(string(metrics), `"MetricName":"Errors","Namespace":"AWS/Lambda"`) &&
+			strings.Contains(string(metrics), "100 * errors / MAX([errors, invocations])") && p["Threshold"] == float64(errorRateAlarm):
+			count["function errors"]++
+		case strings.Contains(string(metrics), `"MetricName":"5xx","Namespace":"AWS/ApiGateway"`) &&
+			strings.Contains(string(metrics), `"Dimensions":[{"Name":"ApiId","Value":{"Ref":"`+logicalID(testStack.API)+`"}}]`) &&
+			strings.Contains(string(metrics), "100 * errors / MAX([errors, requests])") && p["Threshold"] == float64(errorRateAlarm):
+			count["api 5xx"]++
+		case p["Threshold"] == 0.0 && p["EvaluationPeriods"] == 1.0 && p["Metrics"] != nil:
+			if query := insightsQueryOf(t, id, p); query == `SELECT SUM(FollowUpsFailed) FROM SCHEMA("eventshop", Service, Consumer, EventType)` {
+				count["follow-ups failed"]++
+			} else {
+				t.Errorf("unexpected query alarm %s: %s", id, query)
+			}
+		case p["Threshold"] == 0.0 && p["EvaluationPeriods"] == float64(failingPeriods) && p["DatapointsToAlarm"] == nil:
+			query := insightsQueryOf(t, id, p)
+			switch {
+			case query == `SELECT SUM(EventsNotPublished) FROM SCHEMA("eventshop", Service, EventType)`:
+				count["relay refusals"]++
+			case strings.HasPrefix(query, consumerQuery):
+				name := strings.TrimSuffix(strings.TrimPrefix(query, consumerQuery), "'")
+				if testStack.Consumers[name] == nil {
+					t.Errorf("%s watches the failures of %q, which is no consumer", id, name)
+				}
+				count["consumer failures"]++
+			default:
+				t.Errorf("unexpected query alarm %s: %s", id, query)
+			}
 		default:
 			t.Errorf("unexpected alarm %s: %v", id, p)
 		}
 	}
-	if want := len(consumers()) + 2; dlqs != want {
-		t.Errorf("%d dead-letter alarms, want one per consumer DLQ, the relay's failures and the bus DLQ: %d", dlqs, want)
+	want := map[string]int{
+		"dead letters":      len(consumers()) + 2, // each consumer's DLQ, the relay's failures and the bus DLQ
+		"lag":               len(consumers()),
+		"consumer failures": len(consumers()),
+		"relay refusals":    1,
+		"follow-ups failed": 1,
+		"api 5xx":           1,
+		"function errors":   len(ofType("AWS::Lambda::Function")),
 	}
-	if lag != len(consumers()) || failing != len(ofType("AWS::Lambda::Function")) {
-		t.Errorf("%d lag alarms for %d queues, %d failure alarms for %d functions", lag, len(consumers()), failing, len(ofType("AWS::Lambda::Function")))
+	if fmt.Sprint(count) != fmt.Sprint(want) {
+		t.Errorf("alarms:\n got %v\nwant %v", count, want)
 	}
+}
+
+// insightsQueryOf returns the Metrics Insights query an alarm watches: its
+// one metric, over five minutes.
+func insightsQueryOf(t *testing.T, id string, p map[string]any) string {
+	t.Helper()
+	metrics, _ := p["Metrics"].([]any)
+	if len(metrics) != 1 {
+		t.Errorf("%s: metrics %v, want one query", id, p["Metrics"])
+		return ""
+	}
+	m := metrics[0].(map[string]any)
+	if m["Period"] != 300.0 || m["ReturnData"] != nil && m["ReturnData"] != true {
+		t.Errorf("%s: query %v, want a period of 300 s and its data returned", id, m)
+	}
+	query, _ := m["Expression"].(string)
+	return query
 }
 
 func TestTheDashboardShowsQueuesFunctionsEventsAndBusiness(t *testing.T) {
@@ -619,15 +717,164 @@ func TestTheDashboardShowsQueuesFunctionsEventsAndBusiness(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("%d dashboards", len(ids))
 	}
-	body, _ := json.Marshal(resources[ids[0]].Properties["DashboardBody"])
+	raw, _ := json.Marshal(resources[ids[0]].Properties["DashboardBody"])
+	body := string(raw)
 	for _, want := range []string{
+		`\"AWS/ApiGateway\",\"Count\"`, `\"AWS/ApiGateway\",\"5xx\"`, // the API
 		"ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", // per queue, and dead-letter depth
 		`\"Errors\"`, `\"Throttles\"`, `\"Duration\"`, `\"stat\":\"p99\"`, // per function
-		"EventsPublished", "EventsConsumed", "EventsFailed", "EventsDeadLettered", "ProcessingLag", // the event flow
-		"UsersRegistered", "OrdersPlaced", "OrderValue", "MailsSent", // the business
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("the dashboard lacks %s", want)
 		}
+	}
+	// A search finds a metric only by its whole set of dimensions: these
+	// are the ones the functions emit each metric with (Service is added
+	// to every one by functions/internal/metrics).
+	for metric, dims := range map[string]string{
+		"EventsPublished":    "Service,EventType",          // functions/relay
+		"EventsNotPublished": "Service,EventType",          // functions/relay
+		"EventsConsumed":     "Service,Consumer,EventType", // functions/internal/consumer
+		"EventsFailed":       "Service,Consumer,EventType", // functions/internal/consumer
+		"EventsDeadLettered": "Service,Consumer,EventType", // functions/internal/consumer
+		"ProcessingLag":      "Service,Consumer,EventType", // functions/internal/consumer
+		"UsersRegistered":    "Service",                    // functions/user
+		"OrdersPlaced":       "Service,Currency",           // functions/order
+		"OrderValue":         "Service,Currency",           // functions/order
+		"MailsSent":          "Service,Template",           // functions/notification
+	} {
+		search := fmt.Sprintf(`SEARCH('{eventshop,%s} MetricName=\\\"%s\\\"'`, dims, metric)
+		if n := strings.Count(body, search); n != 1 {
+			t.Errorf("the dashboard has %d searches %s, want 1", n, search)
+		}
+		if n := strings.Count(body, `MetricName=\\\"`+metric+`\\\"`); n != 1 {
+			t.Errorf("the dashboard looks for %s %d times, want once, with its dimensions %s", metric, n, dims)
+		}
+	}
+}
+
+func TestDashboardAndAlarmsCanBeLeftOut(t *testing.T) {
+	for _, typ := range []string{"AWS::CloudWatch::Dashboard", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic"} {
+		check(t, func() { optTpl.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
+	}
+	outputs := optTpl.FindOutputs(jsii.String("*"), nil)
+	for _, name := range []string{"AlarmTopicArn", "DashboardName"} {
+		if _, ok := (*outputs)[name]; ok {
+			t.Errorf("output %s without observability", name)
+		}
+	}
+	if optStack.Observability != nil {
+		t.Error("the stack has observability it was told to leave out")
+	}
+	check(t, func() {
+		tpl.HasOutput(jsii.String("AlarmTopicArn"), map[string]any{"Value": assertions.Match_AnyValue()})
+	})
+	check(t, func() {
+		tpl.HasOutput(jsii.String("DashboardName"), map[string]any{"Value": assertions.Match_AnyValue()})
+	})
+}
+
+func TestInTheSESSandboxTheNotificationFunctionMaySendToTheConfiguredRecipientsOnly(t *testing.T) {
+	var recipients []any
+	for _, r := range testSandboxRecipients {
+		recipients = append(recipients, map[string]any{"Fn::Join": []any{"", []any{
+			"arn:", map[string]any{"Ref": "AWS::Partition"}, ":ses:", map[string]any{"Ref": "AWS::Region"}, ":",
+			map[string]any{"Ref": "AWS::AccountId"}, ":identity/" + r,
+		}}})
+	}
+	check(t, func() {
+		optTpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+				"Action": "ses:SendEmail", "Effect": "Allow", "Resource": recipients,
+			}})},
+		})
+	})
+	// By default, only the sender's identity: the grants test checks the
+	// default stack's statements exactly.
+	for _, s := range policyStatements(t, "notification") {
+		for _, r := range s.resources {
+			if strings.Contains(r, ":identity/") && !strings.Contains(r, logicalID(testStack.Notification.Sender)) {
+				t.Errorf("the notification function may send mail to %s", r)
+			}
+		}
+	}
+}
+
+func TestConfigValidationRejectsWhatCannotWork(t *testing.T) {
+	valid := Config{Stage: "dev", MailFrom: "shop@example.com", ResetURL: "https://shop.example.com/reset", RetryBaseSeconds: "5", Observability: true}
+	tests := []struct {
+		name   string
+		change func(*Config)
+		err    string // a part of the error; "" for none
+	}{
+		{"the defaults of a deploy are valid", func(c *Config) {}, ""},
+		{"a JWT issuer with its audience is valid", func(c *Config) {
+			c.JWTIssuer, c.JWTAudience = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc", []string{"client"}
+		}, ""},
+		{"a JWT issuer needs an audience", func(c *Config) { c.JWTIssuer = "https://issuer.example.com" }, "jwtAudience is empty"},
+		{"an audience needs an issuer", func(c *Config) { c.JWTAudience = []string{"shop"} }, "jwtAudience is set without jwtIssuer"},
+		{"the issuer is an https URL", func(c *Config) { c.JWTIssuer, c.JWTAudience = "issuer.example.com", []string{"shop"} }, "want the issuer's https URL"},
+		{"mail comes from an address", func(c *Config) { c.MailFrom = "example.com" }, "want an email address"},
+		{"mail comes from a bare address", func(c *Config) { c.MailFrom = "Shop <shop@example.com>" }, "want an email address"},
+		{"the stage names a stack", func(c *Config) { c.Stage = "my stage" }, "letters, digits and dashes"},
+		{"a stage is named", func(c *Config) { c.Stage = "" }, "letters, digits and dashes"},
+		{"the reset page is a URL", func(c *Config) { c.ResetURL = "/reset" }, "absolute http(s) URL"},
+		{"the retry base is whole seconds", func(c *Config) { c.RetryBaseSeconds = "0.5" }, "whole number of seconds"},
+		{"sandbox recipients may be addresses and domains", func(c *Config) { c.SandboxRecipients = []string{"ada@example.com", "example.org"} }, ""},
+		{"a sandbox recipient is no wildcard", func(c *Config) { c.SandboxRecipients = []string{"*"} }, "without wildcards"},
+		{"a sandbox recipient is no pattern", func(c *Config) { c.SandboxRecipients = []string{"*@example.com"} }, "without wildcards"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := valid
+			tt.change(&cfg)
+			err := cfg.Validate()
+			switch {
+			case tt.err == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Errorf("error %v, want one that says %q", err, tt.err)
+			}
+		})
+	}
+}
+
+func TestConfigComesFromTheEnvironmentThenTheContext(t *testing.T) {
+	tests := []struct {
+		name    string
+		context map[string]any
+		env     map[string]string
+		check   func(Config) bool
+		err     string
+	}{
+		{"observability is on by default", nil, nil, func(c Config) bool { return c.Observability }, ""},
+		{"-c observability=false turns it off", map[string]any{"observability": "false"}, nil, func(c Config) bool { return !c.Observability }, ""},
+		{"cdk.json may say false as JSON", map[string]any{"observability": false}, nil, func(c Config) bool { return !c.Observability }, ""},
+		{"the environment wins over the context", map[string]any{"observability": "false"}, map[string]string{"EVENTSHOP_OBSERVABILITY": "true"},
+			func(c Config) bool { return c.Observability }, ""},
+		{"observability is true or false", map[string]any{"observability": "maybe"}, nil, nil, `observability (EVENTSHOP_OBSERVABILITY or -c observability) is "maybe"`},
+		{"lists are comma-separated", map[string]any{"sandboxRecipients": "ada@example.com, bob@example.com,"}, nil,
+			func(c Config) bool { return fmt.Sprint(c.SandboxRecipients) == "[ada@example.com bob@example.com]" }, ""},
+		{"the sender comes from EVENTSHOP_MAIL_FROM", map[string]any{"mailFrom": "context@example.com"}, map[string]string{"EVENTSHOP_MAIL_FROM": "env@example.com"},
+			func(c Config) bool { return c.MailFrom == "env@example.com" }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"EVENTSHOP_OBSERVABILITY", "EVENTSHOP_MAIL_FROM", "EVENTSHOP_SANDBOX_RECIPIENTS"} {
+				t.Setenv(k, tt.env[k])
+			}
+			app := awscdk.NewApp(&awscdk.AppProps{Context: &tt.context})
+			cfg, err := ConfigFrom(app.Node())
+			switch {
+			case tt.err != "":
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("error %v, want one that says %s", err, tt.err)
+				}
+			case err != nil:
+				t.Errorf("error %v", err)
+			case !tt.check(cfg):
+				t.Errorf("config %+v", cfg)
+			}
+		})
 	}
 }

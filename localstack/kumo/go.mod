@@ -1,6 +1,9 @@
 // Module kumo pins the embedded AWS emulator as a Go tool, apart from the main
 // module so that its ~200 dependencies never reach eventshop's build graph.
-// Run it with: go tool -modfile=localstack/kumo/go.mod kumo
+// make local and the tests do not run it as is: localstack/emulator (Build)
+// copies this version's source from the module cache, applies the patches in
+// patches/, and builds that copy into .local/bin/kumo. (go tool -modfile=...
+// kumo would run kumo unpatched, whose transactions write no stream records.)
 module eventshop/localstack/kumo
 
 go 1.26.0
