@@ -137,6 +137,9 @@ func (r report) markdown() string {
 	p("| eventshop consumer | %.0f | %.0f | %.0f |\n", eb.Metrics["ns/message"], eb.Metrics["B/op"], eb.Metrics["allocs/op"])
 	p("| bare handler (baseline) | %.0f | %.0f | %.0f |\n\n", bare.Metrics["ns/message"], bare.Metrics["B/op"], bare.Metrics["allocs/op"])
 	p("Ratio: **%.2f×** (%s the goal); allocations %.1f×.\n\n", r.warmRatio(), verdict(r.warmRatio() <= goalWarmRatio), eb.Metrics["allocs/op"]/bare.Metrics["allocs/op"])
+	fromSQS, newEnv := r.Bench["BenchmarkFromSQS"].Metrics["ns/op"], r.Bench["BenchmarkNew"].Metrics["ns/op"]
+	p("Where the consumer's time per message goes, from the `events` benchmarks of the same run: reading and validating the envelope from the SQS record (`events.FromSQS`) %.0f ns, building and validating `notification.sent` (`events.New`) %.0f ns, everything else (idempotency claim, mail, record, log line, metrics, goroutine per message) %.0f ns. The bare handler skips the first two, which are the contract eventshop keeps on every hop.\n\n",
+		fromSQS, newEnv, eb.Metrics["ns/message"]-fromSQS-newEnv)
 	relay := r.Bench["BenchmarkRelayBurst"]
 	calls := relay.Metrics["putevents-calls/event"]
 	p("Relay, in stream batches of 100 new events: **%.3f PutEvents calls per event** (%s the goal of at most %.1f), %.0f ns per event.\n\n", calls, verdict(calls <= goalCallsPerEvt+1e-9), goalCallsPerEvt, relay.Metrics["ns/event"])

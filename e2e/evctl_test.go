@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/localstack/checkout"
 )
@@ -134,8 +135,19 @@ func next(t *testing.T, envs <-chan events.Envelope, match func(events.Envelope)
 	}
 }
 
-func TestEvctlTailShowsWhatEvctlPublishes(t *testing.T) {
+func TestEvctlTailShowsWhatEvctlPublishesAndOnlyTheTypesAskedFor(t *testing.T) {
+	// A user whose registration is over before the tail starts.
+	other := register(t, uniqueEmail("untailed"), "Not Tailed")
+	waitForMail(t, other.Email, 1, subjectHas("Welcome"))
+
 	seen, stop := tail(t, "--type", events.TypeUserRegistered)
+	var shown []events.Envelope
+	// An event of another type goes through the bus while the tail
+	// watches: its mail says that the bus routed it, to the tail's queue
+	// as well if the tail's filter let it through.
+	decode[struct{ UserID string }](t, call(t, http.MethodPost, "/users/"+other.UserID+"/password-reset", nil), http.StatusAccepted)
+	waitForMail(t, other.Email, 1, subjectHas("Reset your eventshop password"))
+
 	correlation := "e2e-" + uuid.NewString()
 	userID, email := uuid.NewString(), uniqueEmail("published")
 	out := run(t, "--json", "publish", "--type", events.TypeUserRegistered, "--correlation-id", correlation,
@@ -144,15 +156,27 @@ func TestEvctlTailShowsWhatEvctlPublishes(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &published); err != nil {
 		t.Fatalf("publish printed %q", out)
 	}
-	env := next(t, seen, func(e events.Envelope) bool { return e.EventID == published.EventID })
+	env := next(t, seen, func(e events.Envelope) bool {
+		shown = append(shown, e)
+		return e.EventID == published.EventID
+	})
 	if env.Metadata.CorrelationID != correlation || env.Source != events.SourceUser {
 		t.Errorf("tail showed %+v", env)
 	}
 	// It is a real event: the notification service welcomes the user.
 	waitForMail(t, email, 1, subjectHas("Welcome"))
 
-	// Interrupted, the tail leaves no rule or queue behind.
+	// Interrupted, the tail shows what it still had, and leaves no rule or
+	// queue behind.
 	stop()
+	for e := range seen {
+		shown = append(shown, e)
+	}
+	for _, e := range shown {
+		if e.EventType != events.TypeUserRegistered {
+			t.Errorf("tail --type %s showed a %s (%s)", events.TypeUserRegistered, e.EventType, e.EventID)
+		}
+	}
 	rules, err := eventbridge.NewFromConfig(stack.aws).ListRules(context.Background(), &eventbridge.ListRulesInput{
 		EventBusName: aws.String(stack.outputs["EventBusName"]), NamePrefix: aws.String("evctl-tail-")})
 	if err != nil || len(rules.Rules) != 0 {
@@ -175,6 +199,7 @@ func TestEvctlPublishRefusesAnInvalidEnvelope(t *testing.T) {
 }
 
 func TestEvctlTraceShowsTheRegistrationsCausalChain(t *testing.T) {
+	mark := logMark(t)
 	correlation := "e2e-" + uuid.NewString()
 	u := register(t, uniqueEmail("traced"), "Traced User", "X-Correlation-Id", correlation)
 	waitForMail(t, u.Email, 1, subjectHas("Welcome"))
@@ -200,6 +225,13 @@ func TestEvctlTraceShowsTheRegistrationsCausalChain(t *testing.T) {
 	}
 	if f.Events != 2 || len(f.Causes) != 1 || len(f.Causes[0].Caused) != 1 {
 		t.Fatalf("flow = %+v", f)
+	}
+	if mark >= 0 {
+		if id := apiRequestID(t, mark, "user", "POST /users", correlation); f.Causes[0].CausationID != id {
+			t.Errorf("the flow starts at %q, want the registration request %q", f.Causes[0].CausationID, id)
+		}
+	} else if f.Causes[0].CausationID == "" || f.Causes[0].CausationID == correlation {
+		t.Errorf("the flow starts at %q, want the registration request's id", f.Causes[0].CausationID)
 	}
 	registered := f.Causes[0].Caused[0]
 	if registered.EventType != events.TypeUserRegistered || registered.Stream != "user-"+u.UserID {
@@ -233,9 +265,61 @@ func TestEvctlReplayRedeliversAStreamMarkedAsAReplay(t *testing.T) {
 	if !env.Metadata.Replay {
 		t.Errorf("the replayed event is not marked: %+v", env.Metadata)
 	}
-	// The consumers that handled it once skip it now.
-	time.Sleep(time.Second)
-	if n := len(mailTo(t, u.Email, subjectHas("is cancelled"))); n != 1 {
-		t.Errorf("%d cancellation mails after the replay, want 1", n)
+	// The consumers that handled it once skip it now: once the replayed
+	// event, routed to the notification queue as to the tail's, is
+	// handled, there is still one cancellation mail.
+	assertMailsOnceDrained(t, u.Email, subjectHas("is cancelled"), 1)
+}
+
+// A mail to an address that SES rejects can never go out: the consumer
+// dead-letters it at once, with the reason, rather than burn its retries.
+// evctl dlq list shows it; once the cause is gone, evctl dlq redrive sends
+// it back and the mail goes out once.
+func TestEvctlListsADeadLetteredMailWithItsReasonAndRedrivesIt(t *testing.T) {
+	email := uniqueEmail("rejected")
+	injectFaults(t, faultRules{FailFor: []string{email}, Error: "reject"})
+	u := register(t, email, "Rejected Once")
+	records, err := eventStore().Load(context.Background(), "user-"+u.UserID, 1)
+	if err != nil || len(records) != 1 {
+		t.Fatalf("user-%s: %d events, %v", u.UserID, len(records), err)
+	}
+	eventID := records[0].Envelope.EventID
+
+	var entry *dlq.Entry
+	deadline := time.Now().Add(30 * time.Second)
+	for entry == nil {
+		var queues []struct{ Entries []dlq.Entry }
+		if err := json.Unmarshal([]byte(run(t, "--json", "dlq", "list", "notification")), &queues); err != nil || len(queues) != 1 {
+			t.Fatalf("dlq list printed %d queues: %v", len(queues), err)
+		}
+		for _, e := range queues[0].Entries {
+			if e.EventID == eventID {
+				entry = &e
+			}
+		}
+		if entry == nil && time.Now().After(deadline) {
+			t.Fatalf("after 30s evctl dlq list does not show event %s", eventID)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if entry.EventType != events.TypeUserRegistered || !strings.Contains(entry.Reason, "MessageRejected") || entry.Receives != "1" {
+		t.Errorf("dead-lettered %s after %s receives: %s", entry.EventType, entry.Receives, entry.Reason)
+	}
+	if human := run(t, "dlq", "list", "notification"); !strings.Contains(human, eventID) || !strings.Contains(human, "MessageRejected") {
+		t.Errorf("dlq list printed:\n%s", human)
+	}
+	if n := len(mailTo(t, email, nil)); n != 0 {
+		t.Fatalf("%d mails reached %s while SES rejected them", n, email)
+	}
+
+	injectFaults(t, faultRules{}) // the cause is gone
+	var redriven struct{ Moved int }
+	if err := json.Unmarshal([]byte(run(t, "--json", "dlq", "redrive", "notification")), &redriven); err != nil || redriven.Moved < 1 {
+		t.Fatalf("dlq redrive moved %d: %v", redriven.Moved, err)
+	}
+	waitForMail(t, email, 1, subjectHas("Welcome"))
+	assertMailsOnceDrained(t, email, nil, 1)
+	if human := run(t, "dlq", "list", "notification"); strings.Contains(human, eventID) {
+		t.Errorf("the redriven event is still listed:\n%s", human)
 	}
 }

@@ -145,6 +145,17 @@ func mailTo(t testing.TB, addr string, match func(emulated.Mail) bool) []emulate
 	return out
 }
 
+// assertMailsOnceDrained checks that addr got want mails matching match,
+// once the notification queue has drained: a duplicate delivery that is
+// still waiting out a backoff is counted, not missed.
+func assertMailsOnceDrained(t *testing.T, addr string, match func(emulated.Mail) bool, want int) {
+	t.Helper()
+	waitDrained(t, notificationQueue(), time.Minute)
+	if n := len(mailTo(t, addr, match)); n != want {
+		t.Errorf("%d mails to %s, want %d", n, addr, want)
+	}
+}
+
 func subjectHas(s string) func(emulated.Mail) bool {
 	return func(m emulated.Mail) bool { return strings.Contains(m.Subject, s) }
 }

@@ -32,6 +32,7 @@ var stack struct {
 	// outputsFile is where the stack's outputs are, for the CLI.
 	outputsFile string
 	local       *runner.Stack // the stack the tests started, nil if they use a running one
+	logPath     string        // where the stack the tests started logs, "" if they use a running one
 }
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
@@ -84,6 +85,7 @@ func setUp() (stop func(), err error) {
 	stack.aws = s.AWS
 	stack.mailbox = emulated.Kumo{Endpoint: s.EmulatorURL, Client: httpClient}
 	stack.local = s
+	stack.logPath = logPath
 	return func() { s.Stop(); logFile.Close() }, nil
 }
 

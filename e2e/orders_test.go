@@ -137,38 +137,90 @@ func TestPlacingAndCancellingAnOrderMailsTheCustomerEachTime(t *testing.T) {
 	}
 }
 
-func TestAFlowReadsBackAsOneCausalChain(t *testing.T) {
-	u := customer(t, "Grace")
-	correlation := "e2e-" + uuid.NewString()
-	o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID), "X-Correlation-Id", correlation), http.StatusCreated)
-	waitForMail(t, u.Email, 1, subjectHas(o.OrderID[:8]))
-
+// chain waits until flow correlation holds at least want events and
+// returns them, read back by the correlation query in causal order.
+func chain(t *testing.T, correlation string, want int) []events.Envelope {
+	t.Helper()
 	store := eventstore.NewDynamo(dynamo(), stack.outputs["EventStoreTableName"])
-	var chain []eventstore.Record
-	deadline := time.Now().Add(10 * time.Second)
-	for len(chain) < 2 && time.Now().Before(deadline) {
-		var err error
-		if chain, err = store.ByCorrelation(context.Background(), correlation); err != nil {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		records, err := store.ByCorrelation(context.Background(), correlation)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if len(records) >= want || time.Now().After(deadline) {
+			var out []events.Envelope
+			for _, r := range records {
+				out = append(out, r.Envelope)
+			}
+			return out
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if len(chain) != 2 {
-		t.Fatalf("flow %s holds %d events, want order.placed and notification.sent", correlation, len(chain))
+}
+
+// An order placed and then cancelled in one flow (one X-Correlation-Id)
+// reads back as two branches, each a request that caused an order event
+// that caused a mail: request → order.placed → notification.sent, then
+// request → order.cancelled → notification.sent.
+func TestAnOrdersFlowReadsBackAsOneCausalChain(t *testing.T) {
+	u := customer(t, "Grace")
+	mark := logMark(t)
+	correlation := "e2e-" + uuid.NewString()
+	o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID), "X-Correlation-Id", correlation), http.StatusCreated)
+	waitForMail(t, u.Email, 1, subjectHas(o.OrderID[:8]))
+	if c := chain(t, correlation, 2); len(c) != 2 {
+		t.Fatalf("before the cancel, flow %s holds %d events, want order.placed and notification.sent", correlation, len(c))
 	}
-	placed, sent := chain[0].Envelope, chain[1].Envelope
-	if placed.EventType != events.TypeOrderPlaced || sent.EventType != events.TypeNotificationSent {
-		t.Fatalf("flow = %s, %s", placed.EventType, sent.EventType)
+	r := call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", map[string]string{"reason": "traced"}, "X-Correlation-Id", correlation)
+	decode[order](t, r, http.StatusOK)
+	if got := r.header.Get("X-Correlation-Id"); got != correlation {
+		t.Errorf("the cancel answered in flow %q, want %q", got, correlation)
 	}
-	if placed.Metadata.CausationID == "" || placed.Metadata.CausationID == correlation {
-		t.Errorf("order.placed is caused by %q, want the request's id", placed.Metadata.CausationID)
+	waitForMail(t, u.Email, 1, subjectHas("is cancelled"))
+
+	flow := chain(t, correlation, 4)
+	var types []string
+	for _, env := range flow {
+		types = append(types, env.EventType)
+		if env.Metadata.CorrelationID != correlation {
+			t.Errorf("%s %s is in flow %s, want %s", env.EventType, env.EventID, env.Metadata.CorrelationID, correlation)
+		}
 	}
-	if sent.Metadata.CausationID != placed.EventID {
-		t.Errorf("notification.sent is caused by %s, want order.placed %s", sent.Metadata.CausationID, placed.EventID)
+	want := []string{events.TypeOrderPlaced, events.TypeNotificationSent, events.TypeOrderCancelled, events.TypeNotificationSent}
+	if !slices.Equal(types, want) {
+		t.Fatalf("flow = %v, want %v", types, want)
 	}
-	p, err := events.Decode[events.NotificationSent](sent)
-	if err != nil || p.Template != "order-confirmation" || p.UserID != u.UserID {
-		t.Errorf("notification.sent = %+v, %v", p, err)
+	placed, placedMail, cancelled, cancelMail := flow[0], flow[1], flow[2], flow[3]
+
+	// Each order event is caused by its own request.
+	if mark >= 0 {
+		if id := apiRequestID(t, mark, "order", "POST /orders", correlation); placed.Metadata.CausationID != id {
+			t.Errorf("order.placed is caused by %q, want the placing request %q", placed.Metadata.CausationID, id)
+		}
+		if id := apiRequestID(t, mark, "order", "POST /orders/{orderId}/cancel", correlation); cancelled.Metadata.CausationID != id {
+			t.Errorf("order.cancelled is caused by %q, want the cancelling request %q", cancelled.Metadata.CausationID, id)
+		}
+	}
+	if c := cancelled.Metadata.CausationID; c == "" || c == correlation || c == placed.Metadata.CausationID {
+		t.Errorf("order.cancelled is caused by %q, want the cancelling request's own id (order.placed's is %q)", c, placed.Metadata.CausationID)
+	}
+
+	// Each mail is caused by the order event it tells of.
+	for _, link := range []struct {
+		cause, mail events.Envelope
+		template    string
+	}{{placed, placedMail, "order-confirmation"}, {cancelled, cancelMail, "order-cancellation"}} {
+		if link.mail.Metadata.CausationID != link.cause.EventID {
+			t.Errorf("the %s notification.sent is caused by %s, want %s %s", link.template, link.mail.Metadata.CausationID, link.cause.EventType, link.cause.EventID)
+		}
+		p, err := events.Decode[events.NotificationSent](link.mail)
+		if err != nil || p.Template != link.template || p.UserID != u.UserID {
+			t.Errorf("notification.sent = %+v, %v; want template %s for %s", p, err, link.template, u.UserID)
+		}
+	}
+	if p, err := events.Decode[events.OrderCancelled](cancelled); err != nil || p.OrderID != o.OrderID || p.Reason != "traced" {
+		t.Errorf("order.cancelled = %+v, %v", p, err)
 	}
 }
 
@@ -199,10 +251,7 @@ func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 		t.Errorf("%d events stored, want order.placed and one order.cancelled", len(h.Events))
 	}
 	waitForMail(t, u.Email, 1, subjectHas("is cancelled"))
-	time.Sleep(500 * time.Millisecond)
-	if n := len(mailTo(t, u.Email, subjectHas("is cancelled"))); n != 1 {
-		t.Errorf("%d cancellation mails, want 1", n)
-	}
+	assertMailsOnceDrained(t, u.Email, subjectHas("is cancelled"), 1)
 }
 
 func TestBadOrdersAreRefusedNamingTheProblem(t *testing.T) {

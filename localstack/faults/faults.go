@@ -1,13 +1,15 @@
 // Package faults puts a proxy between functions and one AWS service of the
 // emulator that fails a chosen share of calls — or every call about a
-// chosen mail recipient — with the errors AWS itself returns. Tests and
-// developers inject faults at the network edge with it, without test code
-// in the functions: a function reaches the service through the proxy
-// because its AWS_ENDPOINT_URL_<SERVICE> says so.
+// chosen mail recipient — with the errors AWS itself returns, or lets a
+// call through and then loses its answer. Tests and developers inject
+// faults at the network edge with it, without test code in the functions:
+// a function reaches the service through the proxy because its
+// AWS_ENDPOINT_URL_<SERVICE> says so.
 //
 // The rules are read and changed over HTTP at <proxy>/_faults:
 //
 //	curl -X PUT http://127.0.0.1:PORT/_faults -d '{"failRate":0.3}'
+//	curl -X PUT http://127.0.0.1:PORT/_faults -d '{"loseRate":0.3,"maxPerRecipient":2}'
 //	curl http://127.0.0.1:PORT/_faults   # the rules and what they did
 package faults
 
@@ -36,12 +38,26 @@ type Rules struct {
 	// TooManyRequestsException, the default), "unavailable" (503) or
 	// "reject" (400 MessageRejected, which no retry cures).
 	Error string `json:"error,omitempty"`
+	// LoseRate is the share of calls that the service receives and acts
+	// on, but whose answer is lost: the proxy forwards the call, then
+	// drops the caller's connection, as a network failing after the
+	// request went through would. A caller that retries does the call
+	// twice; for SES, which takes no idempotency key, that sends a mail
+	// twice.
+	LoseRate float64 `json:"loseRate,omitempty"`
+	// MaxPerRecipient bounds how many calls about one mail recipient fail
+	// or lose their answer; that recipient's further calls pass. Zero
+	// means no bound. A test sets it below the queue's receive count to
+	// inject a high rate of faults yet know that no message runs out of
+	// retries.
+	MaxPerRecipient int `json:"maxPerRecipient,omitempty"`
 }
 
 // Stats count what the proxy saw and did.
 type Stats struct {
-	Calls    int64 `json:"calls"`
-	Injected int64 `json:"injected"`
+	Calls    int64 `json:"calls"`    // every call that reached the proxy
+	Injected int64 `json:"injected"` // calls failed without reaching the service
+	Lost     int64 `json:"lost"`     // calls the service acted on whose answer was lost
 }
 
 // Proxy forwards calls to the emulator, failing those the rules choose.
@@ -55,6 +71,8 @@ type Proxy struct {
 	mu    sync.Mutex
 	rules Rules
 	stats Stats
+	// faulted counts the faults per recipient since the rules were set.
+	faulted map[string]int
 }
 
 // Start listens on a free port of 127.0.0.1 and forwards to target.
@@ -67,16 +85,17 @@ func Start(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{URL: "http://" + l.Addr().String(), target: u, proxy: httputil.NewSingleHostReverseProxy(u)}
+	p := &Proxy{URL: "http://" + l.Addr().String(), target: u, proxy: httputil.NewSingleHostReverseProxy(u), faulted: map[string]int{}}
 	p.server = &http.Server{Handler: p}
 	go func() { _ = p.server.Serve(l) }()
 	return p, nil
 }
 
-// Set replaces the rules.
+// Set replaces the rules, and forgets how often each recipient met a fault.
 func (p *Proxy) Set(r Rules) {
 	p.mu.Lock()
 	p.rules = r
+	p.faulted = map[string]int{}
 	p.mu.Unlock()
 }
 
@@ -102,23 +121,73 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
+	fault, kind := p.decide(recipients(body))
+	switch fault {
+	case injected:
+		awsError(w, kind)
+	case lost:
+		p.loseAnswer(w, r)
+	default:
+		p.proxy.ServeHTTP(w, r)
+	}
+}
+
+type fault int
+
+const (
+	none     fault = iota
+	injected       // fail the call without forwarding it
+	lost           // forward the call, then lose the answer
+)
+
+// decide counts a call to the recipients to and chooses its fault by the
+// rules, with the kind of error an injected fault returns.
+func (p *Proxy) decide(to []string) (fault, string) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	rules := p.rules
 	p.stats.Calls++
-	fail := rand.Float64() < rules.FailRate || (len(rules.FailFor) > 0 && slices.ContainsFunc(recipients(body), func(to string) bool {
-		return slices.ContainsFunc(rules.FailFor, func(f string) bool { return strings.EqualFold(f, to) })
-	}))
-	if fail {
+	if rules.MaxPerRecipient > 0 && slices.ContainsFunc(to, func(a string) bool { return p.faulted[strings.ToLower(a)] >= rules.MaxPerRecipient }) {
+		return none, ""
+	}
+	f := none
+	switch {
+	case rand.Float64() < rules.FailRate || (len(rules.FailFor) > 0 && slices.ContainsFunc(to, func(a string) bool {
+		return slices.ContainsFunc(rules.FailFor, func(f string) bool { return strings.EqualFold(f, a) })
+	})):
+		f = injected
 		p.stats.Injected++
+	case rand.Float64() < rules.LoseRate:
+		f = lost
+		p.stats.Lost++
+	default:
+		return none, ""
 	}
-	p.mu.Unlock()
-
-	if fail {
-		awsError(w, rules.Error)
-		return
+	for _, a := range to {
+		p.faulted[strings.ToLower(a)]++
 	}
-	p.proxy.ServeHTTP(w, r)
+	return f, rules.Error
 }
+
+// loseAnswer forwards the call, waits for the service's answer and then
+// closes the caller's connection without a word of it.
+func (p *Proxy) loseAnswer(w http.ResponseWriter, r *http.Request) {
+	p.proxy.ServeHTTP(discard{header: http.Header{}}, r)
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// Without the connection, the next best: an answer that is no
+		// answer, which the SDK retries as it would a dropped one.
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{ header http.Header }
+
+func (d discard) Header() http.Header         { return d.header }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
 
 // recipients reads the addresses of an SES v2 SendEmail request.
 func recipients(body []byte) []string {
@@ -157,8 +226,8 @@ func (p *Proxy) control(w http.ResponseWriter, r *http.Request) {
 		var rules Rules
 		dec := json.NewDecoder(r.Body)
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rules); err != nil || rules.FailRate < 0 || rules.FailRate > 1 {
-			http.Error(w, `want {"failRate": 0..1, "failFor": ["address"], "error": "throttle|unavailable|reject"}`, http.StatusBadRequest)
+		if err := dec.Decode(&rules); err != nil || rules.FailRate < 0 || rules.FailRate > 1 || rules.LoseRate < 0 || rules.LoseRate > 1 || rules.MaxPerRecipient < 0 {
+			http.Error(w, `want {"failRate": 0..1, "failFor": ["address"], "error": "throttle|unavailable|reject", "loseRate": 0..1, "maxPerRecipient": n}`, http.StatusBadRequest)
 			return
 		}
 		if !slices.Contains([]string{"", "throttle", "unavailable", "reject"}, rules.Error) {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,7 +21,13 @@ import (
 
 // A stand-in for the emulator that accepts every mail.
 func backend(t *testing.T) *httptest.Server {
+	return counting(t, new(atomic.Int64))
+}
+
+// counting is a backend that counts the mails it accepted.
+func counting(t *testing.T, sent *atomic.Int64) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"MessageId":"m-1"}`))
 	}))
@@ -72,13 +80,63 @@ func TestTheProxyFailsWhatTheRulesSayAsAWSWould(t *testing.T) {
 	}
 }
 
+func TestALostAnswerReachesTheServiceButNotTheCaller(t *testing.T) {
+	var sent atomic.Int64
+	p, err := faults.Start(counting(t, &sent).URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c := ses(p.URL)
+
+	p.Set(faults.Rules{LoseRate: 1})
+	err = send(c, "ada@example.com")
+	var api smithy.APIError
+	if err == nil || errors.As(err, &api) {
+		t.Errorf("a lost answer: %v, want a dropped connection", err)
+	}
+	if sent.Load() != 1 {
+		t.Errorf("the service got %d calls, want 1: it acts before the answer is lost", sent.Load())
+	}
+	if s := p.Stats(); s.Calls != 1 || s.Lost != 1 || s.Injected != 0 {
+		t.Errorf("stats = %+v", s)
+	}
+}
+
+func TestNoRecipientMeetsMoreFaultsThanTheBound(t *testing.T) {
+	var sent atomic.Int64
+	p, err := faults.Start(counting(t, &sent).URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c := ses(p.URL)
+
+	p.Set(faults.Rules{FailRate: 1, MaxPerRecipient: 2})
+	var failed []bool
+	for range 4 {
+		failed = append(failed, send(c, "ada@example.com") != nil)
+	}
+	if !slices.Equal(failed, []bool{true, true, false, false}) {
+		t.Errorf("calls failed: %v, want the first two only", failed)
+	}
+	if err := send(c, "grace@example.com"); err == nil {
+		t.Error("another recipient's first call passed; the bound is per recipient")
+	}
+	p.Set(faults.Rules{FailRate: 1, MaxPerRecipient: 2})
+	if err := send(c, "ada@example.com"); err == nil {
+		t.Error("new rules kept the old count")
+	}
+}
+
 func TestTheRulesChangeOverHTTP(t *testing.T) {
 	p, err := faults.Start(backend(t).URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	for body, status := range map[string]int{`{"failRate":0.3}`: 200, `{"failRate":2}`: 400, `{"error":"boom"}`: 400, `{"nope":1}`: 400} {
+	for body, status := range map[string]int{`{"failRate":0.3}`: 200, `{"failRate":2}`: 400, `{"error":"boom"}`: 400, `{"nope":1}`: 400,
+		`{"loseRate":0.5,"maxPerRecipient":2}`: 200, `{"loseRate":-1}`: 400, `{"maxPerRecipient":-1}`: 400} {
 		req, _ := http.NewRequest(http.MethodPut, p.URL+"/_faults", strings.NewReader(body))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

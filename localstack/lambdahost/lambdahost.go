@@ -1,10 +1,14 @@
 package lambdahost
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,17 +46,42 @@ type Options struct {
 	LogName     string            // the prefix; the logical id if empty
 }
 
-// Host runs the instances of one function.
+// Host runs the instances of one function. Each instance reaches the
+// emulator's Runtime API through the host, so the host knows which
+// invocation each instance is handling: when an instance dies with one,
+// the host reports it failed at once, as Lambda does (Runtime.ExitError),
+// rather than leave the caller waiting for the function's timeout.
 type Host struct {
-	fn   provision.Function
-	opts Options
-	env  []string
+	fn     provision.Function
+	opts   Options
+	env    map[string]string // without the Runtime API, which is the instance's own
+	server *http.Server
+	api    string // host:port of the host's Runtime API
+	client *http.Client
 
-	mu       sync.Mutex
-	procs    []*proc.Process
-	starts   int
-	stopping bool
-	wg       sync.WaitGroup
+	mu          sync.Mutex
+	slots       []*instance
+	byToken     map[string]*instance
+	started     int // instances started, restarts included; also names them
+	interrupted int
+	invocations int
+	crash       [2]int // invocations still to crash, by CrashPoint
+	stopping    bool
+	wg          sync.WaitGroup
+}
+
+// instance is one process of the function.
+type instance struct {
+	token string // names the instance in the paths of its Runtime API
+	p     *proc.Process
+	ready chan struct{} // closed when it first asks for an invocation
+	once  sync.Once
+
+	// Guarded by Host.mu.
+	inflight   string             // the request id of the invocation it is handling
+	exited     bool               // the process is gone
+	retiring   bool               // being replaced: it gets no further invocation
+	cancelNext context.CancelFunc // ends its pending request for an invocation
 }
 
 // Start starts the function's instances and keeps them running until Stop.
@@ -63,17 +92,25 @@ func Start(fn provision.Function, opts Options) (*Host, error) {
 	if opts.LogName == "" {
 		opts.LogName = fn.LogicalID
 	}
-	h := &Host{fn: fn, opts: opts, env: environment(fn, opts), procs: make([]*proc.Process, opts.Instances)}
+	h := &Host{fn: fn, opts: opts, env: environment(fn, opts), slots: make([]*instance, opts.Instances), byToken: map[string]*instance{},
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * opts.Instances, IdleConnTimeout: time.Minute}}}
 	if err := Register(opts.EmulatorURL, fn.Name); err != nil {
 		return nil, err
 	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("runtime API of %s: %w", fn.Name, err)
+	}
+	h.api = l.Addr().String()
+	h.server = &http.Server{Handler: http.HandlerFunc(h.serveRuntime), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = h.server.Serve(l) }()
 	for i := range opts.Instances {
-		p, err := h.start(i)
+		in, err := h.start(i)
 		if err != nil {
 			h.Stop()
 			return nil, err
 		}
-		h.wg.Go(func() { h.supervise(i, p) })
+		h.wg.Go(func() { h.supervise(i, in) })
 	}
 	return h, nil
 }
@@ -104,12 +141,11 @@ func Register(emulatorURL, function string) error {
 }
 
 // environment is what Lambda gives a provided.al2023 function, plus the
-// endpoint of the emulator. Nothing of the runner's own environment leaks
+// endpoint of the emulator; the Runtime API is each instance's own. Nothing of the runner's own environment leaks
 // in, so a function that works here does not depend on the developer's
 // shell; HOME is unset, so no ~/.aws profile is read either.
-func environment(fn provision.Function, opts Options) []string {
+func environment(fn provision.Function, opts Options) map[string]string {
 	env := map[string]string{
-		"AWS_LAMBDA_RUNTIME_API":          strings.TrimPrefix(opts.EmulatorURL, "http://") + "/_runtime/" + fn.Name,
 		"AWS_LAMBDA_FUNCTION_NAME":        fn.Name,
 		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(fn.MemoryMB),
@@ -130,10 +166,16 @@ func environment(fn provision.Function, opts Options) []string {
 	for k, v := range opts.ExtraEnv {
 		env[k] = v
 	}
-	out := make([]string, 0, len(env))
+	return env
+}
+
+// environ is env as a process takes it, with the Runtime API at api.
+func environ(env map[string]string, api string) []string {
+	out := make([]string, 0, len(env)+1)
 	for k, v := range env {
 		out = append(out, k+"="+v)
 	}
+	out = append(out, "AWS_LAMBDA_RUNTIME_API="+api)
 	sort.Strings(out)
 	return out
 }
@@ -141,79 +183,407 @@ func environment(fn provision.Function, opts Options) []string {
 // errStopping means the host is stopping and starts nothing new.
 var errStopping = errors.New("stopping")
 
-func (h *Host) start(i int) (*proc.Process, error) {
+func (h *Host) start(i int) (*instance, error) {
 	name := h.opts.LogName
 	if h.opts.Instances > 1 {
 		name = fmt.Sprintf("%s#%d", name, i+1)
 	}
-	// Under the lock, so that Stop sees every instance it must stop.
+	// Under the lock, so that Stop sees every instance it must stop, and
+	// the Runtime API knows the instance before it calls.
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopping {
 		return nil, errStopping
 	}
-	p, err := proc.Start(name, h.opts.Bootstrap, nil, h.env, h.opts.Log)
+	token := strconv.Itoa(h.started + 1)
+	p, err := proc.Start(name, h.opts.Bootstrap, nil, environ(h.env, h.api+"/"+token), h.opts.Log)
 	if err != nil {
 		return nil, err
 	}
-	h.procs[i] = p
-	h.starts++
-	return p, nil
+	in := &instance{token: token, p: p, ready: make(chan struct{})}
+	h.slots[i] = in
+	h.byToken[token] = in
+	h.started++
+	return in, nil
 }
 
 // supervise restarts instance i whenever it exits, as Lambda replaces a
-// crashed execution environment, backing off while it keeps crashing.
-func (h *Host) supervise(i int, p *proc.Process) {
+// crashed execution environment, backing off while it keeps crashing; an
+// instance that SetEnv replaces is started again at once.
+func (h *Host) supervise(i int, in *instance) {
 	backoff := 100 * time.Millisecond
 	for {
 		started := time.Now()
-		<-p.Done()
+		<-in.p.Done()
 		h.mu.Lock()
-		stopping := h.stopping
+		in.exited = true
+		delete(h.byToken, in.token)
+		if in.cancelNext != nil {
+			in.cancelNext()
+		}
+		lost := in.inflight
+		in.inflight = ""
+		if lost != "" {
+			h.interrupted++
+		}
+		stopping, replaced := h.stopping, in.retiring
 		h.mu.Unlock()
+		if lost != "" {
+			h.fail(lost, fmt.Sprintf("Runtime exited with error: %v", in.p.Err()))
+			fmt.Fprintf(h.opts.Log, "%-14s | exited (%v) during invocation %s, reported failed\n", h.opts.LogName, in.p.Err(), lost)
+		}
 		if stopping {
 			return
 		}
 		if time.Since(started) > 10*time.Second {
 			backoff = 100 * time.Millisecond
 		}
-		fmt.Fprintf(h.opts.Log, "%-14s | exited (%v); starting it again in %v\n", h.opts.LogName, p.Err(), backoff)
+		if !replaced {
+			fmt.Fprintf(h.opts.Log, "%-14s | exited (%v); starting it again in %v\n", h.opts.LogName, in.p.Err(), backoff)
+		}
 		for {
-			time.Sleep(backoff)
-			backoff = min(backoff*2, 5*time.Second)
+			if !replaced {
+				time.Sleep(backoff)
+				backoff = min(backoff*2, 5*time.Second)
+			}
 			next, err := h.start(i)
 			if errors.Is(err, errStopping) {
 				return
 			}
 			if err == nil {
-				p = next
+				in = next
 				break
 			}
+			replaced = false
 			fmt.Fprintf(h.opts.Log, "%-14s | %v\n", h.opts.LogName, err)
 		}
 	}
 }
 
-// Kill ends instance i abruptly, as a crash would; the host starts it
-// again. Fault-injection tests use it.
-func (h *Host) Kill(i int) {
+// serveRuntime is the Runtime API of every instance, at /<token>/2018-06-01/…:
+// it forwards to the emulator's and follows each instance's invocations.
+func (h *Host) serveRuntime(w http.ResponseWriter, r *http.Request) {
+	token, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	h.mu.Lock()
-	p := h.procs[i%len(h.procs)]
+	in := h.byToken[token]
 	h.mu.Unlock()
-	p.Kill()
+	if in == nil {
+		http.Error(w, "no such instance", http.StatusGone)
+		return
+	}
+	upstream := h.opts.EmulatorURL + "/_runtime/" + h.fn.Name + "/" + rest
+	_, invocation, _ := strings.Cut(rest, "/runtime/invocation/")
+	id, verb, _ := strings.Cut(invocation, "/")
+	switch {
+	case r.Method == http.MethodGet && invocation == "next":
+		h.next(w, r, in, upstream)
+	case r.Method == http.MethodPost && (verb == "response" || verb == "error"):
+		h.answer(w, r, in, upstream, id)
+	default:
+		resp, err := h.forward(r.Context(), r, upstream)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		relay(w, resp)
+	}
+}
+
+// next hands the instance its next invocation.
+func (h *Host) next(w http.ResponseWriter, r *http.Request, in *instance, upstream string) {
+	in.once.Do(func() { close(in.ready) })
+	h.mu.Lock()
+	if in.retiring || in.exited {
+		// It is being replaced: it waits here until it is stopped.
+		h.mu.Unlock()
+		<-r.Context().Done()
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	in.cancelNext = cancel
+	h.mu.Unlock()
+	defer cancel()
+
+	resp, err := h.forward(ctx, r, upstream)
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	id := ""
+	if resp != nil {
+		id = resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+	}
+	h.mu.Lock()
+	in.cancelNext = nil
+	taken := err == nil && resp.StatusCode == http.StatusOK && id != ""
+	gone := in.exited || r.Context().Err() != nil
+	crash := false
+	switch {
+	case taken && !gone:
+		in.inflight = id
+		h.invocations++
+		if h.crash[OnReceive] > 0 {
+			h.crash[OnReceive]--
+			crash = true
+		}
+	case id != "" && (gone || err != nil):
+		// The emulator handed over an invocation that no instance can
+		// take: it fails, as it would if the instance had died with it.
+		h.interrupted++
+	}
+	retiring := in.retiring
+	h.mu.Unlock()
+
+	switch {
+	case id != "" && (gone || err != nil):
+		h.fail(id, "Runtime exited with error: the instance went away as it took the invocation")
+		return
+	case err != nil && retiring:
+		<-r.Context().Done()
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	relay(w, &http.Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body))})
+	if crash {
+		_ = http.NewResponseController(w).Flush()
+		in.p.Kill()
+	}
+}
+
+// answer passes on an instance's response to, or error from, invocation
+// id. Once the host has the whole answer, the invocation is over for the
+// instance: the host delivers it even if the instance dies meanwhile.
+func (h *Host) answer(w http.ResponseWriter, r *http.Request, in *instance, upstream, id string) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return // the instance died as it answered; supervise fails the invocation
+	}
+	h.mu.Lock()
+	crash := in.inflight == id && h.crash[OnAnswer] > 0
+	if crash {
+		h.crash[OnAnswer]--
+	} else if in.inflight == id {
+		in.inflight = ""
+	}
+	h.mu.Unlock()
+	if crash {
+		in.p.Kill() // supervise reports the invocation failed
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+	defer cancel()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	resp, err := h.forward(ctx, r, upstream)
+	if err != nil {
+		fmt.Fprintf(h.opts.Log, "%-14s | pass on the answer to invocation %s: %v\n", h.opts.LogName, id, err)
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	relay(w, resp)
+}
+
+// forward sends r to the emulator at url.
+func (h *Host) forward(ctx context.Context, r *http.Request, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, r.Method, url, r.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = r.Header.Clone()
+	req.ContentLength = r.ContentLength
+	return h.client.Do(req)
+}
+
+// relay writes an answer of the emulator to an instance.
+func relay(w http.ResponseWriter, resp *http.Response) {
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// fail reports invocation id failed, as Lambda reports an invocation whose
+// runtime exited.
+func (h *Host) fail(id, message string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	body, _ := json.Marshal(map[string]string{"errorMessage": message, "errorType": "Runtime.ExitError"})
+	url := h.opts.EmulatorURL + "/_runtime/" + h.fn.Name + "/2018-06-01/runtime/invocation/" + id + "/error"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Lambda-Runtime-Function-Error-Type", "Runtime.ExitError")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		fmt.Fprintf(h.opts.Log, "%-14s | report invocation %s failed: %v\n", h.opts.LogName, id, err)
+		return
+	}
+	resp.Body.Close()
+}
+
+// CrashPoint is when in an invocation CrashNext crashes an instance.
+type CrashPoint int
+
+const (
+	// OnReceive crashes an instance once it has been handed an
+	// invocation: it may have begun the work, it cannot have finished it.
+	OnReceive CrashPoint = iota
+	// OnAnswer crashes an instance when it answers an invocation, before
+	// the answer reaches Lambda: the work is done, the answer lost.
+	OnAnswer
+)
+
+// CrashNext makes the next n invocations crash the instance that handles
+// them, at point, replacing what an earlier call asked for that point (0
+// crashes none). The host reports each failed and starts the instance
+// again, as after any crash. Fault-injection tests use it to kill an
+// instance mid-invocation for certain.
+func (h *Host) CrashNext(n int, point CrashPoint) {
+	h.mu.Lock()
+	h.crash[point] = n
+	h.mu.Unlock()
+}
+
+// Kill ends instance i abruptly, as a crash would; the host starts it
+// again. It says whether there was a running process to kill. If the
+// instance was handling an invocation, the host reports it failed.
+// Fault-injection tests use it.
+func (h *Host) Kill(i int) bool {
+	h.mu.Lock()
+	in := h.slots[i%len(h.slots)]
+	h.mu.Unlock()
+	select {
+	case <-in.p.Done():
+		return false
+	default:
+	}
+	in.p.Kill()
+	return true
+}
+
+// KillBusy kills an instance that is handling an invocation, if one is,
+// and says whether it did.
+func (h *Host) KillBusy() bool {
+	h.mu.Lock()
+	var busy *instance
+	for _, in := range h.slots {
+		if in != nil && in.inflight != "" && !in.exited {
+			busy = in
+			break
+		}
+	}
+	h.mu.Unlock()
+	if busy == nil {
+		return false
+	}
+	busy.p.Kill()
+	return true
+}
+
+// SetEnv changes the function's environment — an empty value removes a
+// variable — and replaces its instances, one at a time, each between two
+// invocations, never during one; the others go on serving. It returns once
+// every instance runs with the new environment and is ready.
+func (h *Host) SetEnv(ctx context.Context, vars map[string]string) error {
+	h.mu.Lock()
+	env := maps.Clone(h.env)
+	for k, v := range vars {
+		if v == "" {
+			delete(env, k)
+		} else {
+			env[k] = v
+		}
+	}
+	h.env = env
+	h.mu.Unlock()
+	for i := range h.slots {
+		h.mu.Lock()
+		old := h.slots[i]
+		old.retiring = true
+		if old.cancelNext != nil {
+			old.cancelNext()
+		}
+		h.mu.Unlock()
+		for busy := true; busy; {
+			h.mu.Lock()
+			busy = old.inflight != "" && !old.exited
+			h.mu.Unlock()
+			if busy && !sleepCtx(ctx, 10*time.Millisecond) {
+				return ctx.Err()
+			}
+		}
+		old.p.Stop(2 * time.Second)
+		for {
+			h.mu.Lock()
+			cur := h.slots[i]
+			h.mu.Unlock()
+			if cur != old {
+				select {
+				case <-cur.ready:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				break
+			}
+			if !sleepCtx(ctx, 10*time.Millisecond) {
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// Ready waits until every instance runs and has asked for an invocation.
+func (h *Host) Ready(ctx context.Context) error {
+	for i := range h.slots {
+		for {
+			h.mu.Lock()
+			in := h.slots[i]
+			h.mu.Unlock()
+			select {
+			case <-in.ready:
+			case <-in.p.Done():
+				// It exited before it was ready; wait for the next one.
+				if !sleepCtx(ctx, 10*time.Millisecond) {
+					return ctx.Err()
+				}
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			break
+		}
+	}
+	return nil
 }
 
 // Instances is how many instances the function runs.
-func (h *Host) Instances() int { return len(h.procs) }
+func (h *Host) Instances() int { return len(h.slots) }
 
 // PIDs are the process ids of the instances running now.
 func (h *Host) PIDs() []int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var out []int
-	for _, p := range h.procs {
-		if p != nil {
-			out = append(out, p.PID())
+	for _, in := range h.slots {
+		if in != nil && !in.exited {
+			out = append(out, in.p.PID())
 		}
 	}
 	return out
@@ -223,23 +593,45 @@ func (h *Host) PIDs() []int {
 func (h *Host) Starts() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.starts
+	return h.started
+}
+
+// Invocations counts the invocations that instances took.
+func (h *Host) Invocations() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.invocations
+}
+
+// Interrupted counts the invocations cut short because the instance
+// handling them exited — killed or crashed — before it answered. The host
+// reported each of them failed.
+func (h *Host) Interrupted() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.interrupted
 }
 
 // Stop ends every instance.
 func (h *Host) Stop() {
 	h.mu.Lock()
 	h.stopping = true
-	procs := append([]*proc.Process(nil), h.procs...)
+	var procs []*proc.Process
+	for _, in := range h.slots {
+		if in != nil {
+			procs = append(procs, in.p)
+		}
+	}
 	h.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range procs {
-		if p != nil {
-			wg.Go(func() { p.Stop(2 * time.Second) })
-		}
+		wg.Go(func() { p.Stop(2 * time.Second) })
 	}
 	wg.Wait()
 	h.wg.Wait()
+	if h.server != nil {
+		_ = h.server.Close()
+	}
 }
 
 // DefaultInstances is how many instances each function runs by default:

@@ -1,0 +1,231 @@
+package lambdahost_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/localstack/lambdahost"
+	"github.com/eventshop/eventshop/localstack/provision"
+)
+
+// The test binary is also the function: run with bootstrapEnv set, it
+// serves the Runtime API as a Go Lambda function does.
+const bootstrapEnv = "LAMBDAHOST_TEST_BOOTSTRAP"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(bootstrapEnv) != "" {
+		lambda.Start(func(ctx context.Context, in map[string]string) (map[string]string, error) {
+			return map[string]string{"echo": in["say"], "greeting": os.Getenv("GREETING")}, nil
+		})
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// runtimeAPI stands in for the emulator's Runtime API: invoke hands a
+// payload to the instance that polls next and waits for its answer.
+type runtimeAPI struct {
+	invocations chan invocation
+	mu          sync.Mutex
+	pending     map[string]chan result
+}
+
+type invocation struct {
+	id      string
+	payload []byte
+}
+
+type result struct {
+	body    string
+	errored bool
+}
+
+func startRuntimeAPI(t *testing.T) (*runtimeAPI, string) {
+	r := &runtimeAPI{invocations: make(chan invocation), pending: map[string]chan result{}}
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return r, srv.URL
+}
+
+func (r *runtimeAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	_, path, _ := strings.Cut(req.URL.Path, "/runtime/")
+	switch {
+	case req.Method == http.MethodGet && path == "invocation/next":
+		select {
+		case inv := <-r.invocations:
+			w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+			w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(time.Minute).UnixMilli()))
+			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:fn")
+			_, _ = w.Write(inv.payload)
+		case <-req.Context().Done():
+		}
+	case req.Method == http.MethodPost && strings.HasPrefix(path, "invocation/"):
+		parts := strings.Split(path, "/")
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		ch := r.pending[parts[1]]
+		r.mu.Unlock()
+		if ch != nil {
+			ch <- result{body: string(body), errored: parts[2] == "error"}
+		}
+		w.WriteHeader(http.StatusAccepted)
+	default:
+		w.WriteHeader(http.StatusAccepted)
+	}
+}
+
+// invoke hands payload to an instance and returns its answer.
+func (r *runtimeAPI) invoke(t *testing.T, payload string) result {
+	t.Helper()
+	id := uuid.NewString()
+	ch := make(chan result, 1)
+	r.mu.Lock()
+	r.pending[id] = ch
+	r.mu.Unlock()
+	timeout := time.After(20 * time.Second)
+	select {
+	case r.invocations <- invocation{id: id, payload: []byte(payload)}:
+	case <-timeout:
+		t.Fatal("no instance took the invocation")
+	}
+	select {
+	case res := <-ch:
+		return res
+	case <-timeout:
+		t.Fatal("no answer to the invocation")
+	}
+	return result{}
+}
+
+func startHost(t *testing.T, emulator string, instances int) *lambdahost.Host {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := lambdahost.Start(provision.Function{LogicalID: "Fn", Name: "fn", MemoryMB: 128, Env: map[string]string{"GREETING": "hello"}},
+		lambdahost.Options{Bootstrap: self, EmulatorURL: emulator, Region: "us-east-1", Instances: instances,
+			ExtraEnv: map[string]string{bootstrapEnv: "1"}, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := h.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func answer(t *testing.T, res result) map[string]string {
+	t.Helper()
+	if res.errored {
+		t.Fatalf("the invocation failed: %s", res.body)
+	}
+	var out map[string]string
+	if err := json.Unmarshal([]byte(res.body), &out); err != nil {
+		t.Fatalf("answer %q: %v", res.body, err)
+	}
+	return out
+}
+
+func TestAnInvocationReachesAnInstanceAndItsAnswerComesBack(t *testing.T) {
+	api, url := startRuntimeAPI(t)
+	h := startHost(t, url, 2)
+	for i := range 4 {
+		got := answer(t, api.invoke(t, fmt.Sprintf(`{"say":"%d"}`, i)))
+		if got["echo"] != fmt.Sprint(i) || got["greeting"] != "hello" {
+			t.Errorf("answer %d = %v", i, got)
+		}
+	}
+	if h.Invocations() != 4 || h.Interrupted() != 0 || h.Starts() != 2 {
+		t.Errorf("invocations %d, interrupted %d, starts %d; want 4, 0, 2", h.Invocations(), h.Interrupted(), h.Starts())
+	}
+}
+
+func TestAnInstanceThatDiesMidInvocationFailsItAtOnceAndIsStartedAgain(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		point lambdahost.CrashPoint
+	}{
+		{"as it takes the invocation", lambdahost.OnReceive},
+		{"as it answers", lambdahost.OnAnswer},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api, url := startRuntimeAPI(t)
+			h := startHost(t, url, 1)
+			h.CrashNext(1, tt.point)
+			start := time.Now()
+			res := api.invoke(t, `{"say":"doomed"}`)
+			if !res.errored || !strings.Contains(res.body, "Runtime.ExitError") {
+				t.Errorf("the interrupted invocation answered %q, want a Runtime.ExitError", res.body)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("the failure took %v to report", took)
+			}
+			if h.Interrupted() != 1 {
+				t.Errorf("interrupted = %d, want 1", h.Interrupted())
+			}
+			if got := answer(t, api.invoke(t, `{"say":"again"}`)); got["echo"] != "again" {
+				t.Errorf("after the crash: %v", got)
+			}
+			if h.Starts() != 2 || h.Interrupted() != 1 {
+				t.Errorf("starts %d, interrupted %d; want 2 and 1", h.Starts(), h.Interrupted())
+			}
+		})
+	}
+}
+
+func TestKillingAnIdleInstanceInterruptsNothing(t *testing.T) {
+	api, url := startRuntimeAPI(t)
+	h := startHost(t, url, 1)
+	answer(t, api.invoke(t, `{}`))
+	if !h.Kill(0) {
+		t.Fatal("Kill found no process to kill")
+	}
+	if h.KillBusy() {
+		t.Error("KillBusy killed an instance that had no invocation")
+	}
+	answer(t, api.invoke(t, `{}`))
+	if h.Interrupted() != 0 || h.Starts() != 2 {
+		t.Errorf("interrupted %d, starts %d; want 0 and 2", h.Interrupted(), h.Starts())
+	}
+}
+
+func TestSetEnvReplacesEveryInstanceBetweenInvocations(t *testing.T) {
+	api, url := startRuntimeAPI(t)
+	h := startHost(t, url, 2)
+	answer(t, api.invoke(t, `{}`))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := h.SetEnv(ctx, map[string]string{"GREETING": "bonjour"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		if got := answer(t, api.invoke(t, `{}`)); got["greeting"] != "bonjour" {
+			t.Errorf("greeting %q after SetEnv", got["greeting"])
+		}
+	}
+	if err := h.SetEnv(ctx, map[string]string{"GREETING": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if got := answer(t, api.invoke(t, `{}`)); got["greeting"] != "" {
+		t.Errorf("greeting %q after removing it", got["greeting"])
+	}
+	if h.Starts() != 6 || h.Interrupted() != 0 {
+		t.Errorf("starts %d, interrupted %d; want 6 and 0", h.Starts(), h.Interrupted())
+	}
+}
