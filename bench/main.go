@@ -35,6 +35,10 @@ const (
 	goalBootstrapMiB = 12
 )
 
+// initRuns is how many runs with GODEBUG=inittrace=1 each bootstrap's
+// package initialization is the median of.
+const initRuns = 5
+
 func main() {
 	runs := flag.Int("runs", 20, "cold starts of each bootstrap")
 	flows := flag.Int("flows", 500, "registrations in the end-to-end run")
@@ -91,7 +95,7 @@ func run(ctx context.Context, runs, flows, concurrency, count int) error {
 		if c.Size, err = armSize(ctx, root, dir, t); err != nil {
 			return err
 		}
-		if c.Init, err = measureInit(ctx, filepath.Join(dir, t.name), t, 5); err != nil {
+		if c.Init, err = measureInit(ctx, filepath.Join(dir, t.name), t, initRuns); err != nil {
 			return err
 		}
 		r.Cold = append(r.Cold, c)

@@ -3,6 +3,7 @@ package dlq
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -294,9 +295,16 @@ func ToTarget(queueURLs map[string]string) Destination {
 }
 
 // Redrive moves the messages of the dead-letter queue back to sourceURL;
-// see RedriveTo.
+// see RedriveTo. Descriptions of stream batches, which Lambda sends to an
+// on-failure destination, stay: they are not events, and no queue takes
+// them back.
 func Redrive(ctx context.Context, client SQS, dlqURL, sourceURL string) (int, error) {
-	return RedriveTo(ctx, client, dlqURL, func(Entry) (string, error) { return sourceURL, nil })
+	return RedriveTo(ctx, client, dlqURL, func(e Entry) (string, error) {
+		if e.Batch != nil {
+			return "", errors.New("a description of a stream batch, not an event")
+		}
+		return sourceURL, nil
+	})
 }
 
 // RedriveTo moves the messages of the dead-letter queue to the queues that
@@ -326,7 +334,7 @@ func RedriveTo(ctx context.Context, client SQS, dlqURL string, to Destination) (
 			return moved, fmt.Errorf("read %s: %w", dlqURL, err)
 		}
 		fresh := 0
-		for _, m := range out.Messages {
+		for i, m := range out.Messages {
 			if seen[aws.ToString(m.MessageId)] {
 				held = append(held, aws.ToString(m.ReceiptHandle))
 				continue
@@ -347,6 +355,9 @@ func RedriveTo(ctx context.Context, client SQS, dlqURL string, to Destination) (
 			}
 			if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(dest), MessageBody: m.Body, MessageAttributes: attrs,
 				MessageSystemAttributes: systemAttributes(m.Attributes)}); err != nil {
+				for _, rest := range out.Messages[i:] {
+					held = append(held, aws.ToString(rest.ReceiptHandle))
+				}
 				return moved, fmt.Errorf("move %s back: %w", aws.ToString(m.MessageId), err)
 			}
 			if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(dlqURL), ReceiptHandle: m.ReceiptHandle}); err != nil {

@@ -30,13 +30,7 @@ func TestEveryRouteRefusesABadBodyNamingTheProblem(t *testing.T) {
 	}
 	big := `{"name":"` + strings.Repeat("a", 70_000) + `"}`
 	for _, r := range routes {
-		tests := []struct {
-			name    string
-			body    string
-			headers []string
-			status  int
-			field   string
-		}{
+		tests := []badBody{
 			{"a body that is not JSON", `{"email":`, nil, 400, ""},
 			{"a JSON array", `[]`, nil, 400, ""},
 			{"JSON null", `null`, nil, 400, ""},
@@ -48,13 +42,7 @@ func TestEveryRouteRefusesABadBodyNamingTheProblem(t *testing.T) {
 			{"an unknown field", withField(r.valid, `"admin":true`), nil, 400, "admin"},
 		}
 		if r.field != "" {
-			tests = append(tests, struct {
-				name    string
-				body    string
-				headers []string
-				status  int
-				field   string
-			}{"a value of the wrong type", r.wrongType, nil, 400, r.field})
+			tests = append(tests, badBody{"a value of the wrong type", r.wrongType, nil, 400, r.field})
 		}
 		for _, tt := range tests {
 			t.Run("POST "+r.path+" with "+tt.name, func(t *testing.T) {

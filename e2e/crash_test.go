@@ -5,10 +5,7 @@ import (
 )
 
 func TestACrashedFunctionIsStartedAgainAndTheFlowCarriesOn(t *testing.T) {
-	if stack.local == nil {
-		t.Skip("needs the stack the tests start themselves")
-	}
-	host := stack.local.Hosts["notification"]
+	host := localHost(t, "notification")
 	before := host.Starts()
 	for i := range host.Instances() {
 		host.Kill(i)

@@ -23,6 +23,7 @@ import (
 	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/localstack/checkout"
+	"github.com/eventshop/eventshop/localstack/faults"
 )
 
 var evctlBuild struct {
@@ -277,7 +278,7 @@ func TestEvctlReplayRedeliversAStreamMarkedAsAReplay(t *testing.T) {
 // it back and the mail goes out once.
 func TestEvctlListsADeadLetteredMailWithItsReasonAndRedrivesIt(t *testing.T) {
 	email := uniqueEmail("rejected")
-	injectFaults(t, faultRules{FailFor: []string{email}, Error: "reject"})
+	injectFaults(t, faults.Rules{FailFor: []string{email}, Error: "reject"})
 	u := register(t, email, "Rejected Once")
 	records, err := eventStore().Load(context.Background(), "user-"+u.UserID, 1)
 	if err != nil || len(records) != 1 {
@@ -312,7 +313,7 @@ func TestEvctlListsADeadLetteredMailWithItsReasonAndRedrivesIt(t *testing.T) {
 		t.Fatalf("%d mails reached %s while SES rejected them", n, email)
 	}
 
-	injectFaults(t, faultRules{}) // the cause is gone
+	injectFaults(t, faults.Rules{}) // the cause is gone
 	var redriven struct{ Moved int }
 	if err := json.Unmarshal([]byte(run(t, "--json", "dlq", "redrive", "notification")), &redriven); err != nil || redriven.Moved < 1 {
 		t.Fatalf("dlq redrive moved %d: %v", redriven.Moved, err)

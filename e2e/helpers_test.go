@@ -159,3 +159,13 @@ func assertMailsOnceDrained(t *testing.T, addr string, match func(emulated.Mail)
 func subjectHas(s string) func(emulated.Mail) bool {
 	return func(m emulated.Mail) bool { return strings.Contains(m.Subject, s) }
 }
+
+// badBody is a request a route must refuse: its body and headers, and the
+// status and the field that the error must name ("" for none).
+type badBody struct {
+	name    string
+	body    string
+	headers []string
+	status  int
+	field   string
+}

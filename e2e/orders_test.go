@@ -16,7 +16,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/events"
-	"github.com/eventshop/eventshop/eventstore"
 )
 
 type lineItem struct {
@@ -141,7 +140,7 @@ func TestPlacingAndCancellingAnOrderMailsTheCustomerEachTime(t *testing.T) {
 // returns them, read back by the correlation query in causal order.
 func chain(t *testing.T, correlation string, want int) []events.Envelope {
 	t.Helper()
-	store := eventstore.NewDynamo(dynamo(), stack.outputs["EventStoreTableName"])
+	store := eventStore()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		records, err := store.ByCorrelation(context.Background(), correlation)

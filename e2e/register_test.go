@@ -108,13 +108,7 @@ func TestAnEmailRegistersOnce(t *testing.T) {
 
 func TestBadRegistrationsAreRefusedNamingTheProblem(t *testing.T) {
 	valid := `{"email":"` + uniqueEmail("bad") + `","name":"Bad Request"}`
-	tests := []struct {
-		name    string
-		body    string
-		headers []string
-		status  int
-		field   string
-	}{
+	tests := []badBody{
 		{"a body that is not JSON", `{"email":`, nil, 400, ""},
 		{"a JSON array", `[]`, nil, 400, ""},
 		{"an empty body", ``, nil, 400, ""},

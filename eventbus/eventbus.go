@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/eventshop/eventshop/backoff"
 	"github.com/eventshop/eventshop/events"
 )
 
@@ -41,7 +41,7 @@ type Publisher struct {
 // New returns a publisher to the named bus with default retry settings:
 // 5 attempts, backoff from 50 ms doubling to at most 2 s, with full jitter.
 func New(client EventBridge, bus string) *Publisher {
-	return &Publisher{client: client, bus: bus, Attempts: 5, Backoff: jitteredBackoff(50*time.Millisecond, 2*time.Second)}
+	return &Publisher{client: client, bus: bus, Attempts: 5, Backoff: backoff.Jittered(50*time.Millisecond, 2*time.Second)}
 }
 
 // Failure is an envelope the bus did not accept.
@@ -122,9 +122,9 @@ func (p *Publisher) publishBatch(ctx context.Context, entries []types.PutEventsR
 	if n := EntrySize(entries[batch[0]]); len(batch) == 1 && n > MaxBatchSize {
 		return []Failure{{Index: batch[0], Code: CodeEntryTooLarge, Message: fmt.Sprintf("%d bytes; PutEvents takes at most %d", n, MaxBatchSize)}}
 	}
-	backoff := p.Backoff
-	if backoff == nil {
-		backoff = jitteredBackoff(50*time.Millisecond, 2*time.Second)
+	next := p.Backoff
+	if next == nil {
+		next = backoff.Jittered(50*time.Millisecond, 2*time.Second)
 	}
 	pending := batch
 	var refused []Failure
@@ -133,14 +133,8 @@ func (p *Publisher) publishBatch(ctx context.Context, entries []types.PutEventsR
 		if len(refused) == 0 || attempt >= p.Attempts {
 			return refused
 		}
-		wait := backoff(attempt)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+time.Second {
+		if !backoff.Wait(ctx, next(attempt), time.Second) {
 			return refused // leave the rest of the invocation to report, not to time out
-		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return refused
 		}
 		pending = pending[:0:0]
 		for _, f := range refused {
@@ -221,14 +215,4 @@ func EntrySize(e types.PutEventsRequestEntry) int {
 		n += len(r)
 	}
 	return n
-}
-
-func jitteredBackoff(base, ceiling time.Duration) func(int) time.Duration {
-	return func(n int) time.Duration {
-		d := base << min(n-1, 16)
-		if d > ceiling || d <= 0 {
-			d = ceiling
-		}
-		return time.Duration(rand.Int64N(int64(d)) + 1)
-	}
 }

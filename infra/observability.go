@@ -88,6 +88,18 @@ func NewObservability(scope constructs.Construct, id string, props Observability
 	alarm := func(a awscloudwatch.Alarm) { a.AddAlarmAction(notify); a.AddOkAction(notify) }
 	minute := awscdk.Duration_Minutes(jsii.Number(1))
 	five := awscdk.Duration_Minutes(jsii.Number(5))
+	// aboveZero alarms when metric is above zero in each of periods
+	// periods; no data is no news.
+	aboveZero := func(metric awscloudwatch.IMetric, id, description string, periods int) {
+		alarm(awscloudwatch.NewAlarm(c, jsii.String(id), &awscloudwatch.AlarmProps{
+			Metric:             metric,
+			AlarmDescription:   jsii.String(description),
+			Threshold:          jsii.Number(0),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(periods),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}))
+	}
 
 	// Anything in a dead-letter queue needs a person: evctl dlq list.
 	dead := map[string]awssqs.IQueue{}
@@ -98,14 +110,8 @@ func NewObservability(scope constructs.Construct, id string, props Observability
 		dead[name] = q
 	}
 	for _, name := range sortedKeys(dead) {
-		alarm(dead[name].MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}).
-			CreateAlarm(c, jsii.String(exportName(name)+"NotEmpty"), &awscloudwatch.CreateAlarmOptions{
-				AlarmDescription:   jsii.String(name + " holds messages that can never succeed as they are: see evctl dlq list"),
-				Threshold:          jsii.Number(0),
-				ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-				EvaluationPeriods:  jsii.Number(1),
-				TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-			}))
+		aboveZero(dead[name].MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: minute, Statistic: jsii.String("Maximum")}),
+			exportName(name)+"NotEmpty", name+" holds messages that can never succeed as they are: see evctl dlq list", 1)
 	}
 	// Consumers that fall behind, and consumers whose deliveries keep failing.
 	for _, q := range props.Queues {
@@ -118,38 +124,20 @@ func NewObservability(scope constructs.Construct, id string, props Observability
 				DatapointsToAlarm:  jsii.Number(2),
 				TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 			}))
-		alarm(insightsQuery(consumerFailures(q.name), "failed deliveries").
-			CreateAlarm(c, jsii.String(exportName(q.name)+"DeliveriesFailing"), &awscloudwatch.CreateAlarmOptions{
-				AlarmDescription: jsii.String(fmt.Sprintf("the %s consumer failed deliveries in each of %d five-minute periods: "+
-					"see its log lines with outcome retry, and evctl dlq list", q.name, failingPeriods)),
-				Threshold:          jsii.Number(0),
-				ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-				EvaluationPeriods:  jsii.Number(failingPeriods),
-				TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-			}))
+		aboveZero(insightsQuery(consumerFailures(q.name), "failed deliveries"), exportName(q.name)+"DeliveriesFailing",
+			fmt.Sprintf("the %s consumer failed deliveries in each of %d five-minute periods: "+
+				"see its log lines with outcome retry, and evctl dlq list", q.name, failingPeriods), failingPeriods)
 	}
 	// A consumer whose effect happened but whose follow-up failed (a mail
 	// sent but not recorded) has acknowledged the event: nothing retries
 	// it, a person must look.
-	alarm(insightsQuery(followUpFailures, "follow-ups failed").
-		CreateAlarm(c, jsii.String("FollowUpsFailed"), &awscloudwatch.CreateAlarmOptions{
-			AlarmDescription: jsii.String("a consumer handled an event but failed its follow-up (a mail sent, say, but not recorded), " +
-				"and will not retry it: see its log lines with outcome follow-up-failed"),
-			Threshold:          jsii.Number(0),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}))
+	aboveZero(insightsQuery(followUpFailures, "follow-ups failed"), "FollowUpsFailed",
+		"a consumer handled an event but failed its follow-up (a mail sent, say, but not recorded), "+
+			"and will not retry it: see its log lines with outcome follow-up-failed", 1)
 	// The relay, when the bus refuses events even after its retries.
-	alarm(insightsQuery(relayRefusals, "events not published").
-		CreateAlarm(c, jsii.String("RelayNotPublishing"), &awscloudwatch.CreateAlarmOptions{
-			AlarmDescription: jsii.String(fmt.Sprintf("the bus refused events from the relay in each of %d five-minute periods: "+
-				"see the relay's \"not published\" log lines; what it gives up on goes to the relay failures queue", failingPeriods)),
-			Threshold:          jsii.Number(0),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(failingPeriods),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}))
+	aboveZero(insightsQuery(relayRefusals, "events not published"), "RelayNotPublishing",
+		fmt.Sprintf("the bus refused events from the relay in each of %d five-minute periods: "+
+			"see the relay's \"not published\" log lines; what it gives up on goes to the relay failures queue", failingPeriods), failingPeriods)
 	// The API, when it answers with a 5xx: a handler's "internal error"
 	// as much as a crash.
 	alarm(rate("api 5xx rate (%)", "errors", props.API.MetricServerError(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),

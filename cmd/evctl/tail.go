@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -77,12 +76,18 @@ func tailCommand(ctx context.Context, opts options, args []string) error {
 	if err != nil {
 		return err
 	}
-	stopBeating := tap.heartbeat(ctx, eb, tapHeartbeat, opts.errOut)
-	defer stopBeating() // before close: a beat after it would bring the rule back
 	fmt.Fprintf(opts.errOut, "tailing %s%s (Ctrl-C to stop)\n", bus, filterText(types))
 
-	seen := 0
+	seen, lastBeat := 0, time.Now()
 	for ctx.Err() == nil && (*count == 0 || seen < *count) {
+		// The receive below waits at most a second, so the beat is never
+		// late by more than that.
+		if now := time.Now(); now.Sub(lastBeat) >= tapHeartbeat {
+			if err := tap.beat(ctx, eb, now); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(opts.errOut, "evctl: keep the tap's rule alive: %v\n", err)
+			}
+			lastBeat = now
+		}
 		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(tap.queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -109,6 +114,9 @@ func tailCommand(ctx context.Context, opts options, args []string) error {
 				seen++
 			}
 			_, _ = q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(tap.queueURL), ReceiptHandle: m.ReceiptHandle})
+			if *count > 0 && seen == *count {
+				break
+			}
 		}
 	}
 	return nil
@@ -255,7 +263,6 @@ func removeRule(ctx context.Context, eb *eventbridge.Client, bus, name string) e
 // tap is the temporary rule and queue of a tail.
 type tap struct {
 	bus, rule, queueURL, pattern string
-	targeted                     bool
 }
 
 func openTap(ctx context.Context, q *sqs.Client, eb *eventbridge.Client, bus, name string, types []string) (*tap, error) {
@@ -293,7 +300,6 @@ func openTap(ctx context.Context, q *sqs.Client, eb *eventbridge.Client, bus, na
 		Targets: []ebtypes.Target{{Id: aws.String("tap"), Arn: aws.String(queueARN)}}}); err != nil {
 		return t, fmt.Errorf("point the tap's rule at its queue: %w", err)
 	}
-	t.targeted = true
 	return t, nil
 }
 
@@ -304,39 +310,20 @@ func (t *tap) ruleInput(name string, now time.Time) *eventbridge.PutRuleInput {
 		Description: aws.String(alivePrefix + now.UTC().Format(time.RFC3339))}
 }
 
-// heartbeat shows the tap's rule alive every so often, so that no other
-// tail takes it for one left behind, until ctx ends or the returned stop is
-// called; stop returns once no beat can follow.
-func (t *tap) heartbeat(ctx context.Context, eb *eventbridge.Client, every time.Duration, errOut io.Writer) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-tick.C:
-				if _, err := eb.PutRule(ctx, t.ruleInput(t.rule, now)); err != nil && ctx.Err() == nil {
-					fmt.Fprintf(errOut, "evctl: keep the tap's rule alive: %v\n", err)
-				}
-			}
-		}
-	})
-	return func() { cancel(); wg.Wait() }
+// beat shows the tap's rule alive at now, so that no other tail takes it
+// for one left behind.
+func (t *tap) beat(ctx context.Context, eb *eventbridge.Client, now time.Time) error {
+	_, err := eb.PutRule(ctx, t.ruleInput(t.rule, now))
+	return err
 }
 
 // close removes the rule and the queue, even if the tail was interrupted.
 func (t *tap) close(q *sqs.Client, eb *eventbridge.Client, errOut io.Writer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if t.targeted {
-		_, _ = eb.RemoveTargets(ctx, &eventbridge.RemoveTargetsInput{Rule: aws.String(t.rule), EventBusName: aws.String(t.bus), Ids: []string{"tap"}})
-	}
 	if t.rule != "" {
-		if _, err := eb.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String(t.rule), EventBusName: aws.String(t.bus)}); err != nil {
-			fmt.Fprintf(errOut, "evctl: remove the tap's rule %s: %v\n", t.rule, err)
+		if err := removeRule(ctx, eb, t.bus, t.rule); err != nil {
+			fmt.Fprintf(errOut, "evctl: remove the tap's rule: %v\n", err)
 		}
 	}
 	if _, err := q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(t.queueURL)}); err != nil {

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"time"
 
+	"github.com/eventshop/eventshop/backoff"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
@@ -118,19 +118,17 @@ func (n *Notifier) sentBefore(ctx context.Context, stream string) (messageID str
 const recordAttempts = 3
 
 // recordJitter waits up to 100 ms before the first retry of a record, up
-// to 200 ms before the second, and so on: full jitter, so that the
-// messages of a batch do not retry in step.
-func recordJitter(n int) time.Duration {
-	return rand.N(100*time.Millisecond<<min(n-1, 4)) + time.Millisecond
-}
+// to 200 ms before the second, and so on, so that the messages of a batch
+// do not retry in step.
+var recordJitter = backoff.Jittered(100*time.Millisecond, 1600*time.Millisecond)
 
 // record appends sent at the start of stream. The append is idempotent:
 // if the stream has an event already, the mail was recorded before — by
 // an earlier attempt whose answer was lost, or an earlier delivery.
 func (n *Notifier) record(ctx context.Context, stream string, sent events.Envelope) error {
-	backoff := n.recordBackoff
-	if backoff == nil {
-		backoff = recordJitter
+	next := n.recordBackoff
+	if next == nil {
+		next = recordJitter
 	}
 	for attempt := 1; ; attempt++ {
 		err := n.events.Append(ctx, stream, 0, sent)
@@ -141,14 +139,8 @@ func (n *Notifier) record(ctx context.Context, stream string, sent events.Envelo
 		if err == nil || attempt == recordAttempts || consumer.IsPermanent(err) {
 			return err
 		}
-		wait := backoff(attempt)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+time.Second {
+		if !backoff.Wait(ctx, next(attempt), time.Second) {
 			return err // leave the rest of the invocation to complete the event
-		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return err
 		}
 	}
 }

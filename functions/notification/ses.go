@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"regexp"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -42,7 +43,10 @@ func (m *sesMailer) Send(ctx context.Context, mail Mail) (string, error) {
 }
 
 // emailAddress matches what looks like an email address in free text.
-var emailAddress = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`)
+// It is compiled on the first error, not at every cold start.
+var emailAddress = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*`)
+})
 
 // maskAddresses hides the email addresses in err's text — SES names the
 // recipient when it rejects a message, and the text ends up in logs and
@@ -50,7 +54,7 @@ var emailAddress = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-
 // which decide whether the send is retried.
 func maskAddresses(err error) error {
 	text := err.Error()
-	masked := emailAddress.ReplaceAllStringFunc(text, maskEmail)
+	masked := emailAddress().ReplaceAllStringFunc(text, maskEmail)
 	if masked == text {
 		return err
 	}

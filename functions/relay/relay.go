@@ -43,7 +43,7 @@ type Relay struct {
 // consumers. It logs one line per inserted record: published, not
 // published, or unpublishable.
 func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventRecord) []string {
-	requestID := logging.RequestID(ctx)
+	log := r.log.With(logging.RequestID(ctx))
 	var (
 		envs   []events.Envelope
 		origin []int // origin[i] is the record of envs[i]
@@ -56,8 +56,8 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 		}
 		env, err := envelope(rec)
 		if err != nil {
-			attrs := append([]slog.Attr{requestID, slog.String("sequence_number", rec.Change.SequenceNumber)}, salvage(rec)...)
-			r.log.LogAttrs(ctx, slog.LevelError, "unpublishable record", append(attrs, slog.String("error", err.Error()))...)
+			attrs := append([]slog.Attr{slog.String("sequence_number", rec.Change.SequenceNumber)}, salvage(rec)...)
+			log.LogAttrs(ctx, slog.LevelError, "unpublishable record", append(attrs, slog.String("error", err.Error()))...)
 			failed[i] = true
 			continue
 		}
@@ -74,14 +74,12 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 	case errors.As(err, &refused):
 		for _, f := range refused.Failed {
 			failed[origin[f.Index]] = true
-			attrs := append([]slog.Attr{requestID}, logging.Event(envs[f.Index])...)
-			r.log.LogAttrs(ctx, slog.LevelWarn, "not published", append(attrs, slog.String("code", f.Code), slog.String("error", f.Message))...)
+			log.LogAttrs(ctx, slog.LevelWarn, "not published", append(logging.Event(envs[f.Index]), slog.String("code", f.Code), slog.String("error", f.Message))...)
 		}
 	case err != nil:
 		for i, env := range envs {
 			failed[origin[i]] = true
-			attrs := append([]slog.Attr{requestID}, logging.Event(env)...)
-			r.log.LogAttrs(ctx, slog.LevelError, "not published", append(attrs, slog.String("error", err.Error()))...)
+			log.LogAttrs(ctx, slog.LevelError, "not published", append(logging.Event(env), slog.String("error", err.Error()))...)
 		}
 	}
 	published, unpublished := map[string]int{}, map[string]int{}
@@ -91,7 +89,7 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 			continue
 		}
 		published[env.EventType]++
-		r.log.LogAttrs(ctx, slog.LevelInfo, "published", append([]slog.Attr{requestID}, logging.Event(env)...)...)
+		log.LogAttrs(ctx, slog.LevelInfo, "published", logging.Event(env)...)
 	}
 	for t, n := range published {
 		r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsPublished", n))

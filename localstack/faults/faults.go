@@ -226,8 +226,20 @@ func (p *Proxy) control(w http.ResponseWriter, r *http.Request) {
 		var rules Rules
 		dec := json.NewDecoder(r.Body)
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&rules); err != nil || rules.FailRate < 0 || rules.FailRate > 1 || rules.LoseRate < 0 || rules.LoseRate > 1 || rules.MaxPerRecipient < 0 {
-			http.Error(w, `want {"failRate": 0..1, "failFor": ["address"], "error": "throttle|unavailable|reject", "loseRate": 0..1, "maxPerRecipient": n}`, http.StatusBadRequest)
+		const want = `want {"failRate": 0..1, "failFor": ["address"], "error": "throttle|unavailable|reject", "loseRate": 0..1, "maxPerRecipient": n}`
+		var problem string
+		switch err := dec.Decode(&rules); {
+		case err != nil:
+			problem = err.Error()
+		case rules.FailRate < 0 || rules.FailRate > 1:
+			problem = "failRate is out of range"
+		case rules.LoseRate < 0 || rules.LoseRate > 1:
+			problem = "loseRate is out of range"
+		case rules.MaxPerRecipient < 0:
+			problem = "maxPerRecipient is negative"
+		}
+		if problem != "" {
+			http.Error(w, problem+": "+want, http.StatusBadRequest)
 			return
 		}
 		if !slices.Contains([]string{"", "throttle", "unavailable", "reject"}, rules.Error) {

@@ -43,6 +43,18 @@ func ses(url string) *sesv2.Client {
 	})
 }
 
+// startProxy starts a proxy in front of backendURL, closed when the test
+// ends, and an SES client that calls it.
+func startProxy(t *testing.T, backendURL string) (*faults.Proxy, *sesv2.Client) {
+	t.Helper()
+	p, err := faults.Start(backendURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p, ses(p.URL)
+}
+
 func send(c *sesv2.Client, to string) error {
 	_, err := c.SendEmail(context.Background(), &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String("shop@example.com"),
@@ -53,12 +65,7 @@ func send(c *sesv2.Client, to string) error {
 }
 
 func TestTheProxyFailsWhatTheRulesSayAsAWSWould(t *testing.T) {
-	p, err := faults.Start(backend(t).URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	c := ses(p.URL)
+	p, c := startProxy(t, backend(t).URL)
 
 	if err := send(c, "ada@example.com"); err != nil {
 		t.Fatalf("no rules: %v", err)
@@ -82,15 +89,10 @@ func TestTheProxyFailsWhatTheRulesSayAsAWSWould(t *testing.T) {
 
 func TestALostAnswerReachesTheServiceButNotTheCaller(t *testing.T) {
 	var sent atomic.Int64
-	p, err := faults.Start(counting(t, &sent).URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	c := ses(p.URL)
+	p, c := startProxy(t, counting(t, &sent).URL)
 
 	p.Set(faults.Rules{LoseRate: 1})
-	err = send(c, "ada@example.com")
+	err := send(c, "ada@example.com")
 	var api smithy.APIError
 	if err == nil || errors.As(err, &api) {
 		t.Errorf("a lost answer: %v, want a dropped connection", err)
@@ -104,13 +106,7 @@ func TestALostAnswerReachesTheServiceButNotTheCaller(t *testing.T) {
 }
 
 func TestNoRecipientMeetsMoreFaultsThanTheBound(t *testing.T) {
-	var sent atomic.Int64
-	p, err := faults.Start(counting(t, &sent).URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	c := ses(p.URL)
+	p, c := startProxy(t, backend(t).URL)
 
 	p.Set(faults.Rules{FailRate: 1, MaxPerRecipient: 2})
 	var failed []bool
@@ -130,11 +126,7 @@ func TestNoRecipientMeetsMoreFaultsThanTheBound(t *testing.T) {
 }
 
 func TestTheRulesChangeOverHTTP(t *testing.T) {
-	p, err := faults.Start(backend(t).URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p, _ := startProxy(t, backend(t).URL)
 	for body, status := range map[string]int{`{"failRate":0.3}`: 200, `{"failRate":2}`: 400, `{"error":"boom"}`: 400, `{"nope":1}`: 400,
 		`{"loseRate":0.5,"maxPerRecipient":2}`: 200, `{"loseRate":-1}`: 400, `{"maxPerRecipient":-1}`: 400} {
 		req, _ := http.NewRequest(http.MethodPut, p.URL+"/_faults", strings.NewReader(body))

@@ -520,21 +520,8 @@ func (h *Host) SetEnv(ctx context.Context, vars map[string]string) error {
 			}
 		}
 		old.p.Stop(2 * time.Second)
-		for {
-			h.mu.Lock()
-			cur := h.slots[i]
-			h.mu.Unlock()
-			if cur != old {
-				select {
-				case <-cur.ready:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				break
-			}
-			if !sleepCtx(ctx, 10*time.Millisecond) {
-				return ctx.Err()
-			}
+		if err := h.waitReady(ctx, i, old); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -552,25 +539,38 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // Ready waits until every instance runs and has asked for an invocation.
 func (h *Host) Ready(ctx context.Context) error {
 	for i := range h.slots {
-		for {
-			h.mu.Lock()
-			in := h.slots[i]
-			h.mu.Unlock()
-			select {
-			case <-in.ready:
-			case <-in.p.Done():
-				// It exited before it was ready; wait for the next one.
-				if !sleepCtx(ctx, 10*time.Millisecond) {
-					return ctx.Err()
-				}
-				continue
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			break
+		if err := h.waitReady(ctx, i, nil); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// waitReady waits until slot i holds an instance other than old that has
+// asked for an invocation. An instance that exits first is replaced by
+// its supervisor, and the wait goes on with the replacement.
+func (h *Host) waitReady(ctx context.Context, i int, old *instance) error {
+	for {
+		h.mu.Lock()
+		in := h.slots[i]
+		h.mu.Unlock()
+		if in == old {
+			if !sleepCtx(ctx, 10*time.Millisecond) {
+				return ctx.Err()
+			}
+			continue
+		}
+		select {
+		case <-in.ready:
+			return nil
+		case <-in.p.Done():
+			if !sleepCtx(ctx, 10*time.Millisecond) {
+				return ctx.Err()
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Instances is how many instances the function runs.

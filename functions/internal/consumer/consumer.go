@@ -14,13 +14,13 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
+	"github.com/eventshop/eventshop/functions/internal/logging"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
@@ -363,20 +363,12 @@ func (c *Consumer) emit(t tally) {
 }
 
 func (c *Consumer) log(ctx context.Context, msg lambdaevents.SQSMessage, env events.Envelope, receives int, line *outcome) {
-	requestID := ""
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		requestID = lc.AwsRequestID
-	}
 	attrs := append([]slog.Attr{
 		slog.String("outcome", line.result),
-		slog.String("request_id", requestID),
+		logging.RequestID(ctx),
 		slog.String("message_id", msg.MessageId),
-		slog.String("event_id", env.EventID),
-		slog.String("event_type", env.EventType),
-		slog.String("correlation_id", env.Metadata.CorrelationID),
-		slog.String("causation_id", env.Metadata.CausationID),
-		slog.Int("receive_count", receives),
-	}, line.attrs...)
+	}, logging.Event(env)...)
+	attrs = append(append(attrs, slog.Int("receive_count", receives)), line.attrs...)
 	level := slog.LevelInfo
 	if line.err != nil && line.result != outcomeSkipped {
 		attrs = append(attrs, slog.String("error", line.err.Error()))
