@@ -4,7 +4,9 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-FUNCTIONS := $(notdir $(patsubst %/main.go,%,$(wildcard functions/*/main.go)))
+# Every function's package: a main.go under functions/, outside internal/.
+FUNCTION_DIRS := $(patsubst %/main.go,%,$(shell find functions -name main.go -not -path '*/internal/*'))
+FUNCTIONS := $(notdir $(FUNCTION_DIRS))
 
 # Settings of make deploy, diff, destroy and bootstrap, each passed to the
 # CDK app as context when set. infra/config.go documents them and their
@@ -34,6 +36,8 @@ local: ## run the whole stack on this machine: no Docker, no AWS account
 .PHONY: test
 test: ## vet, unit and CDK tests, then end to end against a fresh local stack
 	go vet ./...
+	@# Built once, up front: no test package waits on a cold build.
+	go run ./localstack/cmd/eventshop-local -build-only
 	EVENTSHOP_INTEGRATION=1 EVENTSHOP_E2E=1 go test -count=1 ./...
 
 .PHONY: unit
@@ -41,7 +45,7 @@ unit: ## only the fast, hermetic tests
 	go test ./...
 
 FUZZTIME ?= 60s
-FUZZ_TARGETS := events:FuzzFromSQS functions/user:FuzzPostUsers functions/order:FuzzPostOrders
+FUZZ_TARGETS := eventbus:FuzzDecode functions/user:FuzzPostUsers functions/order:FuzzPostOrders
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (default 60s); go test runs their seed corpora
@@ -66,7 +70,7 @@ build: $(FUNCTIONS:%=build/lambda/%/bootstrap) ## the functions' arm64 bootstrap
 ARCH ?= arm64
 
 build/lambda/%/bootstrap: FORCE
-	GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $@ ./functions/$*
+	GOOS=linux GOARCH=$(ARCH) CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $@ ./$(filter %/$*,$(FUNCTION_DIRS))
 
 $(CDK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

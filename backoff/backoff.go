@@ -1,6 +1,8 @@
-// Package backoff spaces out the retries of a call made within a Lambda
-// invocation: delays that grow exponentially with full jitter, and a wait
-// that gives up rather than run into the invocation's deadline.
+// Package backoff spaces out retries — of a call within a Lambda
+// invocation, or of a message's delivery — with delays that grow
+// exponentially with full or equal jitter, and a wait that gives up rather
+// than run into the invocation's deadline. It is the project's one
+// backoff.
 package backoff
 
 import (
@@ -19,6 +21,19 @@ func Jittered(base, ceiling time.Duration) func(n int) time.Duration {
 			d = ceiling
 		}
 		return rand.N(d) + 1
+	}
+}
+
+// Equal returns the delay before the nth retry: base × 2^(n−1), at most
+// ceiling, with equal jitter — between half and all of it — for a caller
+// that must wait at least some time, such as a message's next delivery.
+func Equal(base, ceiling time.Duration) func(n int) time.Duration {
+	return func(n int) time.Duration {
+		d := base << min(max(n-1, 0), 20)
+		if d > ceiling || d <= 0 {
+			d = ceiling
+		}
+		return d/2 + rand.N(d/2+1)
 	}
 }
 

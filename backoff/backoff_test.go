@@ -26,6 +26,23 @@ func TestJitteredDelaysGrowUpToTheCeilingAndVary(t *testing.T) {
 	}
 }
 
+func TestEqualDelaysStayWithinHalfAndAllOfTheirBound(t *testing.T) {
+	next := backoff.Equal(2*time.Second, 60*time.Second)
+	for n, want := range map[int][2]time.Duration{1: {time.Second, 2 * time.Second}, 3: {4 * time.Second, 8 * time.Second}, 10: {30 * time.Second, 60 * time.Second}} {
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			d := next(n)
+			if d < want[0] || d > want[1] {
+				t.Fatalf("retry %d waits %v, want %v", n, d, want)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 3 {
+			t.Errorf("retry %d took %d distinct delays in 200 draws: no jitter", n, len(seen))
+		}
+	}
+}
+
 func TestWaitGivesUpRatherThanRunIntoTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/eventshop/eventshop/contract"
 )
 
 // coldTarget is a bootstrap to start cold, with the first event it gets:
@@ -25,20 +28,34 @@ type coldTarget struct {
 	payload string
 }
 
-var coldTargets = []coldTarget{
+// coldTargets are the baselines, then every function of the stack.
+var coldTargets = append([]coldTarget{
 	{name: "hello-world", source: "bench/hello", payload: `{}`},
 	{name: "sdk-floor", source: "bench/sdkfloor", payload: `{}`},
-	{name: "user", source: "functions/user", env: []string{"USERS_TABLE=u", "EVENTS_TABLE=e"},
-		payload: `{"version":"2.0","routeKey":"GET /users/{userId}","rawPath":"/users/x","headers":{},"pathParameters":{"userId":"not-a-uuid"},"requestContext":{"requestId":"r-1","http":{"method":"GET","path":"/users/x"}},"isBase64Encoded":false}`},
-	{name: "order", source: "functions/order", env: []string{"EVENTS_TABLE=e", "CUSTOMERS_TABLE=c"},
-		payload: `{"version":"2.0","routeKey":"GET /orders/{orderId}","rawPath":"/orders/x","headers":{},"pathParameters":{"orderId":"42"},"requestContext":{"requestId":"r-1","http":{"method":"GET","path":"/orders/x"}},"isBase64Encoded":false}`},
-	{name: "customers", source: "functions/customers", env: append([]string{"CUSTOMERS_TABLE=c"}, consumerEnv...), payload: `{"Records":[]}`},
-	{name: "relay", source: "functions/relay", env: []string{"EVENT_BUS_NAME=b"}, payload: `{"Records":[]}`},
-	{name: "notification", source: "functions/notification", env: append([]string{"MAIL_FROM=shop@example.com", "EVENTS_TABLE=e", "RESET_URL=https://shop.example/reset"}, consumerEnv...),
-		payload: `{"Records":[]}`},
-}
+}, functionTargets()...)
 
-var consumerEnv = []string{"CONSUMER_NAME=c", "IDEMPOTENCY_TABLE=i", "DLQ_URL=http://127.0.0.1:1/000000000000/dlq", "MAX_RECEIVE_COUNT=5", "RETRY_BASE_SECONDS=1", "LEASE_SECONDS=10"}
+// functionTargets starts each function with an example of the environment
+// its contract gives it, and an event it answers without the network: an
+// invalid id for an HTTP function, an empty batch for the others.
+func functionTargets() []coldTarget {
+	request := func(route contract.Route, param, value string) string {
+		return fmt.Sprintf(`{"version":"2.0","routeKey":%q,"rawPath":"/x","headers":{},"pathParameters":{%q:%q},`+
+			`"requestContext":{"requestId":"r-1","http":{"method":"GET","path":"/x"}},"isBase64Encoded":false}`, route, param, value)
+	}
+	payloads := map[contract.Function]string{
+		contract.User:  request(contract.GetUser, contract.ParamUserID, "not-a-uuid"),
+		contract.Order: request(contract.GetOrder, contract.ParamOrderID, "42"),
+	}
+	var out []coldTarget
+	for _, fn := range contract.Functions() {
+		t := coldTarget{name: string(fn), source: fn.Source(), payload: cmp.Or(payloads[fn], `{"Records":[]}`)}
+		for _, v := range fn.Env() {
+			t.env = append(t.env, string(v)+"="+v.Example())
+		}
+		out = append(out, t)
+	}
+	return out
+}
 
 // coldRun is one cold start: from exec to the first request for an
 // invocation, and to the first response.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/localstack/runner"
 )
 
@@ -48,7 +49,7 @@ func runFlows(ctx context.Context, root string, flows, concurrency int, log io.W
 			defer func() { <-slots }()
 			body := fmt.Sprintf(`{"email":"%s-%d@example.com","name":"Bench Mark"}`, run, i)
 			sent[i] = time.Now()
-			resp, err := http.Post(stack.APIURL+"/users", "application/json", strings.NewReader(body))
+			resp, err := http.Post(stack.APIURL+contract.RegisterUser.Path(), "application/json", strings.NewReader(body))
 			if err != nil {
 				errs <- err
 				return

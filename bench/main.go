@@ -101,8 +101,8 @@ func run(ctx context.Context, runs, flows, concurrency, count int) error {
 		r.Cold = append(r.Cold, c)
 	}
 
-	step("warm cost: go test -bench ./functions/notification ./functions/relay ./events")
-	if r.Bench, r.BenchRaw, err = runBenchmarks(ctx, root, count, "./functions/notification", "./functions/relay", "./events"); err != nil {
+	step("warm cost: go test -bench ./functions/notification ./functions/relay ./events ./eventbus")
+	if r.Bench, r.BenchRaw, err = runBenchmarks(ctx, root, count, "./functions/notification", "./functions/relay", "./events", "./eventbus"); err != nil {
 		return err
 	}
 

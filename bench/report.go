@@ -139,13 +139,13 @@ func (r report) markdown() string {
 	p("| eventshop consumer | %.0f | %.0f | %.0f |\n", eb.Metrics["ns/message"], eb.Metrics["B/op"], eb.Metrics["allocs/op"])
 	p("| bare handler (baseline) | %.0f | %.0f | %.0f |\n\n", bare.Metrics["ns/message"], bare.Metrics["B/op"], bare.Metrics["allocs/op"])
 	p("Ratio: **%.2f×** (%s the goal); allocations %.1f×.\n\n", r.warmRatio(), verdict(r.warmRatio() <= goalWarmRatio), eb.Metrics["allocs/op"]/bare.Metrics["allocs/op"])
-	fromSQS, newEnv := r.Bench["BenchmarkFromSQS"].Metrics["ns/op"], r.Bench["BenchmarkNew"].Metrics["ns/op"]
-	p("Where the consumer's time per message goes, from the `events` benchmarks of the same run: reading and validating the envelope from the SQS record (`events.FromSQS`) %.0f ns, building and validating `notification.sent` (`events.New`) %.0f ns, the rest %.0f ns: the idempotency claim, the mail, the record, the log line and metrics, a goroutine per message, and the garbage collection all of it brings on. The bare handler skips the first two, which are the contract eventshop keeps on every hop.\n\n",
+	fromSQS, newEnv := r.Bench["BenchmarkDecode"].Metrics["ns/op"], r.Bench["BenchmarkNew"].Metrics["ns/op"]
+	p("Where the consumer's time per message goes, from the `events` and `eventbus` benchmarks of the same run: reading and validating the envelope from the SQS record (`eventbus.Decode`) %.0f ns, building and validating `notification.sent` (`events.New`) %.0f ns, the rest %.0f ns: the idempotency claim, the mail, the record, the log line and metrics, a goroutine per message, and the garbage collection all of it brings on. The bare handler skips the first two, which are the contract eventshop keeps on every hop.\n\n",
 		fromSQS, newEnv, eb.Metrics["ns/message"]-fromSQS-newEnv)
 	if contract := fromSQS / bare.Metrics["ns/message"]; contract > goalWarmRatio {
-		p("Reading: validating one envelope on arrival (`events.FromSQS`) costs %.1f× the bare handler's whole message, so no consumer that keeps the schema contract on every hop can come within %.1f× of a handler that keeps none: the ratio measures that contract more than the framework around it.\n\n", contract, goalWarmRatio)
+		p("Reading: validating one envelope on arrival (`eventbus.Decode`) costs %.1f× the bare handler's whole message, so no consumer that keeps the schema contract on every hop can come within %.1f× of a handler that keeps none: the ratio measures that contract more than the framework around it.\n\n", contract, goalWarmRatio)
 	} else {
-		p("Reading: validating one envelope on arrival (`events.FromSQS`) costs %.1f× the bare handler's whole message.\n\n", contract)
+		p("Reading: validating one envelope on arrival (`eventbus.Decode`) costs %.1f× the bare handler's whole message.\n\n", contract)
 	}
 	relay := r.Bench["BenchmarkRelayBurst"]
 	calls := relay.Metrics["putevents-calls/event"]

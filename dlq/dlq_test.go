@@ -2,8 +2,6 @@ package dlq_test
 
 import (
 	"context"
-	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,28 +12,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/dlq"
-	"github.com/eventshop/eventshop/localstack/checkout"
-	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/localstack/emulator/emulatortest"
 )
 
 func emulatorSQS(t *testing.T) *sqs.Client {
 	t.Helper()
-	if os.Getenv("EVENTSHOP_INTEGRATION") == "" {
-		t.Skip("set EVENTSHOP_INTEGRATION=1 to run against the embedded emulator")
-	}
-	root, err := checkout.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := emulator.Start(context.Background(), emulator.Options{Root: root, Region: "us-east-1", Log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Stop)
-	cfg, err := emulator.Config(context.Background(), e.URL, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cfg := emulatortest.Start(t)
 	return sqs.NewFromConfig(cfg)
 }
 

@@ -23,6 +23,8 @@ type fakeSQS struct {
 	mu     sync.Mutex
 	queues map[string][]*fakeMessage
 	next   int
+	// deleteErr, if set, fails the deletes it returns an error for.
+	deleteErr func(receipt string) error
 }
 
 type fakeMessage struct {
@@ -30,7 +32,7 @@ type fakeMessage struct {
 	invisibleUntil time.Time
 }
 
-var _ dlq.SQS = (*fakeSQS)(nil)
+var _ dlq.Queues = (*fakeSQS)(nil)
 
 func newFakeSQS(urls ...string) *fakeSQS {
 	f := &fakeSQS{queues: map[string][]*fakeMessage{}}
@@ -106,6 +108,11 @@ func (f *fakeSQS) find(url, receipt *string) (*fakeMessage, int, error) {
 func (f *fakeSQS) DeleteMessage(_ context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.deleteErr != nil {
+		if err := f.deleteErr(aws.ToString(in.ReceiptHandle)); err != nil {
+			return nil, err
+		}
+	}
 	_, i, err := f.find(in.QueueUrl, in.ReceiptHandle)
 	if err != nil {
 		return nil, err

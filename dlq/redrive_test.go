@@ -2,6 +2,7 @@ package dlq_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -120,5 +121,37 @@ func TestListDescribesAStreamBatchLambdaGaveUpOn(t *testing.T) {
 	}
 	if e.EventType != "(stream batch)" || !strings.Contains(e.Reason, "RetryAttemptsExhausted") || e.Receives != "11" {
 		t.Errorf("entry = %+v", e)
+	}
+}
+
+func TestARedriveThatCannotDeleteReleasesTheRestOfItsBatch(t *testing.T) {
+	ctx := context.Background()
+	client := newFakeSQS("source", "dead")
+	for i := range 3 {
+		msg := lambdaevents.SQSMessage{MessageId: "m-" + string(rune('a'+i)), Body: body, EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:source",
+			Attributes: map[string]string{"ApproximateReceiveCount": "5"}}
+		if err := dlq.Send(ctx, client, "dead", msg, "failed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deletes := 0
+	client.deleteErr = func(string) error {
+		if deletes++; deletes == 1 {
+			return errors.New("throttled")
+		}
+		return nil
+	}
+	moved, err := dlq.Redrive(ctx, client, "dead", "source")
+	if err == nil || moved != 0 {
+		t.Fatalf("moved %d, %v; want an error at the first delete", moved, err)
+	}
+	// The two messages received with the first, and not moved, must be
+	// visible again at once rather than in a minute.
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String("dead"), MaxNumberOfMessages: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) != 2 {
+		t.Errorf("%d messages visible in the dead-letter queue after the failed delete, want the 2 not yet moved", len(out.Messages))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/events"
@@ -27,7 +28,7 @@ import (
 // until the test ends, and returns a function that reads its counts.
 func injectFaults(t *testing.T, rules faults.Rules) func() faults.Stats {
 	t.Helper()
-	url := stack.outputs["FaultsUrl"]
+	url := output(contract.OutputFaultsURL)
 	if url == "" {
 		t.Skip("the stack under test has no fault proxy")
 	}
@@ -224,7 +225,7 @@ func TestAMailThatKeepsFailingIsDeadLetteredWithItsReasonAndSentOnceAfterRedrive
 	email := uniqueEmail("bounce")
 	injectFaults(t, faults.Rules{FailFor: []string{email}})
 	u := register(t, email, "Bounce Back")
-	dlqURL, queueURL := stack.outputs["NotificationDLQUrl"], stack.outputs["NotificationQueueUrl"]
+	dlqURL, queueURL := output(contract.DLQOutput(string(contract.Notification))), output(contract.QueueOutput(string(contract.Notification)))
 
 	var entry dlq.Entry
 	deadline := time.Now().Add(90 * time.Second)
@@ -278,7 +279,7 @@ func TestTheSameEnvelopePublishedTwiceSendsOneMail(t *testing.T) {
 	bus := eventbridge.NewFromConfig(stack.aws)
 	for range 2 {
 		out, err := bus.PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
-			EventBusName: aws.String(stack.outputs["EventBusName"]), Source: aws.String(env.Source),
+			EventBusName: aws.String(output(contract.OutputEventBusName)), Source: aws.String(env.Source),
 			DetailType: aws.String(env.EventType), Detail: aws.String(string(detail)),
 		}}})
 		if err != nil || out.FailedEntryCount != 0 {
@@ -304,7 +305,7 @@ func TestKillingTheRelayMidBatchLosesNoEventAndDoublesNoMail(t *testing.T) {
 	relay := localHost(t, "relay")
 	mark := logMark(t)
 	starts, interrupted := relay.Starts(), relay.Interrupted()
-	failures := stack.outputs["RelayFailuresQueueUrl"]
+	failures := output(contract.OutputRelayFailuresQueueURL)
 	givenUp := queueDepth(t, failures)
 	relay.CrashNext(2, lambdahost.OnReceive)
 	relay.CrashNext(2, lambdahost.OnAnswer)

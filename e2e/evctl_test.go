@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/localstack/checkout"
@@ -179,7 +180,7 @@ func TestEvctlTailShowsWhatEvctlPublishesAndOnlyTheTypesAskedFor(t *testing.T) {
 		}
 	}
 	rules, err := eventbridge.NewFromConfig(stack.aws).ListRules(context.Background(), &eventbridge.ListRulesInput{
-		EventBusName: aws.String(stack.outputs["EventBusName"]), NamePrefix: aws.String("evctl-tail-")})
+		EventBusName: aws.String(output(contract.OutputEventBusName)), NamePrefix: aws.String("evctl-tail-")})
 	if err != nil || len(rules.Rules) != 0 {
 		t.Errorf("rules left behind: %v, %v", rules, err)
 	}

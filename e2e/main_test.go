@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/eventshop/eventshop/awsclient"
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/localstack/checkout"
@@ -104,17 +106,17 @@ func useRunningStack(ctx context.Context, path string) error {
 	for _, outputs := range byStack {
 		stack.outputs = outputs
 	}
-	endpoint := stack.outputs["EmulatorUrl"]
+	endpoint := output(contract.OutputEmulatorURL)
 	if os.Getenv("EVENTSHOP_TARGET") == "localstack" {
 		endpoint = cmp.Or(os.Getenv("EVENTSHOP_ENDPOINT"), "http://127.0.0.1:4566")
-		api, err := emulated.LocalStackAPIHost(endpoint, stack.outputs["ApiUrl"])
+		api, err := emulated.LocalStackAPIHost(endpoint, output(contract.OutputAPIURL))
 		if err != nil {
 			return err
 		}
 		stack.api, stack.apiHost = endpoint, api
 		stack.mailbox = emulated.LocalStack{Endpoint: endpoint, Client: httpClient}
 	} else {
-		stack.api = strings.TrimRight(stack.outputs["LocalApiUrl"], "/")
+		stack.api = strings.TrimRight(output(contract.OutputLocalAPIURL), "/")
 		if stack.api == "" || endpoint == "" {
 			return fmt.Errorf("%s has no LocalApiUrl or EmulatorUrl: is it a local stack's outputs file? (for LocalStack, set EVENTSHOP_TARGET=localstack)", path)
 		}
@@ -124,12 +126,15 @@ func useRunningStack(ctx context.Context, path string) error {
 	return err
 }
 
+// output is one of the stack's outputs.
+func output(name contract.Output) string { return stack.outputs[string(name)] }
+
 // eventStore returns the stack's event store.
 func eventStore() *eventstore.Dynamo {
-	return eventstore.NewDynamo(dynamo(), stack.outputs["EventStoreTableName"])
+	return eventstore.NewDynamo(dynamo(), output(contract.OutputEventStoreTable))
 }
 
 // dynamo returns a DynamoDB client for the stack.
 func dynamo() *dynamodb.Client {
-	return dynamodb.NewFromConfig(stack.aws, emulator.DynamoDBOptions)
+	return awsclient.DynamoDB(stack.aws)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/localstack/lambdahost"
 )
 
@@ -74,7 +75,7 @@ func waitDrained(t testing.TB, url string, timeout time.Duration) time.Duration 
 }
 
 // notificationQueue is the notification consumer's queue.
-func notificationQueue() string { return stack.outputs["NotificationQueueUrl"] }
+func notificationQueue() string { return output(contract.QueueOutput(string(contract.Notification))) }
 
 // localHost returns the host of a function of the stack the tests
 // started, by the name of its package; it skips the test on a stack

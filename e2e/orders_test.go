@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 )
 
@@ -61,7 +62,7 @@ func customer(t *testing.T, name string) user {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		out, err := dynamo().GetItem(context.Background(), &dynamodb.GetItemInput{
-			TableName: aws.String(stack.outputs["CustomersTableName"]),
+			TableName: aws.String(output(contract.OutputCustomersTable)),
 			Key:       map[string]types.AttributeValue{"userId": &types.AttributeValueMemberS{Value: u.UserID}},
 		})
 		if err != nil {

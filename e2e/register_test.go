@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 )
@@ -67,7 +68,7 @@ func TestRegistrationStoresTheEventInTheUsersStream(t *testing.T) {
 	correlation := "e2e-" + uuid.NewString()
 	u := register(t, email, "Grace Hopper", "X-Correlation-Id", correlation)
 
-	store := eventstore.NewDynamo(dynamo(), stack.outputs["EventStoreTableName"])
+	store := eventstore.NewDynamo(dynamo(), output(contract.OutputEventStoreTable))
 	records, err := store.Load(context.Background(), "user-"+u.UserID, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/eventshop/eventshop/contract"
 	"github.com/google/uuid"
 )
 
@@ -41,7 +42,7 @@ func TestAPasswordResetMailsASingleUseLinkAndStoresOnlyItsHash(t *testing.T) {
 	token, _ := url.QueryUnescape(m[1])
 
 	out, err := dynamo().GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: aws.String(stack.outputs["UsersTableName"]),
+		TableName: aws.String(output(contract.OutputUsersTable)),
 		Key:       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "USER#" + u.UserID}},
 	})
 	if err != nil {

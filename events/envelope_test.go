@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/events"
@@ -164,37 +163,6 @@ func TestParseRefusesWhatIsNotJSON(t *testing.T) {
 	for _, raw := range []string{"", "null", "[]", "{", `"text"`} {
 		if _, err := events.Parse([]byte(raw)); !errors.Is(err, events.ErrInvalid) {
 			t.Errorf("Parse(%q) = %v, want ErrInvalid", raw, err)
-		}
-	}
-}
-
-func TestFromSQSReadsTheEnvelopeEventBridgeDelivered(t *testing.T) {
-	var msg lambdaevents.SQSMessage
-	if err := json.Unmarshal(readFile(t, "sqs-message.json"), &msg); err != nil {
-		t.Fatal(err)
-	}
-	env, err := events.FromSQS(msg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSameJSON(t, readFile(t, "user.registered.json"), mustMarshal(t, env))
-}
-
-func TestFromSQSRefusesADetailTypeThatContradictsTheEnvelope(t *testing.T) {
-	var msg lambdaevents.SQSMessage
-	if err := json.Unmarshal(readFile(t, "sqs-message.json"), &msg); err != nil {
-		t.Fatal(err)
-	}
-	msg.Body = strings.Replace(msg.Body, `"detail-type":"user.registered"`, `"detail-type":"order.placed"`, 1)
-	if _, err := events.FromSQS(msg); !errors.Is(err, events.ErrInvalid) {
-		t.Errorf("err = %v, want ErrInvalid", err)
-	}
-}
-
-func TestFromSQSRefusesABodyThatIsNotAnEventBridgeEvent(t *testing.T) {
-	for _, body := range []string{"", "hello", `{"eventType":"user.registered"}`} {
-		if _, err := events.FromSQS(lambdaevents.SQSMessage{Body: body}); !errors.Is(err, events.ErrInvalid) {
-			t.Errorf("FromSQS(%q) = %v, want ErrInvalid", body, err)
 		}
 	}
 }

@@ -7,38 +7,23 @@ import (
 	"fmt"
 	"strconv"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 )
 
-// The event store table's layout. infra/ declares the same names.
-const (
-	// CorrelationIndex is the global secondary index keyed by correlationId
-	// and sorted by timestamp.
-	CorrelationIndex = "byCorrelation"
-	// sortableTime is RFC 3339 in UTC with fixed-width fractions, so that
-	// strings sort as times do.
-	sortableTime = "2006-01-02T15:04:05.000000000Z"
-)
+// CorrelationIndex is the global secondary index keyed by correlation id
+// and sorted by timestamp, as the stack declares it.
+const CorrelationIndex = contract.CorrelationIndex
 
-// item is one event as the event store table holds it. The envelope is kept
-// verbatim as JSON, which is what the relay publishes; the other attributes
-// exist for keys and indexes.
-type item struct {
-	StreamID      string `dynamodbav:"streamId"`
-	Version       int    `dynamodbav:"version"`
-	EventID       string `dynamodbav:"eventId"`
-	EventType     string `dynamodbav:"eventType"`
-	CorrelationID string `dynamodbav:"correlationId"`
-	Timestamp     string `dynamodbav:"timestamp"`
-	Envelope      string `dynamodbav:"envelope"`
-}
+// sortableTime is RFC 3339 in UTC with fixed-width fractions, so that
+// strings sort as times do.
+const sortableTime = "2006-01-02T15:04:05.000000000Z"
 
 // DynamoDB is the part of the DynamoDB client the store uses.
 type DynamoDB interface {
@@ -132,7 +117,7 @@ func (s *Dynamo) AppendWith(ctx context.Context, streamID string, expected int, 
 }
 
 func (s *Dynamo) versionExists(streamID string, version int) (types.TransactWriteItem, error) {
-	cond, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name("streamId"))).Build()
+	cond, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name(contract.EventStreamID))).Build()
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("version check: %w", err)
 	}
@@ -149,25 +134,27 @@ func (s *Dynamo) put(streamID string, version int, env events.Envelope) (types.T
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("encode %s: %w", env.EventID, err)
 	}
-	av, err := attributevalue.MarshalMap(item{
-		StreamID:      streamID,
-		Version:       version,
-		EventID:       env.EventID,
-		EventType:     env.EventType,
-		CorrelationID: env.Metadata.CorrelationID,
-		Timestamp:     env.Timestamp.UTC().Format(sortableTime),
-		Envelope:      string(raw),
-	})
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("encode %s v%d: %w", streamID, version, err)
-	}
-	cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("streamId"))).Build()
+	str := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	item := key(streamID, version)
+	item[contract.EventID] = str(env.EventID)
+	item[contract.EventType] = str(env.EventType)
+	item[contract.EventCorrelationID] = str(env.Metadata.CorrelationID)
+	item[contract.EventTimestamp] = str(env.Timestamp.UTC().Format(sortableTime))
+	item[contract.EventEnvelope] = str(string(raw))
+	return PutNew(s.table, contract.EventStreamID, item)
+}
+
+// PutNew is a write for a transaction, such as a state write of
+// [Dynamo.AppendWith], that puts item into table on condition that no item
+// with its key exists yet: keyAttr names the key's (partition) attribute.
+func PutNew(table, keyAttr string, item map[string]types.AttributeValue) (types.TransactWriteItem, error) {
+	cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(keyAttr))).Build()
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("put condition: %w", err)
 	}
 	return types.TransactWriteItem{Put: &types.Put{
-		TableName:                aws.String(s.table),
-		Item:                     av,
+		TableName:                aws.String(table),
+		Item:                     item,
 		ConditionExpression:      cond.Condition(),
 		ExpressionAttributeNames: cond.Names(),
 	}}, nil
@@ -176,8 +163,8 @@ func (s *Dynamo) put(streamID string, version int, env events.Envelope) (types.T
 // Load returns the stream's records from version from on, in version
 // order, reading every page. A stream that does not exist is empty.
 func (s *Dynamo) Load(ctx context.Context, streamID string, from int) ([]Record, error) {
-	keyCond := expression.Key("streamId").Equal(expression.Value(streamID)).
-		And(expression.Key("version").GreaterThanEqual(expression.Value(from)))
+	keyCond := expression.Key(contract.EventStreamID).Equal(expression.Value(streamID)).
+		And(expression.Key(contract.EventVersion).GreaterThanEqual(expression.Value(from)))
 	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", streamID, err)
@@ -198,7 +185,7 @@ func (s *Dynamo) Load(ctx context.Context, streamID string, from int) ([]Record,
 // Version returns the stream's current version: that of its last event,
 // 0 if it has none. It reads consistently.
 func (s *Dynamo) Version(ctx context.Context, streamID string) (int, error) {
-	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key("streamId").Equal(expression.Value(streamID))).Build()
+	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key(contract.EventStreamID).Equal(expression.Value(streamID))).Build()
 	if err != nil {
 		return 0, fmt.Errorf("version of %s: %w", streamID, err)
 	}
@@ -207,7 +194,7 @@ func (s *Dynamo) Version(ctx context.Context, streamID string) (int, error) {
 		KeyConditionExpression:    expr.KeyCondition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
-		ProjectionExpression:      aws.String("version"),
+		ProjectionExpression:      aws.String(contract.EventVersion),
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(1),
 		ConsistentRead:            aws.Bool(true),
@@ -218,20 +205,18 @@ func (s *Dynamo) Version(ctx context.Context, streamID string) (int, error) {
 	if len(out.Items) == 0 {
 		return 0, nil
 	}
-	var it struct {
-		Version int `dynamodbav:"version"`
-	}
-	if err := attributevalue.UnmarshalMap(out.Items[0], &it); err != nil {
+	var version int
+	if err := attributevalue.Unmarshal(out.Items[0][contract.EventVersion], &version); err != nil {
 		return 0, fmt.Errorf("version of %s: %w", streamID, err)
 	}
-	return it.Version, nil
+	return version, nil
 }
 
 // ByCorrelation returns every event of one flow, oldest first. It reads a
 // secondary index, so an event appended a moment ago may be missing.
 func (s *Dynamo) ByCorrelation(ctx context.Context, correlationID string) ([]Record, error) {
 	expr, err := expression.NewBuilder().
-		WithKeyCondition(expression.Key("correlationId").Equal(expression.Value(correlationID))).
+		WithKeyCondition(expression.Key(contract.EventCorrelationID).Equal(expression.Value(correlationID))).
 		Build()
 	if err != nil {
 		return nil, fmt.Errorf("query correlation %s: %w", correlationID, err)
@@ -261,11 +246,7 @@ func (s *Dynamo) query(ctx context.Context, in *dynamodb.QueryInput) ([]Record, 
 			return nil, err
 		}
 		for _, av := range page.Items {
-			var it item
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-				return nil, fmt.Errorf("decode item: %w", err)
-			}
-			r, err := it.record()
+			r, err := record(av)
 			if err != nil {
 				return nil, err
 			}
@@ -275,27 +256,26 @@ func (s *Dynamo) query(ctx context.Context, in *dynamodb.QueryInput) ([]Record, 
 	return records, nil
 }
 
-func (it item) record() (Record, error) {
-	var env events.Envelope
-	if err := json.Unmarshal([]byte(it.Envelope), &env); err != nil {
-		return Record{}, fmt.Errorf("decode %s v%d: %w", it.StreamID, it.Version, err)
+// record decodes an item of the table.
+func record(av map[string]types.AttributeValue) (Record, error) {
+	var r Record
+	var raw string
+	if err := errors.Join(
+		attributevalue.Unmarshal(av[contract.EventStreamID], &r.StreamID),
+		attributevalue.Unmarshal(av[contract.EventVersion], &r.Version),
+		attributevalue.Unmarshal(av[contract.EventEnvelope], &raw),
+	); err != nil {
+		return Record{}, fmt.Errorf("decode item: %w", err)
 	}
-	return Record{StreamID: it.StreamID, Version: it.Version, Envelope: env}, nil
+	if err := json.Unmarshal([]byte(raw), &r.Envelope); err != nil {
+		return Record{}, fmt.Errorf("decode %s v%d: %w", r.StreamID, r.Version, err)
+	}
+	return r, nil
 }
 
 func key(streamID string, version int) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		"streamId": &types.AttributeValueMemberS{Value: streamID},
-		"version":  &types.AttributeValueMemberN{Value: strconv.Itoa(version)},
+		contract.EventStreamID: &types.AttributeValueMemberS{Value: streamID},
+		contract.EventVersion:  &types.AttributeValueMemberN{Value: strconv.Itoa(version)},
 	}
-}
-
-// StreamEnvelope returns the envelope JSON, exactly as stored, from the new
-// image of an event store item in a DynamoDB stream record.
-func StreamEnvelope(image map[string]lambdaevents.DynamoDBAttributeValue) ([]byte, error) {
-	av, ok := image["envelope"]
-	if !ok || av.DataType() != lambdaevents.DataTypeString {
-		return nil, errors.New("stream image has no envelope string: not an event store item")
-	}
-	return []byte(av.String()), nil
 }

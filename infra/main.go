@@ -1,3 +1,5 @@
+// Command infra is eventshop's AWS CDK app: it reads the configuration and
+// synthesizes the one stack that package stack declares.
 package main
 
 import (
@@ -6,6 +8,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/eventshop/eventshop/infra/stack"
 )
 
 func main() {
@@ -17,7 +21,7 @@ func main() {
 func run() int {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
-	cfg, err := ConfigFrom(app.Node())
+	cfg, err := stack.ConfigFrom(app.Node())
 	if err == nil {
 		err = cfg.Validate()
 	}
@@ -25,7 +29,7 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "eventshop: the configuration cannot make a stack:\n%v\n", err)
 		return 2
 	}
-	NewStack(app, cfg.StackName(), &StackProps{
+	stack.New(app, cfg.StackName(), &stack.Props{
 		StackProps: awscdk.StackProps{Description: jsii.String("eventshop, stage " + cfg.Stage)},
 		Config:     cfg,
 	})

@@ -17,13 +17,17 @@ import (
 )
 
 func dlqCommand(ctx context.Context, opts options, args []string) error {
-	if len(args) == 0 {
-		return usageError{"dlq: want list or redrive"}
+	cmd := newCommand("dlq")
+	if err := cmd.parse(args); err != nil {
+		return err
 	}
-	if args[0] != "list" && args[0] != "redrive" {
-		return usageError{fmt.Sprintf("dlq: unknown command %q", args[0])}
-	}
-	if args[0] == "redrive" && len(args) != 2 {
+	args = cmd.Args()
+	switch {
+	case len(args) == 0:
+		return cmd.usage("want list or redrive")
+	case args[0] != "list" && args[0] != "redrive":
+		return cmd.usage("unknown command %q", args[0])
+	case args[0] == "redrive" && len(args) != 2:
 		return usageError{"dlq redrive: name one dead-letter queue"}
 	}
 	s, err := openStack(ctx, opts)

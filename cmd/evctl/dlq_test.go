@@ -18,33 +18,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
-	"github.com/eventshop/eventshop/localstack/checkout"
-	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/localstack/emulator/emulatortest"
 )
 
 // emulated starts the embedded emulator for one test and returns its URL
 // and a configuration that talks to it.
 func emulated(t *testing.T) (string, aws.Config) {
 	t.Helper()
-	if os.Getenv("EVENTSHOP_INTEGRATION") == "" {
-		t.Skip("set EVENTSHOP_INTEGRATION=1 to run against the embedded emulator")
-	}
-	ctx := context.Background()
-	root, err := checkout.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := emulator.Start(ctx, emulator.Options{Root: root, Region: "us-east-1", Log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Stop)
-	cfg, err := emulator.Config(ctx, e.URL, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e.URL, cfg
+	return emulatortest.Start(t)
 }
 
 // writeOutputs writes a stack's outputs file and returns its path.
@@ -77,8 +60,10 @@ func TestDLQListShowsWhyAndRedriveMovesBack(t *testing.T) {
 	customers, customersDLQ := queue("customers"), queue("customers-dlq")
 	busDLQURL, relayFailuresURL := queue("bus-dlq"), queue("relay-failures")
 	outputs := writeOutputs(t, map[string]string{
-		"EmulatorUrl": url, "NotificationQueueUrl": notification, "NotificationDLQUrl": notificationDLQ,
-		"CustomersQueueUrl": customers, "CustomersDLQUrl": customersDLQ, busDLQOutput: busDLQURL, relayFailuresOutput: relayFailuresURL,
+		string(contract.OutputEmulatorURL):           url,
+		string(contract.QueueOutput("notification")): notification, string(contract.DLQOutput("notification")): notificationDLQ,
+		string(contract.QueueOutput("customers")): customers, string(contract.DLQOutput("customers")): customersDLQ,
+		string(contract.OutputBusDLQURL): busDLQURL, string(contract.OutputRelayFailuresQueueURL): relayFailuresURL,
 	})
 	evctl := func(args ...string) (string, error) {
 		var out bytes.Buffer
@@ -187,9 +172,9 @@ func TestDLQListShowsWhyAndRedriveMovesBack(t *testing.T) {
 func TestDeadLetterQueuesAreFoundInTheOutputs(t *testing.T) {
 	s := &stack{name: "test", outputs: map[string]string{
 		"OrderHistoryQueueUrl": "q/order-history", "OrderHistoryDLQUrl": "q/order-history-dlq",
-		busDLQOutput: "q/bus-dlq", relayFailuresOutput: "q/relay-failures",
-		"LonelyDLQUrl": "q/lonely-dlq", // no queue to go back to: not a consumer's
-		"ApiUrl":       "https://api",
+		string(contract.OutputBusDLQURL): "q/bus-dlq", string(contract.OutputRelayFailuresQueueURL): "q/relay-failures",
+		"LonelyDLQUrl":                "q/lonely-dlq", // no queue to go back to: not a consumer's
+		string(contract.OutputAPIURL): "https://api",
 	}}
 	want := []deadLetterQueue{
 		{Name: "bus", Kind: busDLQ, URL: "q/bus-dlq"},

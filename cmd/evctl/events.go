@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,34 +12,28 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/awsclient"
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 )
 
 func (s *stack) eventStore() (*eventstore.Dynamo, error) {
-	table := s.outputs["EventStoreTableName"]
-	if table == "" {
-		return nil, fmt.Errorf("stack %s has no output EventStoreTableName", s.name)
+	table, err := s.needOutput(contract.OutputEventStoreTable)
+	if err != nil {
+		return nil, err
 	}
-	db := dynamodb.NewFromConfig(s.aws, func(o *dynamodb.Options) {
-		// As functions/internal/awsclient does, which evctl cannot import:
-		// emulators send no CRC32 of DynamoDB's responses, and the SDK would
-		// log a mismatch for every call. An emulator is any endpoint set
-		// explicitly, by the outputs or by AWS_ENDPOINT_URL.
-		o.DisableValidateResponseChecksum = s.aws.BaseEndpoint != nil
-	})
-	return eventstore.NewDynamo(db, table), nil
+	return eventstore.NewDynamo(awsclient.DynamoDB(s.aws), table), nil
 }
 
 func (s *stack) publisher() (*eventbus.Publisher, error) {
-	bus := s.outputs["EventBusName"]
-	if bus == "" {
-		return nil, fmt.Errorf("stack %s has no output EventBusName", s.name)
+	bus, err := s.needOutput(contract.OutputEventBusName)
+	if err != nil {
+		return nil, err
 	}
 	return eventbus.New(eventbridge.NewFromConfig(s.aws), bus), nil
 }
@@ -48,14 +41,13 @@ func (s *stack) publisher() (*eventbus.Publisher, error) {
 // publishCommand publishes one envelope, read from a file or built from
 // flags, after validating it against the event's schema.
 func publishCommand(ctx context.Context, opts options, args []string) error {
-	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	file := fs.String("file", "", "")
-	eventType := fs.String("type", "", "")
-	data := fs.String("data", "", "")
-	correlation := fs.String("correlation-id", "", "")
-	if err := fs.Parse(args); err != nil {
-		return usageError{"publish: " + err.Error()}
+	cmd := newCommand("publish")
+	file := cmd.String("file", "", "")
+	eventType := cmd.String("type", "", "")
+	data := cmd.String("data", "", "")
+	correlation := cmd.String("correlation-id", "", "")
+	if err := cmd.parse(args); err != nil {
+		return err
 	}
 	var env events.Envelope
 	switch {
@@ -73,7 +65,7 @@ func publishCommand(ctx context.Context, opts options, args []string) error {
 			return err
 		}
 	default:
-		return usageError{"publish: give --file FILE, or --type TYPE and --data JSON"}
+		return cmd.usage("give --file FILE, or --type TYPE and --data JSON")
 	}
 	s, err := openStack(ctx, opts)
 	if err != nil {
@@ -89,7 +81,7 @@ func publishCommand(ctx context.Context, opts options, args []string) error {
 	if opts.json {
 		return json.NewEncoder(opts.out).Encode(env)
 	}
-	fmt.Fprintf(opts.out, "published %s %s in flow %s to %s\n", env.EventType, env.EventID, env.Metadata.CorrelationID, s.outputs["EventBusName"])
+	fmt.Fprintf(opts.out, "published %s %s in flow %s to %s\n", env.EventType, env.EventID, env.Metadata.CorrelationID, s.output(contract.OutputEventBusName))
 	return nil
 }
 
@@ -121,14 +113,15 @@ func build(eventType, data, correlation string) (events.Envelope, error) {
 
 // historyCommand prints a stream's events, oldest first.
 func historyCommand(ctx context.Context, opts options, args []string) error {
-	if len(args) != 1 {
-		return usageError{"history: name one stream, e.g. order-<orderId>"}
-	}
-	s, err := openStack(ctx, opts)
-	if err != nil {
+	cmd := newCommand("history")
+	if err := cmd.parse(args); err != nil {
 		return err
 	}
-	store, err := s.eventStore()
+	if cmd.NArg() != 1 {
+		return cmd.usage("name one stream, e.g. order-<orderId>")
+	}
+	args = cmd.Args()
+	_, store, err := openStore(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -155,20 +148,16 @@ func historyCommand(ctx context.Context, opts options, args []string) error {
 // marked as a replay and with their event ids, so that a consumer added
 // since gets them and the others, having seen them, skip them.
 func replayCommand(ctx context.Context, opts options, args []string) error {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	from := fs.Int("from", 1, "")
-	if err := fs.Parse(args); err != nil {
-		return usageError{"replay: " + err.Error()}
-	}
-	if fs.NArg() != 1 || *from < 1 {
-		return usageError{"replay: want [--from N] STREAM, with N from 1"}
-	}
-	s, err := openStack(ctx, opts)
-	if err != nil {
+	cmd := newCommand("replay")
+	from := cmd.Int("from", 1, "")
+	if err := cmd.parse(args); err != nil {
 		return err
 	}
-	store, err := s.eventStore()
+	if cmd.NArg() != 1 || *from < 1 {
+		return cmd.usage("want [--from N] STREAM, with N from 1")
+	}
+	stream := cmd.Arg(0)
+	s, store, err := openStore(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -176,12 +165,12 @@ func replayCommand(ctx context.Context, opts options, args []string) error {
 	if err != nil {
 		return err
 	}
-	records, err := store.Load(ctx, fs.Arg(0), *from)
+	records, err := store.Load(ctx, stream, *from)
 	if err != nil {
 		return err
 	}
 	if len(records) == 0 {
-		return fmt.Errorf("stream %s has no events from version %d", fs.Arg(0), *from)
+		return fmt.Errorf("stream %s has no events from version %d", stream, *from)
 	}
 	envs := replays(records)
 	err = p.Publish(ctx, envs)
@@ -191,9 +180,9 @@ func replayCommand(ctx context.Context, opts options, args []string) error {
 		published = pe.Failed[0].Index
 	}
 	if opts.json {
-		_ = json.NewEncoder(opts.out).Encode(map[string]any{"stream": fs.Arg(0), "from": *from, "published": published})
+		_ = json.NewEncoder(opts.out).Encode(map[string]any{"stream": stream, "from": *from, "published": published})
 	} else {
-		fmt.Fprintf(opts.out, "replayed %d events of %s from version %d\n", published, fs.Arg(0), *from)
+		fmt.Fprintf(opts.out, "replayed %d events of %s from version %d\n", published, stream, *from)
 	}
 	return err
 }

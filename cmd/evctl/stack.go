@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/eventshop/eventshop/contract"
 )
 
 // stack is a deployed eventshop: its outputs and how to reach its account.
@@ -60,7 +61,7 @@ func openStack(ctx context.Context, opts options) (*stack, error) {
 	}
 
 	var loadOpts []func(*config.LoadOptions) error
-	if emu := s.outputs["EmulatorUrl"]; emu != "" && os.Getenv("AWS_ENDPOINT_URL") == "" {
+	if emu := s.output(contract.OutputEmulatorURL); emu != "" && os.Getenv("AWS_ENDPOINT_URL") == "" {
 		loadOpts = append(loadOpts, config.WithBaseEndpoint(emu), config.WithRegion("us-east-1"),
 			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
 	}
@@ -83,12 +84,16 @@ const (
 	relayFailures = "relay"
 )
 
-// The outputs infra gives the queues that are not a consumer's. A
-// consumer's are <Consumer>DLQUrl and <Consumer>QueueUrl.
-const (
-	busDLQOutput        = "BusDLQUrl"
-	relayFailuresOutput = "RelayFailuresQueueUrl"
-)
+// output is one of the stack's outputs, "" if it has none of the name.
+func (s *stack) output(name contract.Output) string { return s.outputs[string(name)] }
+
+// needOutput is an output the stack must have for a command.
+func (s *stack) needOutput(name contract.Output) (string, error) {
+	if v := s.output(name); v != "" {
+		return v, nil
+	}
+	return "", fmt.Errorf("stack %s has no output %s", s.name, name)
+}
 
 // deadLetterQueue is a dead-letter queue of the stack.
 type deadLetterQueue struct {
@@ -105,14 +110,15 @@ type deadLetterQueue struct {
 func (s *stack) deadLetterQueues() []deadLetterQueue {
 	var out []deadLetterQueue
 	for key, url := range s.outputs {
-		if consumer, ok := strings.CutSuffix(key, "DLQUrl"); ok && s.outputs[consumer+"QueueUrl"] != "" {
-			out = append(out, deadLetterQueue{Name: lowerFirst(consumer), Kind: consumerDLQ, URL: url, Source: s.outputs[consumer+"QueueUrl"]})
+		// Every consumer's, this build's or a newer stack's.
+		if consumer, ok := contract.ConsumerOfDLQOutput(contract.Output(key)); ok && s.output(contract.QueueOutputOf(consumer)) != "" {
+			out = append(out, deadLetterQueue{Name: lowerFirst(consumer), Kind: consumerDLQ, URL: url, Source: s.output(contract.QueueOutputOf(consumer))})
 		}
 	}
-	if url := s.outputs[busDLQOutput]; url != "" {
+	if url := s.output(contract.OutputBusDLQURL); url != "" {
 		out = append(out, deadLetterQueue{Name: "bus", Kind: busDLQ, URL: url})
 	}
-	if url := s.outputs[relayFailuresOutput]; url != "" {
+	if url := s.output(contract.OutputRelayFailuresQueueURL); url != "" {
 		out = append(out, deadLetterQueue{Name: "relay", Kind: relayFailures, URL: url})
 	}
 	slices.SortFunc(out, func(a, b deadLetterQueue) int { return strings.Compare(a.Name, b.Name) })

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"regexp"
@@ -19,6 +18,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
+	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
 )
 
@@ -32,27 +33,26 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 // rule and queue of its own, which it removes on exit. It first removes
 // those that tails killed before they could clean up left behind.
 func tailCommand(ctx context.Context, opts options, args []string) error {
-	fs := flag.NewFlagSet("tail", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	cmd := newCommand("tail")
 	var types stringList
-	fs.Var(&types, "type", "")
-	count := fs.Int("count", 0, "")
-	limit := fs.Duration("for", 0, "")
-	if err := fs.Parse(args); err != nil {
-		return usageError{"tail: " + err.Error()}
+	cmd.Var(&types, "type", "")
+	count := cmd.Int("count", 0, "")
+	limit := cmd.Duration("for", 0, "")
+	if err := cmd.parse(args); err != nil {
+		return err
 	}
 	for _, t := range types {
 		if _, ok := events.Lookup(t); !ok {
-			return usageError{fmt.Sprintf("tail: %q is not an event type of the catalogue", t)}
+			return cmd.usage("%q is not an event type of the catalogue", t)
 		}
 	}
 	s, err := openStack(ctx, opts)
 	if err != nil {
 		return err
 	}
-	bus := s.outputs["EventBusName"]
-	if bus == "" {
-		return fmt.Errorf("stack %s has no output EventBusName", s.name)
+	bus, err := s.needOutput(contract.OutputEventBusName)
+	if err != nil {
+		return err
 	}
 	if *limit > 0 {
 		var cancel context.CancelFunc
@@ -96,7 +96,7 @@ func tailCommand(ctx context.Context, opts options, args []string) error {
 			return fmt.Errorf("read the tap: %w", err)
 		}
 		for _, m := range out.Messages {
-			env, err := events.FromEventBridge([]byte(aws.ToString(m.Body)))
+			env, err := eventbus.Decode([]byte(aws.ToString(m.Body)))
 			switch {
 			case err != nil:
 				// Not an event: a note for the operator, never a line of

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
 )
@@ -33,7 +34,7 @@ func TestTailPrintsEventsOnlyCleansUpAndSweepsWhatKilledTailsLeft(t *testing.T) 
 			t.Fatal(err)
 		}
 	}
-	outputs := writeOutputs(t, map[string]string{"EmulatorUrl": url, "EventBusName": bus})
+	outputs := writeOutputs(t, map[string]string{string(contract.OutputEmulatorURL): url, string(contract.OutputEventBusName): bus})
 
 	// What tails left behind, or left running, before this one starts.
 	hourAgo := time.Now().Add(-time.Hour)
@@ -211,7 +212,7 @@ func TestATailEndedBySIGTERMCleansUp(t *testing.T) {
 	if _, err := eb.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String(bus)}); err != nil {
 		t.Fatal(err)
 	}
-	outputs := writeOutputs(t, map[string]string{"EmulatorUrl": url, "EventBusName": bus})
+	outputs := writeOutputs(t, map[string]string{string(contract.OutputEmulatorURL): url, string(contract.OutputEventBusName): bus})
 	bin := filepath.Join(t.TempDir(), "evctl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build evctl: %v\n%s", err, out)

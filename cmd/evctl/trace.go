@@ -41,14 +41,15 @@ type flow struct {
 // traceCommand prints a flow's causal tree, from the event store's index
 // by correlation id.
 func traceCommand(ctx context.Context, opts options, args []string) error {
-	if len(args) != 1 {
-		return usageError{"trace: name one correlation id"}
-	}
-	s, err := openStack(ctx, opts)
-	if err != nil {
+	cmd := newCommand("trace")
+	if err := cmd.parse(args); err != nil {
 		return err
 	}
-	store, err := s.eventStore()
+	if cmd.NArg() != 1 {
+		return cmd.usage("name one correlation id")
+	}
+	args = cmd.Args()
+	_, store, err := openStore(ctx, opts)
 	if err != nil {
 		return err
 	}

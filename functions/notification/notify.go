@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/backoff"
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
@@ -59,39 +60,45 @@ type Notifier struct {
 // and for a replayed event whose mail was sent before. Once the mail is
 // sent, it never asks for it to be sent again: a record that cannot be
 // written after a few attempts is a consumer.AfterEffect.
-func (n *Notifier) Notify(ctx context.Context, env events.Envelope) (string, error) {
+func (n *Notifier) Notify(ctx context.Context, env events.Envelope) (consumer.Result, error) {
 	m, err := n.compose(env)
 	if err != nil {
-		return "", err
+		return consumer.Result{}, err
 	}
-	consumer.Annotate(ctx, slog.String("template", m.Template), slog.String("to", maskEmail(m.To)))
+	r := consumer.Result{Log: []slog.Attr{slog.String("template", m.Template), slog.String("to", maskEmail(m.To))}}
 	stream := "notification-" + env.EventID
 	if env.Metadata.Replay {
 		// A replay is for consumers that came later, and may bring events
 		// older than the consumer remembers handling; the event store
 		// remembers every mail sent.
 		if first, sent, err := n.sentBefore(ctx, stream); err != nil {
-			return "", err
+			return r, err
 		} else if sent {
-			return first, fmt.Errorf("%w: replayed event, mailed before", consumer.ErrSkip)
+			r.Effect = first
+			return r, fmt.Errorf("%w: replayed event, mailed before", consumer.ErrSkip)
 		}
 	}
 	messageID, err := n.mail.Send(ctx, m)
 	if err != nil {
-		return "", fmt.Errorf("send %s mail: %w", m.Template, err)
+		return r, fmt.Errorf("send %s mail: %w", m.Template, err)
 	}
-	consumer.Annotate(ctx, slog.String("ses_message_id", messageID))
-	n.metrics.Emit(map[string]string{"Template": m.Template}, metrics.CountOf("MailsSent", 1))
+	r.Effect = messageID
+	r.Log = append(r.Log, slog.String("ses_message_id", messageID))
+	n.metrics.Emit(map[string]string{contract.DimTemplate: m.Template}, metrics.CountOf(contract.MailsSent, 1))
 
 	sent, err := events.New(events.NotificationSent{Template: m.Template, UserID: m.UserID, Subject: m.Subject, MessageID: messageID},
 		tracing.Metadata(ctx, events.Metadata{CorrelationID: env.Metadata.CorrelationID, CausationID: env.EventID, TraceHeader: env.Metadata.TraceHeader}))
 	if err == nil {
-		err = n.record(ctx, stream, sent)
+		var duplicate bool
+		duplicate, err = n.record(ctx, stream, sent)
+		if duplicate {
+			r.Log = append(r.Log, slog.Bool("duplicate", true))
+		}
 	}
 	if err != nil {
-		return messageID, consumer.AfterEffect(fmt.Errorf("record %s mail %s: %w", m.Template, messageID, err))
+		return r, consumer.AfterEffect(fmt.Errorf("record %s mail %s: %w", m.Template, messageID, err))
 	}
-	return messageID, nil
+	return r, nil
 }
 
 // sentBefore says whether stream records a mail, and the message id of
@@ -124,8 +131,9 @@ var recordJitter = backoff.Jittered(100*time.Millisecond, 1600*time.Millisecond)
 
 // record appends sent at the start of stream. The append is idempotent:
 // if the stream has an event already, the mail was recorded before — by
-// an earlier attempt whose answer was lost, or an earlier delivery.
-func (n *Notifier) record(ctx context.Context, stream string, sent events.Envelope) error {
+// an earlier attempt whose answer was lost, or an earlier delivery — and
+// record says it found a duplicate.
+func (n *Notifier) record(ctx context.Context, stream string, sent events.Envelope) (duplicate bool, err error) {
 	next := n.recordBackoff
 	if next == nil {
 		next = recordJitter
@@ -133,14 +141,13 @@ func (n *Notifier) record(ctx context.Context, stream string, sent events.Envelo
 	for attempt := 1; ; attempt++ {
 		err := n.events.Append(ctx, stream, 0, sent)
 		if errors.Is(err, eventstore.ErrConcurrency) {
-			consumer.Annotate(ctx, slog.Bool("duplicate", true))
-			return nil
+			return true, nil
 		}
 		if err == nil || attempt == recordAttempts || consumer.IsPermanent(err) {
-			return err
+			return false, err
 		}
 		if !backoff.Wait(ctx, next(attempt), time.Second) {
-			return err // leave the rest of the invocation to complete the event
+			return false, err // leave the rest of the invocation to complete the event
 		}
 	}
 }

@@ -18,8 +18,11 @@ import (
 	sesv2types "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/functions/internal/boot"
+	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
 )
@@ -76,7 +79,7 @@ func TestEachEventSendsItsMail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if result != "msg-"+tt.template {
+			if result.Effect != "msg-"+tt.template {
 				t.Errorf("result = %q, want the mail's message id", result)
 			}
 			if len(mailer.sent) != 1 {
@@ -160,16 +163,22 @@ func TestMaskEmailKeepsOnlyAHint(t *testing.T) {
 	}
 }
 
-func TestConfigNamesWhatIsMissingOrWrong(t *testing.T) {
-	err := config{ResetURL: "reset"}.Validate()
-	for _, want := range []string{"MAIL_FROM", "EVENTS_TABLE", "RESET_URL"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
+func TestTheEnvironmentIsCheckedAgainstTheContract(t *testing.T) {
+	_, err := boot.ReadEnv(contract.Notification, func(name string) string {
+		if name == string(contract.EnvResetURL) {
+			return "reset"
+		}
+		return ""
+	})
+	for _, want := range []contract.Var{contract.EnvMailFrom, contract.EnvEventsTable, contract.EnvResetURL} {
+		if err == nil || !strings.Contains(err.Error(), string(want)) {
 			t.Errorf("err = %v, want it to name %s", err, want)
 		}
 	}
-	if err := (config{MailFrom: "a@b.c", EventsTable: "e", ResetURL: "https://shop.example/reset"}).Validate(); err != nil {
-		t.Error(err)
-	}
+}
+
+func TestTheFunctionStartsFromItsContractsEnvironmentAlone(t *testing.T) {
+	boottest.Starts(t, contract.Notification, setup)
 }
 
 // flakyRecorder is an event store whose first fails appends fail, and
@@ -275,7 +284,7 @@ func TestAReplayedEventIsMailedOnlyIfItWasNotBefore(t *testing.T) {
 		if !errors.Is(err, consumer.ErrSkip) || !strings.Contains(err.Error(), "mailed before") {
 			t.Errorf("err = %v, want a skip", err)
 		}
-		if len(mailer.sent) != 1 || result != "msg-order-confirmation" {
+		if len(mailer.sent) != 1 || result.Effect != "msg-order-confirmation" {
 			t.Errorf("sent %d mails, result %q", len(mailer.sent), result)
 		}
 	})

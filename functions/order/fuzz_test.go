@@ -9,6 +9,7 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 )
 
@@ -30,7 +31,7 @@ func FuzzPostOrders(f *testing.F) {
 	svc, _ := newService()
 	h := httpapi.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), routes(svc))
 	f.Fuzz(func(t *testing.T, body string) {
-		req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: "POST /orders", Headers: map[string]string{"content-type": "application/json"}, Body: body}
+		req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: string(contract.PlaceOrder), Headers: map[string]string{"content-type": "application/json"}, Body: body}
 		req.RequestContext.RequestID = "fuzz"
 		resp, err := h(context.Background(), req)
 		if err != nil {

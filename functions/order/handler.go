@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 )
@@ -15,9 +16,9 @@ type historyEntry struct {
 }
 
 // routes adapts the HTTP API to the service.
-func routes(orders *Service) map[string]httpapi.Route {
-	return map[string]httpapi.Route{
-		"POST /orders": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func routes(orders *Service) map[contract.Route]httpapi.Route {
+	return map[contract.Route]httpapi.Route{
+		contract.PlaceOrder: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			var p Placement
 			if err := httpapi.Decode(req, &p); err != nil {
 				return httpapi.Response{}, err
@@ -26,18 +27,18 @@ func routes(orders *Service) map[string]httpapi.Route {
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.Response{Status: http.StatusCreated, Body: o, Header: map[string]string{"Location": "/orders/" + o.OrderID},
+			return httpapi.Response{Status: http.StatusCreated, Body: o, Header: map[string]string{"Location": contract.GetOrder.Link(o.OrderID)},
 				Events: []events.Envelope{placed}}, nil
 		},
-		"GET /orders/{orderId}": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-			o, err := orders.Get(ctx, req.PathParameters["orderId"])
+		contract.GetOrder: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			o, err := orders.Get(ctx, req.PathParameters[contract.ParamOrderID])
 			if err != nil {
 				return httpapi.Response{}, err
 			}
 			return httpapi.Response{Status: http.StatusOK, Body: o}, nil
 		},
-		"GET /orders/{orderId}/events": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-			records, err := orders.History(ctx, req.PathParameters["orderId"])
+		contract.OrderHistory: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			records, err := orders.History(ctx, req.PathParameters[contract.ParamOrderID])
 			if err != nil {
 				return httpapi.Response{}, err
 			}
@@ -45,14 +46,14 @@ func routes(orders *Service) map[string]httpapi.Route {
 			for i, r := range records {
 				out[i] = historyEntry{Version: r.Version, Envelope: r.Envelope}
 			}
-			return httpapi.Response{Status: http.StatusOK, Body: map[string]any{"orderId": req.PathParameters["orderId"], "events": out}}, nil
+			return httpapi.Response{Status: http.StatusOK, Body: map[string]any{"orderId": req.PathParameters[contract.ParamOrderID], "events": out}}, nil
 		},
-		"POST /orders/{orderId}/cancel": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+		contract.CancelOrder: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			var c Cancellation
 			if err := httpapi.DecodeIfPresent(req, &c); err != nil {
 				return httpapi.Response{}, err
 			}
-			o, cancelled, err := orders.Cancel(ctx, req.PathParameters["orderId"], c, req.Metadata())
+			o, cancelled, err := orders.Cancel(ctx, req.PathParameters[contract.ParamOrderID], c, req.Metadata())
 			if err != nil {
 				return httpapi.Response{}, err
 			}

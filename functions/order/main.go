@@ -2,59 +2,25 @@ package main
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
+	"github.com/eventshop/eventshop/awsclient"
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventstore"
-	"github.com/eventshop/eventshop/functions/internal/awsclient"
-	"github.com/eventshop/eventshop/functions/internal/customer"
+	"github.com/eventshop/eventshop/functions/internal/boot"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
-	"github.com/eventshop/eventshop/functions/internal/logging"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
+	"github.com/eventshop/eventshop/functions/order/customer"
 )
 
-type config struct {
-	EventsTable    string // EVENTS_TABLE
-	CustomersTable string // CUSTOMERS_TABLE
-}
+func main() { boot.Run(contract.Order, setup) }
 
-func (c config) Validate() error {
-	var errs []error
-	if c.EventsTable == "" {
-		errs = append(errs, errors.New("EVENTS_TABLE is not set"))
-	}
-	if c.CustomersTable == "" {
-		errs = append(errs, errors.New("CUSTOMERS_TABLE is not set"))
-	}
-	return errors.Join(errs...)
-}
-
-func main() {
-	log := logging.New("order")
-	if err := run(log); err != nil {
-		log.Error("cannot start", "error", err)
-		os.Exit(1)
-	}
-}
-
-func run(log *slog.Logger) error {
-	cfg := config{EventsTable: os.Getenv("EVENTS_TABLE"), CustomersTable: os.Getenv("CUSTOMERS_TABLE")}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	awsCfg, err := awsclient.Config(context.Background(), log)
-	if err != nil {
-		return err
-	}
-	db := awsclient.DynamoDB(awsCfg)
+func setup(_ context.Context, s boot.Setup) (any, error) {
+	db := awsclient.DynamoDB(s.AWS)
 	orders := &Service{
-		events:    eventstore.NewDynamo(db, cfg.EventsTable),
-		customers: customer.NewTable(db, cfg.CustomersTable),
-		metrics:   metrics.New(os.Stdout, "order"),
+		events:    eventstore.NewDynamo(db, s.Env.Get(contract.EnvEventsTable)),
+		customers: customer.NewTable(db, s.Env.Get(contract.EnvCustomersTable)),
+		metrics:   metrics.New(os.Stdout, s.Function.Service()),
 	}
-	lambda.Start(httpapi.Handler(log, routes(orders)))
-	return nil
+	return httpapi.Handler(s.Log, routes(orders)), nil
 }

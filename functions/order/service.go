@@ -11,12 +11,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
-	"github.com/eventshop/eventshop/functions/internal/customer"
 	"github.com/eventshop/eventshop/functions/internal/failure"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
 	"github.com/eventshop/eventshop/functions/internal/money"
+	"github.com/eventshop/eventshop/functions/order/customer"
 )
 
 // Domain errors of the order service.
@@ -112,8 +113,8 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	if err := s.events.Append(ctx, rec.StreamID, 0, env); err != nil {
 		return Order{}, events.Envelope{}, fmt.Errorf("place order: %w", err)
 	}
-	s.metrics.Emit(map[string]string{"Currency": placed.Currency},
-		metrics.CountOf("OrdersPlaced", 1), metrics.Metric{Name: "OrderValue", Unit: metrics.None, Value: float64(placed.TotalCents)})
+	s.metrics.Emit(map[string]string{contract.DimCurrency: placed.Currency},
+		metrics.CountOf(contract.OrdersPlaced, 1), metrics.Metric{Name: contract.OrderValue, Unit: metrics.None, Value: float64(placed.TotalCents)})
 	o, err := fold([]eventstore.Record{rec})
 	return o, env, err
 }
@@ -205,7 +206,7 @@ func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, me
 	if err != nil {
 		return Order{}, events.Envelope{}, fmt.Errorf("cancel order %s: %w", orderID, err)
 	}
-	s.metrics.Emit(map[string]string{"Currency": o.Currency}, metrics.CountOf("OrdersCancelled", 1))
+	s.metrics.Emit(map[string]string{contract.DimCurrency: o.Currency}, metrics.CountOf(contract.OrdersCancelled, 1))
 	o, err = fold(append(records, eventstore.Record{StreamID: streamID(orderID), Version: o.Version + 1, Envelope: env}))
 	return o, env, err
 }

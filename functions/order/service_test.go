@@ -9,10 +9,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
-	"github.com/eventshop/eventshop/functions/internal/customer"
+	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
 	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/functions/order/customer"
 )
 
 type fakeCustomers map[string]events.Customer
@@ -151,7 +153,7 @@ func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 		switch {
 		case err == nil:
 			wins++
-		case failure.KindOf(err) != failure.Conflict:
+		case failure.Of(err).Kind != failure.Conflict:
 			t.Errorf("a losing cancel returned %v, want a conflict", err)
 		}
 	}
@@ -169,7 +171,7 @@ func TestOrdersThatDoNotExistAreNotFound(t *testing.T) {
 	if _, _, err := svc.Cancel(context.Background(), uuid.NewString(), Cancellation{}, meta); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Cancel: %v", err)
 	}
-	if _, err := svc.History(context.Background(), "42"); failure.KindOf(err) != failure.Invalid {
+	if _, err := svc.History(context.Background(), "42"); failure.Of(err).Kind != failure.Invalid {
 		t.Errorf("History of a malformed id: %v", err)
 	}
 }
@@ -178,7 +180,11 @@ func TestACancelReasonIsBounded(t *testing.T) {
 	svc, _ := newService()
 	o, _, _ := svc.Place(context.Background(), placement(), meta)
 	_, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{Reason: strings.Repeat("r", 201)}, meta)
-	if failure.KindOf(err) != failure.Invalid {
+	if failure.Of(err).Kind != failure.Invalid {
 		t.Errorf("err = %v", err)
 	}
+}
+
+func TestTheFunctionStartsFromItsContractsEnvironmentAlone(t *testing.T) {
+	boottest.Starts(t, contract.Order, setup)
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
@@ -38,10 +38,12 @@ type Relay struct {
 
 // Relay publishes every event inserted in a batch of stream records, in
 // stream order, and returns the sequence numbers of the records it could
-// not publish. Lambda then retries the batch from the lowest of them, so a
-// record is never skipped; one published twice is deduplicated by its
-// consumers. It logs one line per inserted record: published, not
-// published, or unpublishable.
+// not publish. Lambda then retries the batch from the lowest of them, a
+// bounded number of times; a batch it gives up on goes to the relay
+// failures queue, for an operator to replay, so a record is never
+// skipped silently. One published twice is deduplicated by its consumers.
+// It logs one line per inserted record: published, not published, or
+// unpublishable.
 func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventRecord) []string {
 	log := r.log.With(logging.RequestID(ctx))
 	var (
@@ -54,14 +56,15 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 			// Events are immutable: only an insert is news.
 			continue
 		}
-		env, err := envelope(rec)
+		stored, err := eventstore.FromStream(rec.Change.NewImage)
 		if err != nil {
-			attrs := append([]slog.Attr{slog.String("sequence_number", rec.Change.SequenceNumber)}, salvage(rec)...)
+			attrs := append([]slog.Attr{slog.String("sequence_number", rec.Change.SequenceNumber),
+				slog.String("stream_id", stored.StreamID), slog.Int("version", stored.Version)}, logging.Event(stored.Envelope)...)
 			log.LogAttrs(ctx, slog.LevelError, "unpublishable record", append(attrs, slog.String("error", err.Error()))...)
 			failed[i] = true
 			continue
 		}
-		envs = append(envs, env)
+		envs = append(envs, stored.Envelope)
 		origin = append(origin, i)
 	}
 	if len(envs) == 0 {
@@ -92,10 +95,10 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 		log.LogAttrs(ctx, slog.LevelInfo, "published", logging.Event(env)...)
 	}
 	for t, n := range published {
-		r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsPublished", n))
+		r.metrics.Emit(map[string]string{contract.DimEventType: t}, metrics.CountOf(contract.EventsPublished, n))
 	}
 	for t, n := range unpublished {
-		r.metrics.Emit(map[string]string{"EventType": t}, metrics.CountOf("EventsNotPublished", n))
+		r.metrics.Emit(map[string]string{contract.DimEventType: t}, metrics.CountOf(contract.EventsNotPublished, n))
 	}
 	return sequenceNumbers(records, failed)
 }
@@ -110,41 +113,4 @@ func sequenceNumbers(records []lambdaevents.DynamoDBEventRecord, failed map[int]
 		}
 	}
 	return out
-}
-
-func envelope(rec lambdaevents.DynamoDBEventRecord) (events.Envelope, error) {
-	raw, err := eventstore.StreamEnvelope(rec.Change.NewImage)
-	if err != nil {
-		return events.Envelope{}, err
-	}
-	return events.Parse(raw)
-}
-
-// salvage names what it can of a record whose envelope is not valid: its
-// stream and version, and whatever ids its envelope JSON holds, so that
-// the unpublishable record's line can be found by them.
-func salvage(rec lambdaevents.DynamoDBEventRecord) []slog.Attr {
-	var attrs []slog.Attr
-	image := rec.Change.NewImage
-	if av, ok := image["streamId"]; ok && av.DataType() == lambdaevents.DataTypeString {
-		attrs = append(attrs, slog.String("stream_id", av.String()))
-	}
-	if av, ok := image["version"]; ok && av.DataType() == lambdaevents.DataTypeNumber {
-		attrs = append(attrs, slog.String("version", av.Number()))
-	}
-	raw, err := eventstore.StreamEnvelope(image)
-	if err != nil {
-		return attrs
-	}
-	var env struct {
-		EventID   string `json:"eventId"`
-		EventType string `json:"eventType"`
-		Metadata  struct {
-			CorrelationID string `json:"correlationId"`
-			CausationID   string `json:"causationId"`
-		} `json:"metadata"`
-	}
-	_ = json.Unmarshal(raw, &env) // what it holds, as far as it is JSON
-	return append(attrs, logging.Event(events.Envelope{EventID: env.EventID, EventType: env.EventType,
-		Metadata: events.Metadata{CorrelationID: env.Metadata.CorrelationID, CausationID: env.Metadata.CausationID}})...)
 }

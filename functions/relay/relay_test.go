@@ -15,8 +15,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
 
@@ -72,9 +74,9 @@ func insert(t testing.TB, seq string, env events.Envelope) lambdaevents.DynamoDB
 		Change: lambdaevents.DynamoDBStreamRecord{
 			SequenceNumber: seq,
 			NewImage: map[string]lambdaevents.DynamoDBAttributeValue{
-				"streamId": lambdaevents.NewStringAttribute("user-1"),
-				"version":  lambdaevents.NewNumberAttribute("1"),
-				"envelope": lambdaevents.NewStringAttribute(string(raw)),
+				contract.EventStreamID: lambdaevents.NewStringAttribute("user-1"),
+				contract.EventVersion:  lambdaevents.NewNumberAttribute("1"),
+				contract.EventEnvelope: lambdaevents.NewStringAttribute(string(raw)),
 			},
 		},
 	}
@@ -114,9 +116,9 @@ func TestRelayReportsEveryRecordWhenTheBusIsUnreachable(t *testing.T) {
 func TestRelayReportsARecordThatIsNotAValidEnvelope(t *testing.T) {
 	bus := &fakeBus{}
 	bad := insert(t, "2", registered(t))
-	bad.Change.NewImage["envelope"] = lambdaevents.NewStringAttribute(`{"eventType":"user.registered"}`)
+	bad.Change.NewImage[contract.EventEnvelope] = lambdaevents.NewStringAttribute(`{"eventType":"user.registered"}`)
 	notAnEvent := insert(t, "3", registered(t))
-	delete(notAnEvent.Change.NewImage, "envelope")
+	delete(notAnEvent.Change.NewImage, contract.EventEnvelope)
 	failed := newRelay(bus).Relay(context.Background(), []lambdaevents.DynamoDBEventRecord{insert(t, "1", registered(t)), bad, notAnEvent})
 	if !slices.Equal(failed, []string{"2", "3"}) {
 		t.Errorf("failed = %v, want [2 3]", failed)
@@ -170,7 +172,7 @@ func TestEveryLineNamesTheInvocationAndTheEvent(t *testing.T) {
 	}
 	a, b := registered(t), registered(t)
 	bad := insert(t, "3", b)
-	bad.Change.NewImage["envelope"] = lambdaevents.NewStringAttribute(`{"eventId":"` + b.EventID + `","eventType":"user.registered"}`)
+	bad.Change.NewImage[contract.EventEnvelope] = lambdaevents.NewStringAttribute(`{"eventId":"` + b.EventID + `","eventType":"user.registered"}`)
 	for name, tt := range map[string]struct {
 		bus     Publisher
 		records []lambdaevents.DynamoDBEventRecord
@@ -193,4 +195,8 @@ func TestEveryLineNamesTheInvocationAndTheEvent(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTheFunctionStartsFromItsContractsEnvironmentAlone(t *testing.T) {
+	boottest.Starts(t, contract.Relay, setup)
 }

@@ -9,6 +9,7 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 )
 
@@ -31,7 +32,7 @@ func FuzzPostUsers(f *testing.F) {
 	}
 	h := httpapi.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), routes(&Service{store: &fakeStore{}}))
 	f.Fuzz(func(t *testing.T, contentType, body string, base64 bool) {
-		req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: "POST /users", Headers: map[string]string{"content-type": contentType}, Body: body, IsBase64Encoded: base64}
+		req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: string(contract.RegisterUser), Headers: map[string]string{"content-type": contentType}, Body: body, IsBase64Encoded: base64}
 		req.RequestContext.RequestID = "fuzz"
 		resp, err := h(context.Background(), req)
 		if err != nil {

@@ -4,14 +4,15 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 )
 
 // routes adapts the HTTP API to the service.
-func routes(users *Service) map[string]httpapi.Route {
-	return map[string]httpapi.Route{
-		"POST /users": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func routes(users *Service) map[contract.Route]httpapi.Route {
+	return map[contract.Route]httpapi.Route{
+		contract.RegisterUser: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			var r Registration
 			if err := httpapi.Decode(req, &r); err != nil {
 				return httpapi.Response{}, err
@@ -20,22 +21,22 @@ func routes(users *Service) map[string]httpapi.Route {
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.Response{Status: http.StatusCreated, Body: u, Header: map[string]string{"Location": "/users/" + u.UserID},
+			return httpapi.Response{Status: http.StatusCreated, Body: u, Header: map[string]string{"Location": contract.GetUser.Link(u.UserID)},
 				Events: []events.Envelope{registered}}, nil
 		},
-		"POST /users/{userId}/password-reset": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+		contract.StartPasswordReset: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			var none struct{}
 			if err := httpapi.DecodeIfPresent(req, &none); err != nil {
 				return httpapi.Response{}, err
 			}
-			r, reset, err := users.StartPasswordReset(ctx, req.PathParameters["userId"], req.Metadata())
+			r, reset, err := users.StartPasswordReset(ctx, req.PathParameters[contract.ParamUserID], req.Metadata())
 			if err != nil {
 				return httpapi.Response{}, err
 			}
 			return httpapi.Response{Status: http.StatusAccepted, Body: r, Events: []events.Envelope{reset}}, nil
 		},
-		"GET /users/{userId}": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-			u, err := users.Get(ctx, req.PathParameters["userId"])
+		contract.GetUser: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			u, err := users.Get(ctx, req.PathParameters[contract.ParamUserID])
 			if err != nil {
 				return httpapi.Response{}, err
 			}

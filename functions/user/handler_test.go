@@ -10,7 +10,10 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/boot"
+	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 )
 
@@ -19,7 +22,7 @@ func TestPostUsersAnswers201WithTheUserAndItsLocationAndLogsItsEvent(t *testing.
 	store := &fakeStore{}
 	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&log, nil)), routes(&Service{store: store}))
 	req := lambdaevents.APIGatewayV2HTTPRequest{
-		RouteKey: "POST /users",
+		RouteKey: string(contract.RegisterUser),
 		Headers:  map[string]string{"content-type": "application/json"},
 		Body:     `{"email":"ada@example.com","name":"Ada"}`,
 	}
@@ -47,12 +50,13 @@ func TestPostUsersAnswers201WithTheUserAndItsLocationAndLogsItsEvent(t *testing.
 	}
 }
 
-func TestConfigNamesWhatIsMissing(t *testing.T) {
-	err := config{}.Validate()
-	if err == nil || !strings.Contains(err.Error(), "USERS_TABLE") || !strings.Contains(err.Error(), "EVENTS_TABLE") {
+func TestTheEnvironmentIsCheckedAgainstTheContract(t *testing.T) {
+	_, err := boot.ReadEnv(contract.User, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), string(contract.EnvUsersTable)) || !strings.Contains(err.Error(), string(contract.EnvEventsTable)) {
 		t.Errorf("err = %v", err)
 	}
-	if err := (config{UsersTable: "u", EventsTable: "e"}).Validate(); err != nil {
-		t.Error(err)
-	}
+}
+
+func TestTheFunctionStartsFromItsContractsEnvironmentAlone(t *testing.T) {
+	boottest.Starts(t, contract.User, setup)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/failure"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
@@ -96,7 +97,7 @@ func (s *Service) StartPasswordReset(ctx context.Context, userID string, meta ev
 	if err := s.store.StartReset(ctx, u.UserID, hash, expires, env); err != nil {
 		return PasswordReset{}, events.Envelope{}, err
 	}
-	s.metrics.Emit(nil, metrics.CountOf("PasswordResetsStarted", 1))
+	s.metrics.Emit(nil, metrics.CountOf(contract.PasswordResetsStarted, 1))
 	return PasswordReset{UserID: u.UserID, ExpiresAt: expires}, env, nil
 }
 
@@ -138,7 +139,7 @@ func (s *Service) Register(ctx context.Context, r Registration, meta events.Meta
 	if err := s.store.Create(ctx, u, env); err != nil {
 		return User{}, events.Envelope{}, err
 	}
-	s.metrics.Emit(nil, metrics.CountOf("UsersRegistered", 1))
+	s.metrics.Emit(nil, metrics.CountOf(contract.UsersRegistered, 1))
 	return u, env, nil
 }
 

@@ -132,7 +132,7 @@ func TestRegisterReportsATakenEmail(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := svc.Register(context.Background(), Registration{Email: "ADA@example.com", Name: "Imposter"}, meta)
-	if !errors.Is(err, ErrEmailTaken) || failure.KindOf(err) != failure.Conflict {
+	if !errors.Is(err, ErrEmailTaken) || failure.Of(err).Kind != failure.Conflict {
 		t.Errorf("err = %v, want ErrEmailTaken", err)
 	}
 }
@@ -140,7 +140,7 @@ func TestRegisterReportsATakenEmail(t *testing.T) {
 func TestRegisterPassesStoreFailuresOnAsInternal(t *testing.T) {
 	svc := &Service{store: &fakeStore{err: errors.New("throttled")}}
 	_, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
-	if err == nil || failure.KindOf(err) != failure.Internal {
+	if err == nil || failure.Of(err).Kind != failure.Internal {
 		t.Errorf("err = %v, want an internal failure", err)
 	}
 }
@@ -157,7 +157,7 @@ func TestGetFindsARegisteredUserAndNamesWhatIsWrongOtherwise(t *testing.T) {
 	if _, err := svc.Get(context.Background(), "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
-	if _, err := svc.Get(context.Background(), "42"); failure.KindOf(err) != failure.Invalid {
+	if _, err := svc.Get(context.Background(), "42"); failure.Of(err).Kind != failure.Invalid {
 		t.Errorf("malformed id: %v", err)
 	}
 }
@@ -202,7 +202,7 @@ func TestAPasswordResetForNobodyIsNotFound(t *testing.T) {
 	if _, _, err := svc.StartPasswordReset(context.Background(), "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e", meta); !errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v", err)
 	}
-	if _, _, err := svc.StartPasswordReset(context.Background(), "nobody", meta); failure.KindOf(err) != failure.Invalid {
+	if _, _, err := svc.StartPasswordReset(context.Background(), "nobody", meta); failure.Of(err).Kind != failure.Invalid {
 		t.Errorf("malformed id: %v", err)
 	}
 }

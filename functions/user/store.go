@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 )
@@ -39,16 +41,17 @@ var (
 	_ DynamoDB = (*dynamodb.Client)(nil)
 )
 
+// userItem is a user as the table holds it, under its key
+// (contract.UsersKey) USER#<userId>.
 type userItem struct {
-	PK        string `dynamodbav:"pk"`
 	UserID    string `dynamodbav:"userId"`
 	Email     string `dynamodbav:"email"`
 	Name      string `dynamodbav:"name"`
 	CreatedAt string `dynamodbav:"createdAt"`
 }
 
+// emailItem names the owner of an email, under its key EMAIL#<email>.
 type emailItem struct {
-	PK     string `dynamodbav:"pk"`
 	UserID string `dynamodbav:"userId"`
 }
 
@@ -57,14 +60,13 @@ func emailKey(email string) string  { return "EMAIL#" + strings.ToLower(email) }
 func streamID(userID string) string { return "user-" + userID }
 
 func (s *dynamoStore) Create(ctx context.Context, u User, registered events.Envelope) error {
-	user, err := s.putNew(userItem{
-		PK: userKey(u.UserID), UserID: u.UserID, Email: u.Email, Name: u.Name,
-		CreatedAt: u.CreatedAt.Format(time.RFC3339Nano),
+	user, err := s.putNew(userKey(u.UserID), userItem{
+		UserID: u.UserID, Email: u.Email, Name: u.Name, CreatedAt: u.CreatedAt.Format(time.RFC3339Nano),
 	})
 	if err != nil {
 		return err
 	}
-	email, err := s.putNew(emailItem{PK: emailKey(u.Email), UserID: u.UserID})
+	email, err := s.putNew(emailKey(u.Email), emailItem{UserID: u.UserID})
 	if err != nil {
 		return err
 	}
@@ -82,7 +84,7 @@ func (s *dynamoStore) Create(ctx context.Context, u User, registered events.Enve
 func (s *dynamoStore) Get(ctx context.Context, userID string) (User, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
-		Key:            map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: userKey(userID)}},
+		Key:            key(userKey(userID)),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -110,14 +112,14 @@ func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, 
 	update, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name("resetTokenHash"), expression.Value(tokenHash)).
 			Set(expression.Name("resetExpiresAt"), expression.Value(expiresAt.Format(time.RFC3339)))).
-		WithCondition(expression.AttributeExists(expression.Name("pk"))).
+		WithCondition(expression.AttributeExists(expression.Name(contract.UsersKey))).
 		Build()
 	if err != nil {
 		return fmt.Errorf("reset update: %w", err)
 	}
 	write := types.TransactWriteItem{Update: &types.Update{
 		TableName:                 aws.String(s.table),
-		Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: userKey(userID)}},
+		Key:                       key(userKey(userID)),
 		UpdateExpression:          update.Update(),
 		ConditionExpression:       update.Condition(),
 		ExpressionAttributeNames:  update.Names(),
@@ -142,20 +144,18 @@ func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, 
 	}
 }
 
-// putNew is a transactional put of an item whose key must not exist yet.
-func (s *dynamoStore) putNew(item any) (types.TransactWriteItem, error) {
+// putNew is a transactional put of an item under a key that must not
+// exist yet.
+func (s *dynamoStore) putNew(pk string, item any) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("encode item: %w", err)
 	}
-	cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name("pk"))).Build()
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("put condition: %w", err)
-	}
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName:                aws.String(s.table),
-		Item:                     av,
-		ConditionExpression:      cond.Condition(),
-		ExpressionAttributeNames: cond.Names(),
-	}}, nil
+	maps.Copy(av, key(pk))
+	return eventstore.PutNew(s.table, contract.UsersKey, av)
+}
+
+// key is the table's key of an item.
+func key(pk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{contract.UsersKey: &types.AttributeValueMemberS{Value: pk}}
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // Credentials are the fixed keys the emulator accepts; it checks no
@@ -22,8 +21,3 @@ func Config(ctx context.Context, url, region string) (aws.Config, error) {
 		config.WithBaseEndpoint(url),
 	)
 }
-
-// DynamoDBOptions adapts a DynamoDB client to the emulator, which sends no
-// CRC32 of its responses: without it, the SDK logs a checksum mismatch for
-// every call. Pass it to dynamodb.NewFromConfig.
-func DynamoDBOptions(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }

@@ -25,8 +25,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/uuid"
 
-	"github.com/eventshop/eventshop/localstack/checkout"
-	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/awsclient"
+	"github.com/eventshop/eventshop/localstack/emulator/emulatortest"
 	"github.com/eventshop/eventshop/localstack/lambdahost"
 	"github.com/eventshop/eventshop/localstack/provision"
 )
@@ -44,29 +44,21 @@ var emu struct {
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv("EVENTSHOP_INTEGRATION") == "" {
+	if !emulatortest.Enabled() {
 		os.Exit(m.Run())
 	}
-	ctx := context.Background()
-	root, err := checkout.Root()
-	if err != nil {
-		panic(err)
-	}
-	e, err := emulator.Start(ctx, emulator.Options{Root: root, Region: "us-east-1", Log: io.Discard})
-	if err != nil {
-		panic(err)
-	}
-	emu.url = e.URL
-	emu.cfg, err = emulator.Config(ctx, e.URL, "us-east-1")
+	var stop func()
+	var err error
+	emu.url, emu.cfg, stop, err = emulatortest.Shared()
 	if err != nil {
 		panic(err)
 	}
 	emu.sqs = sqs.NewFromConfig(emu.cfg)
-	emu.ddb = dynamodb.NewFromConfig(emu.cfg, emulator.DynamoDBOptions)
+	emu.ddb = awsclient.DynamoDB(emu.cfg)
 	emu.lambda = lambda.NewFromConfig(emu.cfg, func(o *lambda.Options) { o.Retryer = aws.NopRetryer{} })
 	emu.invoker = NewInvoker(emu.lambda)
 	code := m.Run()
-	e.Stop()
+	stop()
 	os.Exit(code)
 }
 

@@ -3,35 +3,17 @@ package provision
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/eventshop/eventshop/localstack/checkout"
-	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/localstack/emulator/emulatortest"
 	"github.com/eventshop/eventshop/localstack/template"
 )
 
 // deployer returns a deployer on a fresh emulator.
 func deployer(t *testing.T) *Deployer {
 	t.Helper()
-	if os.Getenv("EVENTSHOP_INTEGRATION") == "" {
-		t.Skip("set EVENTSHOP_INTEGRATION=1 to run against the embedded emulator")
-	}
-	root, err := checkout.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := emulator.Start(context.Background(), emulator.Options{Root: root, Region: "us-east-1", Log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Stop)
-	cfg, err := emulator.Config(context.Background(), e.URL, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cfg := emulatortest.Start(t)
 	return New(cfg, "test")
 }
 

@@ -21,16 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/awsclient"
 	"github.com/eventshop/eventshop/localstack/template"
 )
 
 // Account is the account id the emulator uses.
 const Account = "000000000000"
-
-// SourceMetadata is the function metadata key naming the Go package a
-// function is built from (infra.SourceMetadata).
-const SourceMetadata = "eventshop:source"
 
 // Stack is what a deployment created.
 type Stack struct {
@@ -113,7 +109,7 @@ func New(cfg aws.Config, stackName string) *Deployer {
 		StackName: stackName,
 		Region:    cfg.Region,
 		Log:       io.Discard,
-		ddb:       dynamodb.NewFromConfig(cfg, emulator.DynamoDBOptions),
+		ddb:       awsclient.DynamoDB(cfg),
 		sqs:       sqs.NewFromConfig(cfg),
 		events:    eventbridge.NewFromConfig(cfg),
 		iam:       iam.NewFromConfig(cfg),

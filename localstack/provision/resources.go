@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/localstack/template"
 )
 
@@ -280,9 +281,9 @@ func (d *Deployer) logGroup(ctx context.Context, id string, _ template.Resource,
 }
 
 func (d *Deployer) function(ctx context.Context, id string, r template.Resource, p *props) (Resource, error) {
-	source, _ := r.Metadata[SourceMetadata].(string)
+	source, _ := r.Metadata[contract.SourceMetadata].(string)
 	if source == "" {
-		return Resource{}, fmt.Errorf("no %q metadata: the local stack runs functions built from Go packages it is told of", SourceMetadata)
+		return Resource{}, fmt.Errorf("no %q metadata: the local stack runs functions built from Go packages it is told of", contract.SourceMetadata)
 	}
 	name := p.str("FunctionName")
 	if name == "" {

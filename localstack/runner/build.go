@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/localstack/emulator"
 	"github.com/eventshop/eventshop/localstack/lambdahost"
 	"github.com/eventshop/eventshop/localstack/proc"
@@ -27,6 +28,14 @@ type builds struct {
 	kumo      string
 	infra     string            // the CDK app; empty when a template is given
 	functions map[string]string // bootstrap by package name
+}
+
+// Build builds what Start runs — the emulator, every function for this
+// machine and the CDK app — so that a later Start, or a test that starts
+// the emulator, finds them built.
+func Build(ctx context.Context, root string) error {
+	_, err := buildAll(ctx, root, true)
+	return err
 }
 
 // buildAll builds the emulator, every function under functions/ for this
@@ -72,17 +81,12 @@ func buildAll(ctx context.Context, root string, withInfra bool) (*builds, error)
 	return b, errors.Join(errs...)
 }
 
-// functionPackages lists functions/<name> directories holding a main.go.
-func functionPackages(root string) ([]string, error) {
-	mains, err := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
-	if err != nil {
-		return nil, err
-	}
+// functionPackages lists the Go packages of the stack's functions.
+func functionPackages(string) ([]string, error) {
 	var out []string
-	for _, m := range mains {
-		out = append(out, filepath.Join("functions", filepath.Base(filepath.Dir(m))))
+	for _, fn := range contract.Functions() {
+		out = append(out, fn.Source())
 	}
-	slices.Sort(out)
 	return out, nil
 }
 
@@ -95,7 +99,7 @@ func synthesize(ctx context.Context, opts Options, b *builds) (string, error) {
 		return "", errors.New("synthesizing the CDK app needs Node.js (jsii runs on it): install Node 20 or later")
 	}
 	outdir := filepath.Join(opts.Root, ".local", "cdk.out")
-	stack := "eventshop-" + opts.Stage
+	stack := contract.StackName(opts.Stage)
 	tpl := filepath.Join(outdir, stack+".template.json")
 
 	cdkJSON, err := os.ReadFile(filepath.Join(opts.Root, "cdk.json"))

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/localstack/apiproxy"
 	"github.com/eventshop/eventshop/localstack/emulator"
 	"github.com/eventshop/eventshop/localstack/esm"
@@ -105,7 +106,7 @@ type Stack struct {
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	opts.defaults()
 	began := time.Now()
-	s := &Stack{Name: "eventshop-" + opts.Stage, Hosts: map[string]*lambdahost.Host{}}
+	s := &Stack{Name: contract.StackName(opts.Stage), Hosts: map[string]*lambdahost.Host{}}
 	defer func() {
 		if err != nil {
 			s.Stop()
@@ -181,7 +182,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	s.Outputs = map[string]string{"LocalApiUrl": s.APIURL + "/", "EmulatorUrl": s.EmulatorURL, "FaultsUrl": s.Faults.URL + "/_faults"}
+	s.Outputs = map[string]string{
+		string(contract.OutputLocalAPIURL): s.APIURL + "/",
+		string(contract.OutputEmulatorURL): s.EmulatorURL,
+		string(contract.OutputFaultsURL):   s.Faults.URL + "/_faults",
+	}
 	for k, v := range s.Deployed.Outputs {
 		s.Outputs[k] = v
 	}

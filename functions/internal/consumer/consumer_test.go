@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/eventshop/eventshop/dlq"
+	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
@@ -56,18 +57,6 @@ func (f *fakeSQS) ChangeMessageVisibility(_ context.Context, in *sqs.ChangeMessa
 
 func (f *fakeSQS) GetQueueUrl(_ context.Context, in *sqs.GetQueueUrlInput, _ ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
 	return &sqs.GetQueueUrlOutput{QueueUrl: aws.String("https://sqs/" + aws.ToString(in.QueueName))}, nil
-}
-
-func (f *fakeSQS) ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	return nil, errors.New("not used")
-}
-
-func (f *fakeSQS) DeleteMessage(context.Context, *sqs.DeleteMessageInput, ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
-	return nil, errors.New("not used")
-}
-
-func (f *fakeSQS) GetQueueAttributes(context.Context, *sqs.GetQueueAttributesInput, ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error) {
-	return nil, errors.New("not used")
 }
 
 func message(t *testing.T, id string, receives int, edit func(string) string) lambdaevents.SQSMessage {
@@ -114,7 +103,10 @@ func TestAnEventIsHandledOnceHoweverOftenItIsDelivered(t *testing.T) {
 	q, log := &fakeSQS{}, &bytes.Buffer{}
 	c := newConsumer(q, log)
 	calls := 0
-	handle := func(context.Context, events.Envelope) (string, error) { calls++; return "sent msg-1", nil }
+	handle := func(context.Context, events.Envelope) (consumer.Result, error) {
+		calls++
+		return consumer.Result{Effect: "sent msg-1"}, nil
+	}
 	// The same envelope in two messages, as a second publish produces.
 	for _, id := range []string{"a", "b"} {
 		if failed := deliver(t, c, handle, message(t, id, 1, nil)); len(failed) != 0 {
@@ -159,7 +151,10 @@ func TestTheKeyIsTheEnvelopesEventIDNotEventBridgesID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
 			calls := 0
-			handle := func(context.Context, events.Envelope) (string, error) { calls++; return "sent", nil }
+			handle := func(context.Context, events.Envelope) (consumer.Result, error) {
+				calls++
+				return consumer.Result{Effect: "sent"}, nil
+			}
 			if failed := deliver(t, c, handle, message(t, "a", 1, nil)); len(failed) != 0 {
 				t.Fatalf("failed = %v", failed)
 			}
@@ -187,9 +182,9 @@ func TestAFailedFollowUpNeverRedoesTheEffectButIsReportedAsAnError(t *testing.T)
 			c := newConsumer(q, log)
 			c.Metrics = metrics.New(out, "test")
 			calls := 0
-			handle := func(context.Context, events.Envelope) (string, error) {
+			handle := func(context.Context, events.Envelope) (consumer.Result, error) {
 				calls++
-				return "msg-1", fmt.Errorf("welcome mail sent: %w", consumer.AfterEffect(tt.followUp))
+				return consumer.Result{Effect: "msg-1"}, fmt.Errorf("welcome mail sent: %w", consumer.AfterEffect(tt.followUp))
 			}
 			if failed := deliver(t, c, handle, message(t, "a", 1, nil)); len(failed) != 0 {
 				t.Fatalf("failed = %v, want the message acknowledged", failed)
@@ -222,11 +217,11 @@ func TestASkippedEventIsRememberedWithItsResultOrAsSkipped(t *testing.T) {
 	for result, want := range map[string]string{"": "skipped", "mailed before as msg-0": "mailed before as msg-0"} {
 		t.Run("a skip with result "+want, func(t *testing.T) {
 			c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
-			handle := func(context.Context, events.Envelope) (string, error) {
-				return result, fmt.Errorf("%w: nothing to mail", consumer.ErrSkip)
+			handle := func(context.Context, events.Envelope) (consumer.Result, error) {
+				return consumer.Result{Effect: result}, fmt.Errorf("%w: nothing to mail", consumer.ErrSkip)
 			}
 			deliver(t, c, handle, message(t, "a", 1, nil))
-			env, _ := events.FromSQS(message(t, "a", 1, nil))
+			env, _ := eventbus.Decode([]byte(message(t, "a", 1, nil).Body))
 			claim, err := c.Idempotency.Begin(context.Background(), "test#"+env.EventID, time.Minute)
 			if err != nil || claim.State != idempotency.Done || claim.Result != want {
 				t.Errorf("claim = %+v, %v; want done with %q", claim, err, want)
@@ -240,12 +235,12 @@ func TestATransientFailureIsRetriedLaterAndTheClaimReleased(t *testing.T) {
 	c := newConsumer(q, &bytes.Buffer{})
 	fail := true
 	calls := 0
-	handle := func(context.Context, events.Envelope) (string, error) {
+	handle := func(context.Context, events.Envelope) (consumer.Result, error) {
 		calls++
 		if fail {
-			return "", &smithy.GenericAPIError{Code: "TooManyRequestsException", Fault: smithy.FaultClient}
+			return consumer.Result{}, &smithy.GenericAPIError{Code: "TooManyRequestsException", Fault: smithy.FaultClient}
 		}
-		return "sent", nil
+		return consumer.Result{Effect: "sent"}, nil
 	}
 	if failed := deliver(t, c, handle, message(t, "a", 2, nil)); len(failed) != 1 {
 		t.Fatalf("failed = %v, want the message", failed)
@@ -265,7 +260,9 @@ func TestATransientFailureIsRetriedLaterAndTheClaimReleased(t *testing.T) {
 func TestTheLastAllowedFailureDeadLettersWithTheReason(t *testing.T) {
 	q := &fakeSQS{}
 	c := newConsumer(q, &bytes.Buffer{})
-	handle := func(context.Context, events.Envelope) (string, error) { return "", errors.New("ses: connection reset") }
+	handle := func(context.Context, events.Envelope) (consumer.Result, error) {
+		return consumer.Result{}, errors.New("ses: connection reset")
+	}
 	if failed := deliver(t, c, handle, message(t, "a", 5, nil)); len(failed) != 0 {
 		t.Fatalf("failed = %v, want the message dead-lettered and acknowledged", failed)
 	}
@@ -295,12 +292,12 @@ func TestWhatCanNeverSucceedIsDeadLetteredAtOnce(t *testing.T) {
 			return message(t, "a", 1, func(b string) string { return strings.Replace(b, `"eventVersion":1`, `"eventVersion":9`, 1) })
 		}, nil, "unknown event version"},
 		{"a handler's permanent error", func(t *testing.T) lambdaevents.SQSMessage { return message(t, "a", 1, nil) },
-			func(context.Context, events.Envelope) (string, error) {
-				return "", consumer.Permanent(errors.New("no such template"))
+			func(context.Context, events.Envelope) (consumer.Result, error) {
+				return consumer.Result{}, consumer.Permanent(errors.New("no such template"))
 			}, "no such template"},
 		{"an address the mail service rejects", func(t *testing.T) lambdaevents.SQSMessage { return message(t, "a", 1, nil) },
-			func(context.Context, events.Envelope) (string, error) {
-				return "", fmt.Errorf("send: %w", &smithy.GenericAPIError{Code: "MessageRejected", Message: "address blocked", Fault: smithy.FaultClient})
+			func(context.Context, events.Envelope) (consumer.Result, error) {
+				return consumer.Result{}, fmt.Errorf("send: %w", &smithy.GenericAPIError{Code: "MessageRejected", Message: "address blocked", Fault: smithy.FaultClient})
 			}, "MessageRejected"},
 	}
 	for _, tt := range tests {
@@ -308,7 +305,10 @@ func TestWhatCanNeverSucceedIsDeadLetteredAtOnce(t *testing.T) {
 			q := &fakeSQS{}
 			handle := tt.handle
 			if handle == nil {
-				handle = func(context.Context, events.Envelope) (string, error) { t.Error("handled"); return "sent", nil }
+				handle = func(context.Context, events.Envelope) (consumer.Result, error) {
+					t.Error("handled")
+					return consumer.Result{Effect: "sent"}, nil
+				}
 			}
 			if failed := deliver(t, newConsumer(q, &bytes.Buffer{}), handle, tt.msg(t)); len(failed) != 0 {
 				t.Fatalf("failed = %v", failed)
@@ -339,10 +339,10 @@ func TestUnknownEventTypesAreSkipped(t *testing.T) {
 func TestTheSameEventTwiceInOneBatchIsHandledOnce(t *testing.T) {
 	c := newConsumer(&fakeSQS{}, &bytes.Buffer{})
 	var calls atomic.Int32
-	handle := func(context.Context, events.Envelope) (string, error) {
+	handle := func(context.Context, events.Envelope) (consumer.Result, error) {
 		calls.Add(1)
 		time.Sleep(10 * time.Millisecond)
-		return "sent", nil
+		return consumer.Result{Effect: "sent"}, nil
 	}
 	failed := deliver(t, c, handle, message(t, "a", 1, nil), message(t, "b", 1, nil))
 	if calls.Load() != 1 {
@@ -360,13 +360,13 @@ func TestTheSameEventTwiceInOneBatchIsHandledOnce(t *testing.T) {
 func TestADeliveryThatOverlapsALiveClaimWaits(t *testing.T) {
 	q := &fakeSQS{}
 	c := newConsumer(q, &bytes.Buffer{})
-	env, _ := events.FromSQS(message(t, "a", 1, nil))
+	env, _ := eventbus.Decode([]byte(message(t, "a", 1, nil).Body))
 	if _, err := c.Idempotency.Begin(context.Background(), "test#"+env.EventID, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	handle := func(context.Context, events.Envelope) (string, error) {
+	handle := func(context.Context, events.Envelope) (consumer.Result, error) {
 		t.Error("handled while claimed")
-		return "sent", nil
+		return consumer.Result{Effect: "sent"}, nil
 	}
 	if failed := deliver(t, c, handle, message(t, "a", 1, nil)); len(failed) != 1 {
 		t.Errorf("failed = %v", failed)
@@ -393,8 +393,8 @@ func TestIsPermanentSeparatesWhatRetriesCanCure(t *testing.T) {
 	}
 }
 
-func TestExponentialBackoffGrowsWithinItsBounds(t *testing.T) {
-	b := consumer.ExponentialBackoff(2*time.Second, 60*time.Second)
+func TestVisibilityBackoffGrowsWithinItsBounds(t *testing.T) {
+	b := consumer.VisibilityBackoff(2*time.Second, 60*time.Second)
 	for n, want := range map[int][2]time.Duration{1: {time.Second, 2 * time.Second}, 3: {4 * time.Second, 8 * time.Second}, 10: {30 * time.Second, 60 * time.Second}} {
 		for range 50 {
 			if d := b(n); d < want[0] || d > want[1] || d%time.Second != 0 {
@@ -404,10 +404,10 @@ func TestExponentialBackoffGrowsWithinItsBounds(t *testing.T) {
 	}
 }
 
-func TestExponentialBackoffIsJittered(t *testing.T) {
+func TestVisibilityBackoffIsJittered(t *testing.T) {
 	// Messages that failed together must not all come back at the same
 	// second: at n=3 a base of 2 s allows 4 to 8 s.
-	b := consumer.ExponentialBackoff(2*time.Second, 60*time.Second)
+	b := consumer.VisibilityBackoff(2*time.Second, 60*time.Second)
 	for _, n := range []int{3, 10} {
 		seen := map[time.Duration]bool{}
 		for range 200 {
@@ -425,12 +425,12 @@ func TestEveryOutcomeIsCountedByConsumerAndEventType(t *testing.T) {
 	c.Metrics = metrics.New(&out, "test")
 	fail := errors.New("throttled")
 	calls := 0
-	handle := func(context.Context, events.Envelope) (string, error) {
+	handle := func(context.Context, events.Envelope) (consumer.Result, error) {
 		calls++
 		if calls == 1 {
-			return "", fail
+			return consumer.Result{}, fail
 		}
-		return "sent", nil
+		return consumer.Result{Effect: "sent"}, nil
 	}
 	deliver(t, c, handle, message(t, "a", 1, nil))                                           // retried
 	deliver(t, c, handle, message(t, "a", 2, nil))                                           // consumed

@@ -1,9 +1,16 @@
 // Package consumer runs an event's handler for each message of an SQS
 // queue fed by EventBridge, so that the event's effect happens once
-// however often the message is delivered. It decodes the envelope,
-// deduplicates on its eventId through an idempotency store, backs off
-// before a retry, dead-letters with the reason what can never succeed,
-// and writes one log line and one set of metrics per outcome.
+// however often the message is delivered.
+//
+// A delivery goes through a pipeline of parts, one file each, each taking
+// the next part and returning the delivery's [Outcome]:
+//
+//	observe     the log line and the metrics of every delivery (observe.go)
+//	deadLetter  what can never succeed, to the dead-letter queue with the reason (deadletter.go)
+//	retry       what may succeed later, back to the queue after a backoff (retry.go)
+//	accept      an envelope this build can read, or a skip or a rejection (decode.go)
+//	dedup       the event's effect once per consumer, by eventId (dedup.go)
+//	invoke      the handler, its error classified (invoke.go)
 //
 // A handler returns the result of its effect — the id a mail service gave
 // a mail, say — which is remembered, so that a duplicate delivery can log

@@ -4,7 +4,7 @@ import (
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 
 	"github.com/eventshop/eventshop/events"
@@ -37,7 +37,7 @@ func IsPermanent(err error) bool {
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) && api.ErrorFault() == smithy.FaultClient {
-		return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) != aws.TrueTernary
+		return awsretry.IsErrorRetryables(awsretry.DefaultRetryables).IsErrorRetryable(err) != aws.TrueTernary
 	}
 	return false
 }

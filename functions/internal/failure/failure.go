@@ -54,11 +54,12 @@ func New(kind Kind, format string, args ...any) *Error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
 }
 
-// KindOf returns the kind of the first *Error in err's chain, or Internal.
-func KindOf(err error) Kind {
+// Of returns the first *Error in err's chain, or an Internal failure
+// with no message for the caller if there is none.
+func Of(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Kind
+		return e
 	}
-	return Internal
+	return &Error{Kind: Internal}
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/failure"
 	"github.com/eventshop/eventshop/functions/internal/logging"
@@ -62,7 +62,7 @@ type Route func(ctx context.Context, req Request) (Response, error)
 // (a 4xx that names the problem, or a 500 that says "internal error" while
 // the log says why), and each request is logged once, with the events it
 // appended.
-func Handler(log *slog.Logger, routes map[string]Route) func(context.Context, lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error) {
+func Handler(log *slog.Logger, routes map[contract.Route]Route) func(context.Context, lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error) {
 	return func(ctx context.Context, raw lambdaevents.APIGatewayV2HTTPRequest) (resp lambdaevents.APIGatewayV2HTTPResponse, _ error) {
 		start := time.Now()
 		req := Request{APIGatewayV2HTTPRequest: raw, TraceHeader: tracing.Header(ctx)}
@@ -83,7 +83,7 @@ func Handler(log *slog.Logger, routes map[string]Route) func(context.Context, la
 			req.CorrelationID = uuid.NewString()
 			return errorResponse(err, raw.RequestContext.RequestID), nil
 		}
-		route, ok := routes[raw.RouteKey]
+		route, ok := routes[contract.Route(raw.RouteKey)]
 		if !ok {
 			err = failure.New(failure.NotFound, "no route %s", raw.RouteKey)
 			return errorResponse(err, raw.RequestContext.RequestID), nil
@@ -92,8 +92,13 @@ func Handler(log *slog.Logger, routes map[string]Route) func(context.Context, la
 		if err != nil {
 			return errorResponse(err, raw.RequestContext.RequestID), nil
 		}
+		if resp, err = jsonResponse(out.Status, out.Body); err != nil {
+			// Whatever the route did, the caller cannot be told: a 500,
+			// logged with why.
+			err = fmt.Errorf("encode the %d response: %w", out.Status, err)
+			return errorResponse(err, raw.RequestContext.RequestID), nil
+		}
 		appended = out.Events
-		resp = jsonResponse(out.Status, out.Body)
 		for k, v := range out.Header {
 			resp.Headers[k] = v
 		}
@@ -167,15 +172,14 @@ type errorBody struct {
 // errorResponse maps an error to its status and body: a failure's message
 // for a 4xx, "internal error" for anything else.
 func errorResponse(err error, requestID string) lambdaevents.APIGatewayV2HTTPResponse {
-	var fe *failure.Error
-	if !errors.As(err, &fe) {
-		fe = &failure.Error{Kind: failure.Internal}
-	}
+	fe := failure.Of(err)
 	status, code := statusOf(fe.Kind)
+	body := errorBody{Error: code, Message: sentence(fe.Field, fe.Message), Field: fe.Field, RequestID: requestID}
 	if status >= 500 {
-		return jsonResponse(status, errorBody{Error: code, Message: "internal error", RequestID: requestID})
+		body = errorBody{Error: code, Message: "internal error", RequestID: requestID}
 	}
-	return jsonResponse(status, errorBody{Error: code, Message: sentence(fe.Field, fe.Message), Field: fe.Field, RequestID: requestID})
+	resp, _ := jsonResponse(status, body) // an errorBody always encodes
+	return resp
 }
 
 // statusOf maps a kind of failure to its HTTP status and error code: the
@@ -206,18 +210,20 @@ func sentence(field, message string) string {
 	return field + " " + message
 }
 
-func jsonResponse(status int, body any) lambdaevents.APIGatewayV2HTTPResponse {
+// jsonResponse is a response with body encoded as JSON, or none if body
+// is nil.
+func jsonResponse(status int, body any) (lambdaevents.APIGatewayV2HTTPResponse, error) {
 	resp := lambdaevents.APIGatewayV2HTTPResponse{
 		StatusCode: status,
 		Headers:    map[string]string{"Content-Type": "application/json"},
 	}
 	if body == nil {
-		return resp
+		return resp, nil
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
-		return jsonResponse(http.StatusInternalServerError, errorBody{Error: "internal", Message: "internal error"})
+		return resp, err
 	}
 	resp.Body = string(b)
-	return resp
+	return resp, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 
 	"github.com/eventshop/eventshop/functions/internal/failure"
@@ -32,7 +34,7 @@ type greeting struct {
 
 func serve(t *testing.T, route httpapi.Route, req lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, body) {
 	t.Helper()
-	h := httpapi.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), map[string]httpapi.Route{"POST /greet": route})
+	h := httpapi.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), map[contract.Route]httpapi.Route{"POST /greet": route})
 	if req.RouteKey == "" {
 		req.RouteKey = "POST /greet"
 	}
@@ -150,7 +152,7 @@ func TestTheRequestLineNamesTheInvocationTheRequestAndTheEventsItAppended(t *tes
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&out, nil)), map[string]httpapi.Route{
+	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&out, nil)), map[contract.Route]httpapi.Route{
 		"POST /greet": func(context.Context, httpapi.Request) (httpapi.Response, error) {
 			return httpapi.Response{Status: 201, Events: []events.Envelope{env}}, nil
 		},
@@ -219,5 +221,31 @@ func TestTheCorrelationIDIsTheCallersOrNewAndAlwaysEchoed(t *testing.T) {
 	resp, b := serve(t, route, req)
 	if resp.StatusCode != 400 || b.Field != "X-Correlation-Id" || resp.Headers["X-Correlation-Id"] == "" {
 		t.Errorf("got %d %+v, headers %v", resp.StatusCode, b, resp.Headers)
+	}
+}
+
+func TestABodyThatCannotBeEncodedIsA500LoggedAsAnErrorWithItsCause(t *testing.T) {
+	var out bytes.Buffer
+	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&out, nil)), map[contract.Route]httpapi.Route{
+		"POST /greet": func(context.Context, httpapi.Request) (httpapi.Response, error) {
+			return httpapi.Response{Status: 200, Body: map[string]any{"answer": make(chan int)}}, nil
+		},
+	})
+	req := jsonRequest(`{}`)
+	req.RouteKey = "POST /greet"
+	resp, err := h(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct{ Message string }
+	if resp.StatusCode != 500 || json.Unmarshal([]byte(resp.Body), &b) != nil || b.Message != "internal error" {
+		t.Errorf("got %d %s", resp.StatusCode, resp.Body)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("log %q: %v", out.String(), err)
+	}
+	if line["level"] != "ERROR" || !strings.Contains(fmt.Sprint(line["error"]), "chan int") || line["status"] != 500.0 {
+		t.Errorf("log line = %v, want an ERROR naming why the body could not be encoded", line)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,11 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/eventshop/eventshop/contract"
 )
-
-// TTLAttribute is the table's time-to-live attribute: DynamoDB deletes an
-// item some time after this epoch second.
-const TTLAttribute = "expiresAt"
 
 // DynamoDB is the part of the DynamoDB client the store uses.
 type DynamoDB interface {
@@ -24,8 +23,9 @@ type DynamoDB interface {
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
-// Dynamo is a Store on a DynamoDB table keyed by pk, with time to live on
-// expiresAt. A claim is a conditional put, so it holds across processes.
+// Dynamo is a Store on a DynamoDB table keyed by contract.IdempotencyKey,
+// with time to live on contract.IdempotencyExpiry. A claim is a
+// conditional put, so it holds across processes.
 type Dynamo struct {
 	db    DynamoDB
 	table string
@@ -44,12 +44,23 @@ const (
 	completed  = "COMPLETED"
 )
 
+// item is a key's state as the table holds it, besides the key and the
+// expiry (unix seconds), whose names the stack declares.
 type item struct {
-	PK         string `dynamodbav:"pk"`
 	Status     string `dynamodbav:"status"`
 	LeaseUntil int64  `dynamodbav:"leaseUntil,omitempty"` // unix milliseconds
 	Result     string `dynamodbav:"result,omitempty"`
-	ExpiresAt  int64  `dynamodbav:"expiresAt"` // unix seconds, the TTL
+}
+
+// marshal is the whole item of key: its state, key and expiry.
+func marshal(key string, it item, expires time.Time) (map[string]types.AttributeValue, error) {
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(av, pk(key))
+	av[contract.IdempotencyExpiry] = &types.AttributeValueMemberN{Value: strconv.FormatInt(expires.Unix(), 10)}
+	return av, nil
 }
 
 // Begin implements Store: it puts an in-progress item if there is none,
@@ -57,11 +68,11 @@ type item struct {
 func (d *Dynamo) Begin(ctx context.Context, key string, lease time.Duration) (Claim, error) {
 	now := d.now()
 	until := now.Add(lease)
-	av, err := attributevalue.MarshalMap(item{PK: key, Status: inProgress, LeaseUntil: until.UnixMilli(), ExpiresAt: until.Add(time.Hour).Unix()})
+	av, err := marshal(key, item{Status: inProgress, LeaseUntil: until.UnixMilli()}, until.Add(time.Hour))
 	if err != nil {
 		return Claim{}, fmt.Errorf("claim %s: %w", key, err)
 	}
-	cond := expression.AttributeNotExists(expression.Name("pk")).Or(
+	cond := expression.AttributeNotExists(expression.Name(contract.IdempotencyKey)).Or(
 		expression.Name("status").Equal(expression.Value(inProgress)).
 			And(expression.Name("leaseUntil").LessThan(expression.Value(now.UnixMilli()))))
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
@@ -95,7 +106,7 @@ func (d *Dynamo) Begin(ctx context.Context, key string, lease time.Duration) (Cl
 
 // Complete implements Store.
 func (d *Dynamo) Complete(ctx context.Context, key, result string, keep time.Duration) error {
-	av, err := attributevalue.MarshalMap(item{PK: key, Status: completed, Result: result, ExpiresAt: d.now().Add(keep).Unix()})
+	av, err := marshal(key, item{Status: completed, Result: result}, d.now().Add(keep))
 	if err != nil {
 		return fmt.Errorf("complete %s: %w", key, err)
 	}
@@ -123,5 +134,5 @@ func (d *Dynamo) Release(ctx context.Context, key string) error {
 }
 
 func pk(key string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}}
+	return map[string]types.AttributeValue{contract.IdempotencyKey: &types.AttributeValueMemberS{Value: key}}
 }

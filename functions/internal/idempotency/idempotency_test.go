@@ -2,8 +2,7 @@ package idempotency_test
 
 import (
 	"context"
-	"io"
-	"os"
+	"errors"
 	"testing"
 	"time"
 
@@ -13,10 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/awsclient"
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
 	"github.com/eventshop/eventshop/functions/internal/idempotency/idempotencytest"
-	"github.com/eventshop/eventshop/localstack/checkout"
-	"github.com/eventshop/eventshop/localstack/emulator"
+	"github.com/eventshop/eventshop/localstack/emulator/emulatortest"
 )
 
 func TestMemoryKeepsTheContract(t *testing.T) {
@@ -64,17 +64,18 @@ func TestDynamo(t *testing.T) {
 		}
 		want := time.Now().Add(keep)
 		out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
-			Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}}})
+			Key: map[string]types.AttributeValue{contract.IdempotencyKey: &types.AttributeValueMemberS{Value: key}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var it struct {
 			Status     string `dynamodbav:"status"`
 			Result     string `dynamodbav:"result"`
-			ExpiresAt  int64  `dynamodbav:"expiresAt"`
+			ExpiresAt  int64
 			LeaseUntil *int64 `dynamodbav:"leaseUntil"`
 		}
-		if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		if err := errors.Join(attributevalue.UnmarshalMap(out.Item, &it),
+			attributevalue.Unmarshal(out.Item[contract.IdempotencyExpiry], &it.ExpiresAt)); err != nil {
 			t.Fatal(err)
 		}
 		if it.Status != "COMPLETED" || it.Result != "010001-ses-message-id" || it.LeaseUntil != nil {
@@ -82,7 +83,7 @@ func TestDynamo(t *testing.T) {
 		}
 		// Not the claim's expiry (lease + 1 h): the keep, in epoch seconds.
 		if d := time.Unix(it.ExpiresAt, 0).Sub(want); d < -time.Minute || d > time.Minute {
-			t.Errorf("%s = %v, want about now + %v (%v)", idempotency.TTLAttribute, time.Unix(it.ExpiresAt, 0), keep, want)
+			t.Errorf("%s = %v, want about now + %v (%v)", contract.IdempotencyExpiry, time.Unix(it.ExpiresAt, 0), keep, want)
 		}
 	})
 }
@@ -91,29 +92,14 @@ func TestDynamo(t *testing.T) {
 // table in it, as the stack does.
 func dynamoTable(t *testing.T) (*dynamodb.Client, string) {
 	t.Helper()
-	if os.Getenv("EVENTSHOP_INTEGRATION") == "" {
-		t.Skip("set EVENTSHOP_INTEGRATION=1 to run against the embedded emulator")
-	}
 	ctx := context.Background()
-	root, err := checkout.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := emulator.Start(ctx, emulator.Options{Root: root, Region: "us-east-1", Log: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Stop)
-	cfg, err := emulator.Config(ctx, e.URL, "us-east-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := dynamodb.NewFromConfig(cfg, emulator.DynamoDBOptions)
+	_, cfg := emulatortest.Start(t)
+	db := awsclient.DynamoDB(cfg)
 	table := "idempotency-" + uuid.NewString()[:8]
-	_, err = db.CreateTable(ctx, &dynamodb.CreateTableInput{
+	_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName: aws.String(table), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(contract.IdempotencyKey), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(contract.IdempotencyKey), KeyType: types.KeyTypeHash}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -8,15 +8,18 @@
 package metrics
 
 import (
+	"cmp"
 	"io"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/eventshop/eventshop/contract"
 )
 
 // Namespace holds every eventshop metric.
-const Namespace = "eventshop"
+const Namespace = contract.MetricsNamespace
 
 // Unit is a CloudWatch unit.
 type Unit string
@@ -31,7 +34,7 @@ const (
 // Metric is one named value, or several values of one name (EMF takes
 // up to 100 per line, for a batch's latencies say).
 type Metric struct {
-	Name   string
+	Name   contract.Metric
 	Unit   Unit
 	Value  float64
 	Values []float64 // if set, Value is ignored
@@ -52,18 +55,40 @@ func New(w io.Writer, service string) *Emitter {
 	return &Emitter{w: w, service: service, now: time.Now}
 }
 
-// Emit writes metrics with dims, besides Service, as one line. It encodes
-// by hand: it runs for every request and every batch.
-func (e *Emitter) Emit(dims map[string]string, ms ...Metric) {
+// Emit writes metrics as one line, with the dimensions the contract gives
+// them (contract.Metric.Dimensions), whose values it takes from values;
+// Service is the emitter's. What a function emits is so always what the
+// dashboard and the alarms look for. Metrics of different dimensions go on
+// lines of their own; one the contract does not know has Service and the
+// keys of values. It encodes by hand: it runs for every request and every
+// batch.
+func (e *Emitter) Emit(values map[string]string, ms ...Metric) {
 	if e == nil || len(ms) == 0 {
 		return
 	}
-	keys := make([]string, 0, len(dims)+1)
-	keys = append(keys, "Service")
-	for k := range dims {
-		keys = append(keys, k)
+	keys := ms[0].Name.Dimensions()
+	if len(keys) == 0 {
+		keys = append(keys, contract.DimService)
+		for k := range values {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys[1:])
 	}
-	slices.Sort(keys[1:])
+	same := len(ms)
+	for i, m := range ms[1:] {
+		if d := m.Name.Dimensions(); len(d) > 0 && !slices.Equal(d, keys) {
+			same = i + 1
+			break
+		}
+	}
+	if same < len(ms) {
+		defer e.Emit(values, ms[same:]...)
+		ms = ms[:same]
+	}
+	dims := make(map[string]string, len(keys))
+	for _, k := range keys[1:] {
+		dims[k] = cmp.Or(values[k], "(none)")
+	}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -83,12 +108,12 @@ func (e *Emitter) Emit(dims map[string]string, ms ...Metric) {
 			b = append(b, ',')
 		}
 		b = append(b, `{"Name":`...)
-		b = appendString(b, m.Name)
+		b = appendString(b, string(m.Name))
 		b = append(b, `,"Unit":`...)
 		b = appendString(b, string(m.Unit))
 		b = append(b, '}')
 	}
-	b = append(b, `]}]},"Service":`...)
+	b = append(b, `]}]},"`+contract.DimService+`":`...)
 	b = appendString(b, e.service)
 	for _, k := range keys[1:] {
 		b = append(b, ',')
@@ -98,7 +123,7 @@ func (e *Emitter) Emit(dims map[string]string, ms ...Metric) {
 	}
 	for _, m := range ms {
 		b = append(b, ',')
-		b = appendString(b, m.Name)
+		b = appendString(b, string(m.Name))
 		b = append(b, ':')
 		if m.Values == nil {
 			b = strconv.AppendFloat(b, m.Value, 'g', -1, 64)
@@ -139,9 +164,6 @@ func appendString(b []byte, s string) []byte {
 const hex = "0123456789abcdef"
 
 // CountOf is a metric of n things.
-func CountOf(name string, n int) Metric { return Metric{Name: name, Unit: Count, Value: float64(n)} }
-
-// Since is a metric of the milliseconds since t.
-func Since(name string, t time.Time, now time.Time) Metric {
-	return Metric{Name: name, Unit: Milliseconds, Value: float64(now.Sub(t).Microseconds()) / 1000}
+func CountOf(name contract.Metric, n int) Metric {
+	return Metric{Name: name, Unit: Count, Value: float64(n)}
 }

@@ -3,9 +3,12 @@ package metrics
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eventshop/eventshop/contract"
 )
 
 // The rules of the Embedded Metric Format specification, checked on what
@@ -14,8 +17,8 @@ func TestEmitWritesValidEmbeddedMetricFormat(t *testing.T) {
 	var buf bytes.Buffer
 	e := New(&buf, "notification")
 	e.now = func() time.Time { return time.UnixMilli(1795599012345) }
-	e.Emit(map[string]string{"EventType": "user.registered", "Consumer": "notification"},
-		CountOf("EventsConsumed", 1), Metric{Name: "ProcessingLag", Unit: Milliseconds, Value: 42.5})
+	e.Emit(map[string]string{contract.DimEventType: "user.registered", contract.DimConsumer: "notification", "Extra": "ignored"},
+		CountOf(contract.EventsConsumed, 1), Metric{Name: contract.ProcessingLag, Unit: Milliseconds, Value: 42.5})
 
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 1 {
@@ -87,13 +90,6 @@ func TestANilEmitterWritesNothing(t *testing.T) {
 	e.Emit(nil, CountOf("x", 1)) // must not panic
 }
 
-func TestSinceCountsMilliseconds(t *testing.T) {
-	now := time.Now()
-	if m := Since("Lag", now.Add(-1500*time.Microsecond), now); m.Value != 1.5 || m.Unit != Milliseconds {
-		t.Errorf("metric = %+v", m)
-	}
-}
-
 func TestEmitWritesManyValuesAndEscapesStrings(t *testing.T) {
 	var buf bytes.Buffer
 	New(&buf, `odd"service`).Emit(map[string]string{"EventType": "a\\b\nc"}, Metric{Name: "Lag", Unit: Milliseconds, Values: []float64{1, 2.5, 1e6}})
@@ -106,5 +102,30 @@ func TestEmitWritesManyValuesAndEscapesStrings(t *testing.T) {
 	}
 	if vs, _ := doc["Lag"].([]any); len(vs) != 3 || vs[2] != 1e6 {
 		t.Errorf("Lag = %v", doc["Lag"])
+	}
+}
+
+func TestAMetricHasTheDimensionsOfTheContractWhateverTheCallerPasses(t *testing.T) {
+	var buf bytes.Buffer
+	New(&buf, "order").Emit(map[string]string{contract.DimTemplate: "welcome"}, CountOf(contract.OrdersPlaced, 1), CountOf(contract.MailsSent, 1))
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines for metrics of two dimension sets, want 2:\n%s", len(lines), buf.String())
+	}
+	for i, want := range [][]string{contract.OrdersPlaced.Dimensions(), contract.MailsSent.Dimensions()} {
+		var doc struct {
+			AWS struct {
+				CloudWatchMetrics []struct{ Dimensions [][]string }
+			} `json:"_aws"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if got := doc.AWS.CloudWatchMetrics[0].Dimensions[0]; !slices.Equal(got, want) {
+			t.Errorf("line %d has dimensions %v, want %v", i, got, want)
+		}
+	}
+	if !strings.Contains(lines[0], `"Currency":"(none)"`) || !strings.Contains(lines[1], `"Template":"welcome"`) {
+		t.Errorf("dimension values:\n%s", buf.String())
 	}
 }

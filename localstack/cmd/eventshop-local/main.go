@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/localstack/checkout"
 	"github.com/eventshop/eventshop/localstack/runner"
 )
@@ -24,6 +25,7 @@ func main() {
 	flag.StringVar(&opts.Region, "region", "us-east-1", "AWS region the emulator reports")
 	flag.StringVar(&opts.Template, "template", "", "deploy this synthesized template instead of synthesizing the CDK app")
 	flag.IntVar(&opts.Instances, "instances", 0, "instances of each function (default: max(2, CPUs))")
+	buildOnly := flag.Bool("build-only", false, "build the emulator, the functions and the CDK app, then exit")
 	flag.Parse()
 
 	root, err := checkout.Root()
@@ -31,6 +33,12 @@ func main() {
 		fail(err)
 	}
 	opts.Root = root
+	if *buildOnly {
+		if err := runner.Build(context.Background(), root); err != nil {
+			fail(err)
+		}
+		return
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -48,7 +56,7 @@ func main() {
   try:  curl -si -X POST %[1]s/users -H 'Content-Type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace"}'
 
 Ctrl-C stops everything.
-`, stack.APIURL, stack.EmulatorURL, stack.Outputs["FaultsUrl"])
+`, stack.APIURL, stack.EmulatorURL, stack.Outputs[string(contract.OutputFaultsURL)])
 
 	select {
 	case <-ctx.Done():

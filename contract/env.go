@@ -1,0 +1,76 @@
+package contract
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+// Var is an environment variable that the stack sets on a function and
+// the function reads once, at start.
+type Var string
+
+// The functions' environment variables.
+const (
+	// EnvEventsTable is the event store table.
+	EnvEventsTable Var = "EVENTS_TABLE"
+	// EnvUsersTable is the user service's table.
+	EnvUsersTable Var = "USERS_TABLE"
+	// EnvCustomersTable is the order service's customers table.
+	EnvCustomersTable Var = "CUSTOMERS_TABLE"
+	// EnvEventBusName is the bus the relay publishes to.
+	EnvEventBusName Var = "EVENT_BUS_NAME"
+	// EnvMailFrom is the verified SES identity mail is sent from.
+	EnvMailFrom Var = "MAIL_FROM"
+	// EnvResetURL is the shop's page that takes a password reset token.
+	EnvResetURL Var = "RESET_URL"
+
+	// EnvConsumerName names a consumer in its idempotency keys.
+	EnvConsumerName Var = "CONSUMER_NAME"
+	// EnvIdempotencyTable records the events consumers handled.
+	EnvIdempotencyTable Var = "IDEMPOTENCY_TABLE"
+	// EnvDLQURL is the consumer queue's dead-letter queue.
+	EnvDLQURL Var = "DLQ_URL"
+	// EnvMaxReceiveCount is the consumer queue's maxReceiveCount.
+	EnvMaxReceiveCount Var = "MAX_RECEIVE_COUNT"
+	// EnvRetryBaseSeconds is the backoff before a consumer's first retry.
+	EnvRetryBaseSeconds Var = "RETRY_BASE_SECONDS"
+	// EnvLeaseSeconds is the function's timeout, which bounds a claim.
+	EnvLeaseSeconds Var = "LEASE_SECONDS"
+)
+
+// ConsumerEnv lists what every consumer of the topology is told of its
+// delivery, besides its own variables.
+func ConsumerEnv() []Var {
+	return []Var{EnvConsumerName, EnvIdempotencyTable, EnvDLQURL, EnvMaxReceiveCount, EnvRetryBaseSeconds, EnvLeaseSeconds}
+}
+
+// Check says what is wrong with a value of v, naming v, or returns nil.
+// Every variable must be set; some must also have a form.
+func (v Var) Check(value string) error {
+	if value == "" {
+		return fmt.Errorf("%s is not set", v)
+	}
+	switch v {
+	case EnvMaxReceiveCount, EnvRetryBaseSeconds, EnvLeaseSeconds:
+		if n, err := strconv.Atoi(value); err != nil || n < 1 {
+			return fmt.Errorf("%s must be a positive whole number", v)
+		}
+	case EnvResetURL:
+		if u, err := url.Parse(value); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s must be an absolute http(s) URL", v)
+		}
+	}
+	return nil
+}
+
+// Example is a value of v that Check accepts, for tests and benchmarks
+// that start a function without a stack.
+func (v Var) Example() string {
+	for _, value := range []string{"1", "https://shop.example/page", "x"} {
+		if v.Check(value) == nil {
+			return value
+		}
+	}
+	panic("contract: no example value for " + string(v))
+}

@@ -1,0 +1,76 @@
+package contract
+
+import "slices"
+
+// Function is one Lambda function of the stack, named for its bootstrap
+// and its log lines.
+type Function string
+
+// The functions of the stack.
+const (
+	// User registers users and starts password resets.
+	User Function = "user"
+	// Order places, shows and cancels orders.
+	Order Function = "order"
+	// Customers is the order service's projection of users.
+	Customers Function = "customers"
+	// Relay publishes the event store's stream to the bus.
+	Relay Function = "relay"
+	// Notification mails users what happened.
+	Notification Function = "notification"
+)
+
+// function is what the stack knows of a function.
+type function struct {
+	source  string // Go package, relative to the checkout
+	service string // the service it belongs to, in logs and metrics
+	env     []Var
+	routes  []Route
+}
+
+var functions = map[Function]function{
+	User: {source: "functions/user", service: "user", env: []Var{EnvUsersTable, EnvEventsTable},
+		routes: []Route{RegisterUser, GetUser, StartPasswordReset}},
+	Order: {source: "functions/order", service: "order", env: []Var{EnvEventsTable, EnvCustomersTable},
+		routes: []Route{PlaceOrder, GetOrder, OrderHistory, CancelOrder}},
+	Customers:    {source: "functions/order/customers", service: "order", env: []Var{EnvCustomersTable}},
+	Relay:        {source: "functions/relay", service: "relay", env: []Var{EnvEventBusName}},
+	Notification: {source: "functions/notification", service: "notification", env: []Var{EnvMailFrom, EnvResetURL, EnvEventsTable}},
+}
+
+// Functions lists every function of the stack, sorted.
+func Functions() []Function {
+	out := make([]Function, 0, len(functions))
+	for f := range functions {
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Source is the Go package the function's bootstrap is built from,
+// relative to the checkout, such as "functions/user".
+func (f Function) Source() string { return functions[f].source }
+
+// Service is the service the function belongs to: its own name, but for
+// the customers projection, which is the order service's.
+func (f Function) Service() string { return functions[f].service }
+
+// Env lists the environment variables the function reads, and the stack
+// sets, in the order they are documented: its own, then, for a consumer
+// of the topology, ConsumerEnv.
+func (f Function) Env() []Var {
+	env := slices.Clone(functions[f].env)
+	if f.Consumes() {
+		env = append(env, ConsumerEnv()...)
+	}
+	return env
+}
+
+// Routes lists the HTTP API routes the function serves.
+func (f Function) Routes() []Route { return slices.Clone(functions[f].routes) }
+
+// Consumes says whether the topology subscribes the function to events.
+func (f Function) Consumes() bool {
+	return slices.ContainsFunc(topology, func(s Subscription) bool { return s.Consumer == f })
+}

@@ -1,0 +1,59 @@
+package contract
+
+import "slices"
+
+// MetricsNamespace is the CloudWatch namespace of every metric the
+// functions emit.
+const MetricsNamespace = "eventshop"
+
+// Dimensions of the functions' metrics. Every metric has DimService.
+const (
+	DimService   = "Service"
+	DimConsumer  = "Consumer"
+	DimEventType = "EventType"
+	DimCurrency  = "Currency"
+	DimTemplate  = "Template"
+)
+
+// Metric is a metric the functions emit and the dashboard and the alarms
+// read. CloudWatch knows a metric by its whole set of dimensions, so both
+// sides use Dimensions.
+type Metric string
+
+// The functions' metrics.
+const (
+	EventsPublished       Metric = "EventsPublished"
+	EventsNotPublished    Metric = "EventsNotPublished"
+	EventsConsumed        Metric = "EventsConsumed"
+	EventsFailed          Metric = "EventsFailed"
+	EventsRetried         Metric = "EventsRetried"
+	EventsDeadLettered    Metric = "EventsDeadLettered"
+	EventsDuplicated      Metric = "EventsDuplicated"
+	EventsSkipped         Metric = "EventsSkipped"
+	FollowUpsFailed       Metric = "FollowUpsFailed"
+	ProcessingLag         Metric = "ProcessingLag"
+	UsersRegistered       Metric = "UsersRegistered"
+	PasswordResetsStarted Metric = "PasswordResetsStarted"
+	OrdersPlaced          Metric = "OrdersPlaced"
+	OrderValue            Metric = "OrderValue"
+	OrdersCancelled       Metric = "OrdersCancelled"
+	MailsSent             Metric = "MailsSent"
+)
+
+var (
+	relayDims    = []string{DimService, DimEventType}
+	consumerDims = []string{DimService, DimConsumer, DimEventType}
+	orderDims    = []string{DimService, DimCurrency}
+	metricDims   = map[Metric][]string{
+		EventsPublished: relayDims, EventsNotPublished: relayDims,
+		EventsConsumed: consumerDims, EventsFailed: consumerDims, EventsRetried: consumerDims, EventsDeadLettered: consumerDims,
+		EventsDuplicated: consumerDims, EventsSkipped: consumerDims, FollowUpsFailed: consumerDims, ProcessingLag: consumerDims,
+		UsersRegistered: {DimService}, PasswordResetsStarted: {DimService},
+		OrdersPlaced: orderDims, OrderValue: orderDims, OrdersCancelled: orderDims,
+		MailsSent: {DimService, DimTemplate},
+	}
+)
+
+// Dimensions are the dimensions m is emitted with, Service first. A
+// metric that is not one of the functions' has none.
+func (m Metric) Dimensions() []string { return slices.Clone(metricDims[m]) }

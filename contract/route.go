@@ -1,0 +1,66 @@
+package contract
+
+import "strings"
+
+// Route is a route of the HTTP API as API Gateway keys it: a method and a
+// path, whose parameters are in braces.
+type Route string
+
+// Path parameters of the routes.
+const (
+	ParamUserID  = "userId"
+	ParamOrderID = "orderId"
+)
+
+// The routes of the HTTP API.
+const (
+	RegisterUser       Route = "POST /users"
+	GetUser            Route = "GET /users/{" + ParamUserID + "}"
+	StartPasswordReset Route = "POST /users/{" + ParamUserID + "}/password-reset"
+	PlaceOrder         Route = "POST /orders"
+	GetOrder           Route = "GET /orders/{" + ParamOrderID + "}"
+	OrderHistory       Route = "GET /orders/{" + ParamOrderID + "}/events"
+	CancelOrder        Route = "POST /orders/{" + ParamOrderID + "}/cancel"
+)
+
+// Routes lists every route of the API, by the function that serves it.
+func Routes() map[Function][]Route {
+	out := map[Function][]Route{}
+	for f, fn := range functions {
+		if len(fn.routes) > 0 {
+			out[f] = f.Routes()
+		}
+	}
+	return out
+}
+
+// Method is the route's HTTP method.
+func (r Route) Method() string {
+	m, _, _ := strings.Cut(string(r), " ")
+	return m
+}
+
+// Path is the route's path template, such as /users/{userId}.
+func (r Route) Path() string {
+	_, p, _ := strings.Cut(string(r), " ")
+	return p
+}
+
+// Link is the route's path with its parameters filled in, in order: the
+// Location of what a POST created, say. A missing value leaves its
+// parameter as it is.
+func (r Route) Link(values ...string) string {
+	var b strings.Builder
+	rest := r.Path()
+	for _, v := range values {
+		open, close := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
+		if open < 0 || close < open {
+			break
+		}
+		b.WriteString(rest[:open])
+		b.WriteString(v)
+		rest = rest[close+1:]
+	}
+	b.WriteString(rest)
+	return b.String()
+}

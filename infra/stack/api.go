@@ -1,0 +1,82 @@
+package stack
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/eventshop/eventshop/contract"
+)
+
+// API throttling of the default stage, for every route together.
+const (
+	apiRateLimit  = 100 // requests per second, sustained
+	apiBurstLimit = 200
+)
+
+// accessLogFormat is one JSON line per request.
+var accessLogFormat = strings.Join([]string{
+	`"requestId":"$context.requestId"`, `"ip":"$context.identity.sourceIp"`, `"caller":"$context.identity.caller"`,
+	`"requestTime":"$context.requestTime"`, `"routeKey":"$context.routeKey"`, `"status":"$context.status"`,
+	`"protocol":"$context.protocol"`, `"responseLength":"$context.responseLength"`,
+	`"integrationLatency":"$context.integrationLatency"`, `"integrationError":"$context.integrationErrorMessage"`,
+	`"authorizerError":"$context.authorizer.error"`,
+}, ",")
+
+// newAPI declares the HTTP API: every route needs authorization — AWS IAM
+// (SigV4) unless a JWT issuer is configured — one stage throttles and
+// writes a JSON access log, and CORS answers only the configured origins.
+func newAPI(scope constructs.Construct, cfg Config) (awsapigatewayv2.HttpApi, awsapigatewayv2.HttpStage) {
+	var authorizer awsapigatewayv2.IHttpRouteAuthorizer = awsapigatewayv2authorizers.NewHttpIamAuthorizer()
+	if cfg.JWTIssuer != "" {
+		authorizer = awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("Jwt"), jsii.String(cfg.JWTIssuer),
+			&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(cfg.JWTAudience...)})
+	}
+	props := &awsapigatewayv2.HttpApiProps{
+		ApiName:            jsii.String(cfg.StackName()),
+		Description:        jsii.String("eventshop's public API"),
+		CreateDefaultStage: jsii.Bool(false),
+		DefaultAuthorizer:  authorizer,
+	}
+	if len(cfg.CORSOrigins) > 0 {
+		props.CorsPreflight = &awsapigatewayv2.CorsPreflightOptions{
+			AllowOrigins:  jsii.Strings(cfg.CORSOrigins...),
+			AllowMethods:  &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST},
+			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", "X-Correlation-Id", "X-Amz-Date", "X-Amz-Security-Token"),
+			ExposeHeaders: jsii.Strings("Location", "X-Correlation-Id"),
+			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
+		}
+	}
+	api := awsapigatewayv2.NewHttpApi(scope, jsii.String("Api"), props)
+
+	logs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_TWO_WEEKS,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	stage := awsapigatewayv2.NewHttpStage(scope, jsii.String("ApiStage"), &awsapigatewayv2.HttpStageProps{
+		HttpApi:    api,
+		StageName:  jsii.String("$default"),
+		AutoDeploy: jsii.Bool(true),
+		Throttle:   &awsapigatewayv2.ThrottleSettings{RateLimit: jsii.Number(apiRateLimit), BurstLimit: jsii.Number(apiBurstLimit)},
+	})
+	stage.Node().DefaultChild().(awsapigatewayv2.CfnStage).SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: logs.LogGroupArn(),
+		Format:         jsii.String("{" + accessLogFormat + "}"),
+	})
+	return api, stage
+}
+
+// addRoutes routes every route the contract gives fn to its integration.
+func addRoutes(api awsapigatewayv2.HttpApi, fn contract.Function, integration awsapigatewayv2.HttpRouteIntegration) {
+	for _, route := range fn.Routes() {
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(route.Path()),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(route.Method())},
+			Integration: integration,
+		})
+	}
+}
