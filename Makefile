@@ -9,7 +9,7 @@ FUNCTION_DIRS := $(patsubst %/main.go,%,$(shell find functions -name main.go -no
 FUNCTIONS := $(notdir $(FUNCTION_DIRS))
 
 # Settings of make deploy, diff, destroy and bootstrap, each passed to the
-# CDK app as context when set. infra/config.go documents them and their
+# CDK app as context when set. infra/stack/config.go documents them and their
 # EVENTSHOP_* environment variables, which win over these.
 STAGE     ?= dev
 CONTEXT   := stage=$(STAGE) \
@@ -39,6 +39,14 @@ test: ## vet, unit and CDK tests, then end to end against a fresh local stack
 	@# Built once, up front: no test package waits on a cold build.
 	go run ./localstack/cmd/eventshop-local -build-only
 	EVENTSHOP_INTEGRATION=1 EVENTSHOP_E2E=1 go test -count=1 ./...
+
+.PHONY: lock-schemas
+lock-schemas: ## record the event schemas as released, once the compatibility gate passes
+	go test ./events -run TestReleasedSchemasChangeOnlyCompatibly -count=1 -lock-schemas
+
+.PHONY: generate
+generate: ## write the validators generated from the JSON Schemas
+	go generate ./...
 
 .PHONY: unit
 unit: ## only the fast, hermetic tests

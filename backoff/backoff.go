@@ -24,10 +24,10 @@ func Jittered(base, ceiling time.Duration) func(n int) time.Duration {
 	}
 }
 
-// Equal returns the delay before the nth retry: base × 2^(n−1), at most
+// EqualJitter returns the delay before the nth retry: base × 2^(n−1), at most
 // ceiling, with equal jitter — between half and all of it — for a caller
 // that must wait at least some time, such as a message's next delivery.
-func Equal(base, ceiling time.Duration) func(n int) time.Duration {
+func EqualJitter(base, ceiling time.Duration) func(n int) time.Duration {
 	return func(n int) time.Duration {
 		d := base << min(max(n-1, 0), 20)
 		if d > ceiling || d <= 0 {

@@ -27,7 +27,7 @@ func TestJitteredDelaysGrowUpToTheCeilingAndVary(t *testing.T) {
 }
 
 func TestEqualDelaysStayWithinHalfAndAllOfTheirBound(t *testing.T) {
-	next := backoff.Equal(2*time.Second, 60*time.Second)
+	next := backoff.EqualJitter(2*time.Second, 60*time.Second)
 	for n, want := range map[int][2]time.Duration{1: {time.Second, 2 * time.Second}, 3: {4 * time.Second, 8 * time.Second}, 10: {30 * time.Second, 60 * time.Second}} {
 		seen := map[time.Duration]bool{}
 		for range 200 {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/eventshop/eventshop/contract"
@@ -124,6 +125,71 @@ func TestEveryMetricHasServiceFirstAmongItsDimensions(t *testing.T) {
 		contract.OrdersCancelled, contract.MailsSent} {
 		if d := m.Dimensions(); len(d) == 0 || d[0] != contract.DimService {
 			t.Errorf("%s has dimensions %v", m, d)
+		}
+	}
+}
+
+// TestNamesADeploymentDependsOnDoNotChange spells out, once more and on
+// purpose, the names that deployed stacks, their data and the tools that
+// read them depend on: renaming one in the contract would pass every other
+// test, as both sides follow it, and replace a table or break evctl
+// against a stack already deployed. Change one here only with a migration.
+func TestNamesADeploymentDependsOnDoNotChange(t *testing.T) {
+	for _, name := range [][2]string{
+		{contract.EventStreamID, "streamId"},
+		{contract.EventVersion, "version"},
+		{contract.EventEnvelope, "envelope"},
+		{contract.EventID, "eventId"},
+		{contract.EventType, "eventType"},
+		{contract.EventCorrelationID, "correlationId"},
+		{contract.EventTimestamp, "timestamp"},
+		{contract.CorrelationIndex, "byCorrelation"},
+		{contract.UsersKey, "pk"},
+		{contract.CustomersKey, "userId"},
+		{contract.IdempotencyKey, "pk"},
+		{contract.IdempotencyExpiry, "expiresAt"},
+		{contract.SourceMetadata, "eventshop:source"},
+		{contract.MetricsNamespace, "eventshop"},
+		{string(contract.OutputAPIURL), "ApiUrl"},
+		{string(contract.OutputEventBusName), "EventBusName"},
+		{string(contract.OutputEventStoreTable), "EventStoreTableName"},
+		{string(contract.OutputUsersTable), "UsersTableName"},
+		{string(contract.OutputCustomersTable), "CustomersTableName"},
+		{string(contract.OutputRelayFailuresQueueURL), "RelayFailuresQueueUrl"},
+		{string(contract.OutputBusDLQURL), "BusDLQUrl"},
+		{string(contract.OutputLocalAPIURL), "LocalApiUrl"},
+		{string(contract.OutputEmulatorURL), "EmulatorUrl"},
+		{string(contract.OutputFaultsURL), "FaultsUrl"},
+		{string(contract.QueueOutput("notification")), "NotificationQueueUrl"},
+		{string(contract.DLQOutput("notification")), "NotificationDLQUrl"},
+		{string(contract.RegisterUser), "POST /users"},
+		{string(contract.GetUser), "GET /users/{userId}"},
+		{string(contract.StartPasswordReset), "POST /users/{userId}/password-reset"},
+		{string(contract.PlaceOrder), "POST /orders"},
+		{string(contract.GetOrder), "GET /orders/{orderId}"},
+		{string(contract.OrderHistory), "GET /orders/{orderId}/events"},
+		{string(contract.CancelOrder), "POST /orders/{orderId}/cancel"},
+		{strings.Join(contract.EventsConsumed.Dimensions(), ","), "Service,Consumer,EventType"},
+		{strings.Join(contract.EventsPublished.Dimensions(), ","), "Service,EventType"},
+		{strings.Join(contract.OrdersPlaced.Dimensions(), ","), "Service,Currency"},
+		{strings.Join(contract.MailsSent.Dimensions(), ","), "Service,Template"},
+	} {
+		if got, want := name[0], name[1]; got != want {
+			t.Errorf("%q was %q: renaming it breaks what was deployed with it", got, want)
+		}
+	}
+}
+
+func TestEveryFunctionHasATestThatStartsItFromItsContract(t *testing.T) {
+	for _, fn := range contract.Functions() {
+		tests, _ := filepath.Glob(filepath.Join("..", fn.Source(), "*_test.go"))
+		found := false
+		for _, f := range tests {
+			src, _ := os.ReadFile(f)
+			found = found || strings.Contains(string(src), "boottest.Starts(t, contract."+contract.Pascal(string(fn))+",")
+		}
+		if !found {
+			t.Errorf("%s has no test that calls boottest.Starts(t, contract.%s, setup)", fn.Source(), contract.Pascal(string(fn)))
 		}
 	}
 }

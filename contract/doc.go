@@ -6,6 +6,7 @@
 // The CDK stack (infra/stack), the functions, the local runner and evctl all
 // import these names instead of spelling them, so that a test can check
 // that what the stack sets is what a function reads. It imports nothing of
-// eventshop's but the event catalogue, and does no work at package
-// initialization: every function's cold start pays for it.
+// eventshop's but the event catalogue, and its package initialization
+// builds two small maps and nothing else: every function's cold start
+// pays for it.
 package contract

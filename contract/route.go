@@ -48,7 +48,7 @@ func (r Route) Path() string {
 
 // Link is the route's path with its parameters filled in, in order: the
 // Location of what a POST created, say. A missing value leaves its
-// parameter as it is.
+// parameter as it is; values beyond the route's parameters are ignored.
 func (r Route) Link(values ...string) string {
 	var b strings.Builder
 	rest := r.Path()

@@ -14,8 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/eventshop/eventshop/contract"
 	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/contract"
 )
 
 var resetLink = regexp.MustCompile(`https?://[^\s"<]+\?token=([A-Za-z0-9_-]{43})`)

@@ -41,7 +41,7 @@ func TestDecodeReadsTheEnvelopeEventBridgeDelivered(t *testing.T) {
 	}
 	got, _ := json.Marshal(env)
 	var w, g any
-	if err := json.Unmarshal(testdata(t, "user.registered.json"), &w); err != nil {
+	if err := json.Unmarshal(testdata(t, "user.registered.v1.json"), &w); err != nil {
 		t.Fatal(err)
 	}
 	_ = json.Unmarshal(got, &g)

@@ -3,6 +3,7 @@ package events_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/events/eventstest"
+	"github.com/eventshop/eventshop/jsoncheck"
 )
 
 func readFile(t testing.TB, name string) []byte {
@@ -40,7 +43,7 @@ func TestNewBuildsAValidEnvelopeFromTheCatalogue(t *testing.T) {
 	if env.Timestamp.Location() != time.UTC || env.Timestamp.Before(before) {
 		t.Errorf("timestamp %v is not a current UTC time", env.Timestamp)
 	}
-	if env.Metadata != meta {
+	if !reflect.DeepEqual(env.Metadata, meta) {
 		t.Errorf("metadata = %+v, want %+v", env.Metadata, meta)
 	}
 
@@ -93,7 +96,7 @@ func TestNewRefusesAnInvalidPayload(t *testing.T) {
 }
 
 func TestParseRoundTripsTheSample(t *testing.T) {
-	raw := readFile(t, "user.registered.json")
+	raw := readFile(t, "user.registered.v1.json")
 	env, err := events.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +116,7 @@ func TestParseRoundTripsTheSample(t *testing.T) {
 }
 
 func TestParseRefusesBrokenEnvelopes(t *testing.T) {
-	valid := readFile(t, "user.registered.json")
+	valid := readFile(t, "user.registered.v1.json")
 	tests := []struct {
 		name    string
 		edit    func(m map[string]any)
@@ -124,9 +127,10 @@ func TestParseRefusesBrokenEnvelopes(t *testing.T) {
 		{"an event id that is not a v4 uuid", func(m map[string]any) { m["eventId"] = "1" }, events.ErrInvalid, "eventId"},
 		{"a timestamp that is not RFC 3339", func(m map[string]any) { m["timestamp"] = "yesterday" }, events.ErrInvalid, "timestamp"},
 		{"a timestamp outside UTC", func(m map[string]any) { m["timestamp"] = "2026-11-25T10:30:12+01:00" }, events.ErrInvalid, "timestamp"},
-		{"an unknown top-level field", func(m map[string]any) { m["extra"] = true }, events.ErrInvalid, ""},
-		{"no causation id", func(m map[string]any) { delete(m["metadata"].(map[string]any), "causationId") }, events.ErrInvalid, "metadata"},
-		{"a payload missing its email", func(m map[string]any) { delete(m["data"].(map[string]any), "email") }, events.ErrInvalid, "data"},
+		{"a field that differs from a known one only in case", func(m map[string]any) { m["EventId"] = "x" }, events.ErrInvalid, "EventId"},
+		{"a data field that differs from a known one only in case", func(m map[string]any) { m["data"].(map[string]any)["Email"] = "x" }, events.ErrInvalid, "data.Email"},
+		{"no causation id", func(m map[string]any) { delete(m["metadata"].(map[string]any), "causationId") }, events.ErrInvalid, "metadata.causationId"},
+		{"a payload missing its email", func(m map[string]any) { delete(m["data"].(map[string]any), "email") }, events.ErrInvalid, "data.email"},
 		{"a source that does not publish the type", func(m map[string]any) { m["source"] = "eventshop.order" }, events.ErrInvalid, "source"},
 		{"an unknown event type", func(m map[string]any) { m["eventType"] = "user.teleported" }, events.ErrUnknownType, ""},
 		{"an unknown version", func(m map[string]any) { m["eventVersion"] = 7 }, events.ErrUnknownVersion, ""},
@@ -167,33 +171,122 @@ func TestParseRefusesWhatIsNotJSON(t *testing.T) {
 	}
 }
 
-func TestEveryCatalogueEntryHasAPayloadASchemaAndASample(t *testing.T) {
+func TestEveryVersionOfEveryTypeHasASchemaAndASampleThatUpcastsToThePayload(t *testing.T) {
 	for _, def := range events.Catalogue() {
-		t.Run(def.Type, func(t *testing.T) {
-			raw := readFile(t, def.Type+".json")
-			env, err := events.Parse(raw)
-			if err != nil {
-				t.Fatalf("the sample does not parse: %v", err)
-			}
-			// The payload struct holds every field of the sample.
-			typed := reflect.New(reflect.TypeOf(def.Payload))
-			if err := json.Unmarshal(env.Data, typed.Interface()); err != nil {
-				t.Fatal(err)
-			}
-			assertSameJSON(t, env.Data, mustMarshal(t, typed.Interface()))
-			if _, err := events.New(def.Payload, events.Metadata{CorrelationID: "c", CausationID: "r"}); err == nil {
-				t.Error("New accepted the zero payload")
-			}
-			assertSameJSON(t, raw, mustMarshal(t, env))
-		})
 		if def.Payload == nil || def.Payload.EventType() != def.Type {
 			t.Errorf("%s: payload %T does not declare the type", def.Type, def.Payload)
 		}
-		if _, err := os.Stat("schemas/" + def.SchemaFile()); err != nil {
-			t.Errorf("%s: %v", def.Type, err)
+		if !strings.HasPrefix(def.Source, "eventshop.") || def.Summary == "" {
+			t.Errorf("%s: source %q, summary %q", def.Type, def.Source, def.Summary)
 		}
-		if !strings.HasPrefix(def.Source, "eventshop.") {
-			t.Errorf("%s: source %q", def.Type, def.Source)
+		for i, v := range def.Versions {
+			t.Run(fmt.Sprintf("%s v%d", def.Type, v.Number), func(t *testing.T) {
+				if v.Number != i+1 || (v.Upcast == nil) != (v.Number == def.Latest()) {
+					t.Fatalf("version %d at %d, upcaster %v: versions count from 1, and all but the latest upcast", v.Number, i, v.Upcast != nil)
+				}
+				if _, err := os.Stat("schemas/" + def.SchemaFile(v.Number)); err != nil {
+					t.Fatal(err)
+				}
+				raw := readFile(t, def.SampleFile(v.Number))
+				env, err := events.Parse(raw)
+				if err != nil {
+					t.Fatalf("the sample does not parse: %v", err)
+				}
+				if env.EventVersion != v.Number {
+					t.Fatalf("the sample is of v%d", env.EventVersion)
+				}
+				assertSameJSON(t, raw, mustMarshal(t, env))
+				// Upcast to the latest version, the data is what the latest
+				// schema allows, and the payload struct holds all of it.
+				latest, err := events.Upcast(env)
+				if err != nil || latest.EventVersion != def.Latest() {
+					t.Fatalf("upcast to v%d: %v", latest.EventVersion, err)
+				}
+				if err := events.CheckFile(latest.Data, def.SchemaFile(def.Latest()), jsoncheck.Strict); err != nil {
+					t.Errorf("the upcast data breaks the latest schema: %v", err)
+				}
+				typed := reflect.New(reflect.TypeOf(def.Payload))
+				if err := json.Unmarshal(latest.Data, typed.Interface()); err != nil {
+					t.Fatal(err)
+				}
+				assertSameJSON(t, latest.Data, mustMarshal(t, typed.Interface()))
+			})
+		}
+		if _, err := events.New(def.Payload, events.Metadata{CorrelationID: "c", CausationID: "r"}); err == nil {
+			t.Errorf("%s: New accepted the zero payload", def.Type)
+		}
+	}
+}
+
+func TestAnOrderPlacedInVersion1ReadsAsVersion2(t *testing.T) {
+	v1 := eventstest.Sample(t, events.TypeOrderPlaced, 1)
+	p, err := events.Decode[events.OrderPlaced](v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := events.OrderPlaced{OrderID: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+		Customer: events.Customer{UserID: "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e", Email: "ada@example.com", Name: "Ada Lovelace"},
+		Items: []events.LineItem{
+			{SKU: "BOOK-42", Quantity: 2, UnitPrice: events.Money{AmountMinor: 1999, Currency: "EUR"}},
+			{SKU: "PEN-1", Quantity: 1, UnitPrice: events.Money{AmountMinor: 250, Currency: "EUR"}},
+		},
+		Total: events.Money{AmountMinor: 4248, Currency: "EUR"}}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("v1 reads as %+v,\nwant %+v", p, want)
+	}
+	if v2, _ := events.Decode[events.OrderPlaced](eventstest.Sample(t, events.TypeOrderPlaced, 2)); !reflect.DeepEqual(v2, want) {
+		t.Errorf("the v2 sample of the same order reads as %+v", v2)
+	}
+	if v1.EventVersion != 1 {
+		t.Error("Decode changed the envelope it read")
+	}
+}
+
+func TestAReaderKeepsWhatANewerProducerAdded(t *testing.T) {
+	var m map[string]any
+	if err := json.Unmarshal(readFile(t, "user.registered.v1.json"), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["priority"] = "high"
+	m["metadata"].(map[string]any)["tenant"] = "acme"
+	m["data"].(map[string]any)["nickname"] = "Ada"
+	raw := mustMarshal(t, m)
+	env, err := events.Parse(raw)
+	if err != nil {
+		t.Fatalf("a reader refused members it does not know: %v", err)
+	}
+	if p, err := events.Decode[events.UserRegistered](env); err != nil || p.Name != "Ada Lovelace" {
+		t.Errorf("payload %+v, %v", p, err)
+	}
+	// Written again, as a replay does, it keeps them all.
+	env.Metadata.Replay = true
+	m["metadata"].(map[string]any)["replay"] = true
+	assertSameJSON(t, mustMarshal(t, m), mustMarshal(t, env))
+	// A producer writes only what its schema knows.
+	if _, err := events.New(struct {
+		events.UserRegistered
+		Nickname string `json:"nickname"`
+	}{events.UserRegistered{UserID: uuid.NewString(), Email: "a@example.com", Name: "A"}, "x"},
+		events.Metadata{CorrelationID: "c", CausationID: "r"}); err == nil {
+		t.Error("New wrote a member its schema does not know")
+	}
+}
+
+func TestParseRefusesJSONThatCanBeReadTwoWays(t *testing.T) {
+	valid := string(readFile(t, "user.registered.v1.json"))
+	for name, raw := range map[string]string{
+		"a name twice":     strings.Replace(valid, `"eventType":`, `"eventType": "user.registered", "eventType":`, 1),
+		"invalid UTF-8":    strings.Replace(valid, "Ada Lovelace", "Ada \xff Lovelace", 1),
+		"a lone surrogate": strings.Replace(valid, "Ada Lovelace", `Ada \ud800 Lovelace`, 1),
+	} {
+		_, err := events.Parse([]byte(raw))
+		var invalid *events.InvalidError
+		if !errors.As(err, &invalid) {
+			t.Errorf("%s: err = %v, want an InvalidError", name, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "Lovelace") {
+			t.Errorf("%s: the error repeats the value: %v", name, err)
 		}
 	}
 }
@@ -235,7 +328,7 @@ func TestValidTraceIDAgreesWithTheSchema(t *testing.T) {
 
 func TestWhatNewBuildsParseAccepts(t *testing.T) {
 	for _, def := range events.Catalogue() {
-		raw := readFile(t, def.Type+".json")
+		raw := readFile(t, def.SampleFile(def.Latest()))
 		sample, err := events.Parse(raw)
 		if err != nil {
 			t.Fatal(err)

@@ -52,3 +52,22 @@ func checkAppend(streamID string, expected, n int) error {
 	}
 	return nil
 }
+
+// Latest returns the records with each envelope at its type's latest
+// version (see events.Upcast), as readers should see them: an event of a
+// type or version this build does not know stays as it was written.
+func Latest(records []Record) ([]Record, error) {
+	out := make([]Record, len(records))
+	for i, r := range records {
+		env, err := events.Upcast(r.Envelope)
+		switch {
+		case errors.Is(err, events.ErrUnknownType), errors.Is(err, events.ErrUnknownVersion):
+			env = r.Envelope
+		case err != nil:
+			return nil, fmt.Errorf("%s v%d: %w", r.StreamID, r.Version, err)
+		}
+		r.Envelope = env
+		out[i] = r
+	}
+	return out, nil
+}

@@ -39,9 +39,18 @@ func FromStream(image map[string]lambdaevents.DynamoDBAttributeValue) (Record, e
 }
 
 // salvage reads what it can of an envelope that is not valid: its ids,
-// as far as its JSON goes (encoding/json fills every field it can).
+// whatever else is wrong with it (a field of the wrong type stops
+// encoding/json only for that field, and these hold only strings).
 func salvage(raw []byte) events.Envelope {
-	var env events.Envelope
-	_ = json.Unmarshal(raw, &env)
-	return events.Envelope{EventID: env.EventID, EventType: env.EventType, Metadata: env.Metadata}
+	var ids struct {
+		EventID   string `json:"eventId"`
+		EventType string `json:"eventType"`
+		Metadata  struct {
+			CorrelationID string `json:"correlationId"`
+			CausationID   string `json:"causationId"`
+		} `json:"metadata"`
+	}
+	_ = json.Unmarshal(raw, &ids)
+	return events.Envelope{EventID: ids.EventID, EventType: ids.EventType,
+		Metadata: events.Metadata{CorrelationID: ids.Metadata.CorrelationID, CausationID: ids.Metadata.CausationID}}
 }

@@ -28,7 +28,7 @@ func dlqCommand(ctx context.Context, opts options, args []string) error {
 	case args[0] != "list" && args[0] != "redrive":
 		return cmd.usage("unknown command %q", args[0])
 	case args[0] == "redrive" && len(args) != 2:
-		return usageError{"dlq redrive: name one dead-letter queue"}
+		return cmd.usage("redrive: name one dead-letter queue")
 	}
 	s, err := openStack(ctx, opts)
 	if err != nil {

@@ -126,6 +126,9 @@ func historyCommand(ctx context.Context, opts options, args []string) error {
 		return err
 	}
 	records, err := store.Load(ctx, args[0], 1)
+	if err == nil {
+		records, err = eventstore.Latest(records)
+	}
 	if err != nil {
 		return err
 	}
@@ -166,6 +169,9 @@ func replayCommand(ctx context.Context, opts options, args []string) error {
 		return err
 	}
 	records, err := store.Load(ctx, stream, *from)
+	if err == nil {
+		records, err = eventstore.Latest(records)
+	}
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -213,7 +214,7 @@ func assertRecords(t *testing.T, got []eventstore.Record, stream string, firstVe
 			t.Errorf("record %d is %s v%d, want %s v%d", i, r.StreamID, r.Version, stream, firstVersion+i)
 		}
 		if r.Envelope.EventID != want[i].EventID || !r.Envelope.Timestamp.Equal(want[i].Timestamp) ||
-			string(r.Envelope.Data) != string(want[i].Data) || r.Envelope.Metadata != want[i].Metadata {
+			string(r.Envelope.Data) != string(want[i].Data) || !reflect.DeepEqual(r.Envelope.Metadata, want[i].Metadata) {
 			t.Errorf("record %d = %+v, want %+v", i, r.Envelope, want[i])
 		}
 	}

@@ -71,7 +71,7 @@ func BenchmarkNotificationConsumer(b *testing.B) {
 	c := &consumer.Consumer{Name: "notification", Idempotency: idempotency.NewMemory(), Lease: 10 * time.Second, Keep: time.Hour,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: metrics.New(io.Discard, "notification")}
 	n := &Notifier{mail: mailer, events: eventstore.NewMemory(), resetURL: "https://shop.example/reset", metrics: metrics.New(io.Discard, "notification")}
-	handle := c.Handler(n.Notify)
+	handle := c.Handler(n.Routes().Handle)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()

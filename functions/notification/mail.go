@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/money"
 )
 
 // Mail is one message to one user, with a plain text and an HTML body.
@@ -77,16 +78,8 @@ ignore this mail: your password stays as it is.
 	}
 }
 
-// orderMail is what the order mails show: amounts already written in the
-// order's currency.
-type orderMail struct {
-	OrderID  string
-	Customer events.Customer
-	Lines    []orderLine
-	Total    string
-	Reason   string
-}
-
+// orderLine is a line of an order mail, its amounts written in their
+// currency.
 type orderLine struct {
 	SKU       string
 	Quantity  int
@@ -94,7 +87,23 @@ type orderLine struct {
 	Amount    string
 }
 
-func orderConfirmationMail(o orderMail) Mail {
+// orderLines writes out an order's lines.
+func orderLines(items []events.LineItem) []orderLine {
+	lines := make([]orderLine, len(items))
+	for i, it := range items {
+		lines[i] = orderLine{SKU: it.SKU, Quantity: it.Quantity, UnitPrice: money.Format(it.UnitPrice),
+			Amount: money.Format(events.Money{AmountMinor: it.UnitPrice.AmountMinor * int64(it.Quantity), Currency: it.UnitPrice.Currency})}
+	}
+	return lines
+}
+
+func orderConfirmationMail(p events.OrderPlaced) Mail {
+	o := struct {
+		OrderID  string
+		Customer events.Customer
+		Lines    []orderLine
+		Total    string
+	}{p.OrderID, p.Customer, orderLines(p.Items), money.Format(p.Total)}
 	var text, rows strings.Builder
 	for _, l := range o.Lines {
 		fmt.Fprintf(&text, "\n    %d × %s at %s = %s", l.Quantity, l.SKU, l.UnitPrice, l.Amount)
@@ -125,7 +134,13 @@ We will let you know when it ships.
 	}
 }
 
-func orderCancellationMail(o orderMail) Mail {
+func orderCancellationMail(p events.OrderCancelled) Mail {
+	o := struct {
+		OrderID  string
+		Customer events.Customer
+		Total    string
+		Reason   string
+	}{p.OrderID, p.Customer, money.Format(events.Money{AmountMinor: p.TotalCents, Currency: p.Currency}), p.Reason}
 	var reasonText, reasonHTML string
 	if o.Reason != "" {
 		reasonText = "\nReason: " + o.Reason

@@ -11,13 +11,15 @@ import (
 func TestHTMLBodiesEscapeWhatTheyInsertAndTextBodiesDoNot(t *testing.T) {
 	name, sku, reason := `Ada <script>alert("x")</script> & Co`, `<b>BOOK</b>`, `"changed" <my> mind`
 	customer := events.Customer{UserID: "u-1", Email: "ada@example.com", Name: name}
-	order := orderMail{OrderID: "9a8b7c6d-0000", Customer: customer, Total: "1.00 EUR", Reason: reason,
-		Lines: []orderLine{{SKU: sku, Quantity: 1, UnitPrice: "1.00 EUR", Amount: "1.00 EUR"}}}
+	eur := events.Money{AmountMinor: 100, Currency: "EUR"}
+	placed := events.OrderPlaced{OrderID: "9a8b7c6d-0000", Customer: customer, Total: eur,
+		Items: []events.LineItem{{SKU: sku, Quantity: 1, UnitPrice: eur}}}
+	cancelled := events.OrderCancelled{OrderID: "9a8b7c6d-0000", Customer: customer, Currency: "EUR", TotalCents: 100, Reason: reason}
 	mails := []Mail{
 		welcomeMail(events.UserRegistered{UserID: "u-1", Email: "ada@example.com", Name: name}),
 		passwordResetMail(events.UserPasswordReset{UserID: "u-1", Email: "ada@example.com", Name: name, ExpiresAt: time.Now()}, `https://shop.example/reset?token=a"b`),
-		orderConfirmationMail(order),
-		orderCancellationMail(order),
+		orderConfirmationMail(placed),
+		orderCancellationMail(cancelled),
 	}
 	for _, m := range mails {
 		t.Run(m.Template, func(t *testing.T) {
@@ -38,8 +40,9 @@ func TestHTMLBodiesEscapeWhatTheyInsertAndTextBodiesDoNot(t *testing.T) {
 }
 
 func TestAnOrderConfirmationListsEveryLine(t *testing.T) {
-	m := orderConfirmationMail(orderMail{OrderID: "9a8b7c6d-0000", Customer: events.Customer{Name: "Ada"}, Total: "42.48 EUR",
-		Lines: []orderLine{{SKU: "BOOK-42", Quantity: 2, UnitPrice: "19.99 EUR", Amount: "39.98 EUR"}, {SKU: "PEN-1", Quantity: 1, UnitPrice: "2.50 EUR", Amount: "2.50 EUR"}}})
+	eur := func(cents int64) events.Money { return events.Money{AmountMinor: cents, Currency: "EUR"} }
+	m := orderConfirmationMail(events.OrderPlaced{OrderID: "9a8b7c6d-0000", Customer: events.Customer{Name: "Ada"}, Total: eur(4248),
+		Items: []events.LineItem{{SKU: "BOOK-42", Quantity: 2, UnitPrice: eur(1999)}, {SKU: "PEN-1", Quantity: 1, UnitPrice: eur(250)}}})
 	for _, want := range []string{"2 × BOOK-42 at 19.99 EUR = 39.98 EUR", "1 × PEN-1 at 2.50 EUR = 2.50 EUR", "Total: 42.48 EUR"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("text body lacks %q:\n%s", want, m.Text)

@@ -26,5 +26,5 @@ func setup(_ context.Context, s boot.Setup) (any, error) {
 		resetURL: s.Env.Get(contract.EnvResetURL),
 		metrics:  metrics.New(os.Stdout, s.Function.Service()),
 	}
-	return consumer.New(s).Handler(notifier.Notify), nil
+	return consumer.New(s).Serve(notifier.Routes())
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
-	"github.com/eventshop/eventshop/functions/internal/money"
 	"github.com/eventshop/eventshop/functions/internal/tracing"
 )
 
@@ -53,18 +52,35 @@ type Notifier struct {
 	recordBackoff func(n int) time.Duration
 }
 
-// Notify sends the mail that env calls for and returns the message id the
-// mail service gave it, then records notification.sent in stream
+// Routes are the mails the notification service sends: one for each
+// event type it is subscribed to, written in mail.go.
+func (n *Notifier) Routes() consumer.Routes {
+	return consumer.Route(
+		mail(n, welcomeMail),
+		mail(n, func(p events.UserPasswordReset) Mail {
+			return passwordResetMail(p, n.resetURL+"?token="+url.QueryEscape(p.Token))
+		}),
+		mail(n, orderConfirmationMail),
+		mail(n, orderCancellationMail),
+	)
+}
+
+// mail is the handler that sends the mail compose writes for each event
+// of T's type; see Notifier.send.
+func mail[T events.Payload](n *Notifier, compose func(T) Mail) consumer.Handler {
+	return consumer.On(func(ctx context.Context, p T, env events.Envelope) (consumer.Result, error) {
+		return n.send(ctx, env, compose(p))
+	})
+}
+
+// send sends m, the mail that env calls for, and returns the message id
+// the mail service gave it, then records notification.sent in stream
 // notification-<eventId>, caused by env and in its flow. It returns an
-// error wrapping consumer.ErrSkip for event types that call for no mail,
-// and for a replayed event whose mail was sent before. Once the mail is
-// sent, it never asks for it to be sent again: a record that cannot be
-// written after a few attempts is a consumer.AfterEffect.
-func (n *Notifier) Notify(ctx context.Context, env events.Envelope) (consumer.Result, error) {
-	m, err := n.compose(env)
-	if err != nil {
-		return consumer.Result{}, err
-	}
+// error wrapping consumer.ErrSkip for a replayed event whose mail was sent
+// before. Once the mail is sent, it never asks for it to be sent again: a
+// record that cannot be written after a few attempts is a
+// consumer.AfterEffect.
+func (n *Notifier) send(ctx context.Context, env events.Envelope, m Mail) (consumer.Result, error) {
 	r := consumer.Result{Log: []slog.Attr{slog.String("template", m.Template), slog.String("to", maskEmail(m.To))}}
 	stream := "notification-" + env.EventID
 	if env.Metadata.Replay {
@@ -150,45 +166,4 @@ func (n *Notifier) record(ctx context.Context, stream string, sent events.Envelo
 			return false, err // leave the rest of the invocation to complete the event
 		}
 	}
-}
-
-// compose renders the mail for an event.
-func (n *Notifier) compose(env events.Envelope) (Mail, error) {
-	switch env.EventType {
-	case events.TypeUserRegistered:
-		p, err := events.Decode[events.UserRegistered](env)
-		if err != nil {
-			return Mail{}, err
-		}
-		return welcomeMail(p), nil
-
-	case events.TypeUserPasswordReset:
-		p, err := events.Decode[events.UserPasswordReset](env)
-		if err != nil {
-			return Mail{}, err
-		}
-		return passwordResetMail(p, n.resetURL+"?token="+url.QueryEscape(p.Token)), nil
-
-	case events.TypeOrderPlaced:
-		p, err := events.Decode[events.OrderPlaced](env)
-		if err != nil {
-			return Mail{}, err
-		}
-		cur, _ := money.Lookup(p.Currency)
-		o := orderMail{OrderID: p.OrderID, Customer: p.Customer, Total: cur.Format(p.TotalCents)}
-		for _, it := range p.Items {
-			o.Lines = append(o.Lines, orderLine{SKU: it.SKU, Quantity: it.Quantity,
-				UnitPrice: cur.Format(it.UnitPriceCents), Amount: cur.Format(it.UnitPriceCents * int64(it.Quantity))})
-		}
-		return orderConfirmationMail(o), nil
-
-	case events.TypeOrderCancelled:
-		p, err := events.Decode[events.OrderCancelled](env)
-		if err != nil {
-			return Mail{}, err
-		}
-		cur, _ := money.Lookup(p.Currency)
-		return orderCancellationMail(orderMail{OrderID: p.OrderID, Customer: p.Customer, Total: cur.Format(p.TotalCents), Reason: p.Reason}), nil
-	}
-	return Mail{}, fmt.Errorf("%w: no mail for %s", consumer.ErrSkip, env.EventType)
 }

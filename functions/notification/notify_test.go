@@ -20,6 +20,7 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/events/eventstest"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/boot"
 	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
@@ -41,18 +42,15 @@ func (m *fakeMailer) Send(_ context.Context, mail Mail) (string, error) {
 	return "msg-" + mail.Template, nil
 }
 
-// sample reads an event of the catalogue's samples.
+// sample is the catalogue's sample of an event type's latest version.
 func sample(t *testing.T, eventType string) events.Envelope {
 	t.Helper()
-	raw, err := os.ReadFile("../../events/testdata/" + eventType + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := events.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return eventstest.Latest(t, eventType)
+}
+
+// notify hands env to the notifier's routes, as its consumer does.
+func (n *Notifier) notify(ctx context.Context, env events.Envelope) (consumer.Result, error) {
+	return n.Routes().Handle(ctx, env)
 }
 
 func newNotifier() (*Notifier, *fakeMailer, *eventstore.Memory) {
@@ -75,7 +73,7 @@ func TestEachEventSendsItsMail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.event, func(t *testing.T) {
 			n, mailer, _ := newNotifier()
-			result, err := n.Notify(context.Background(), sample(t, tt.event))
+			result, err := n.notify(context.Background(), sample(t, tt.event))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +101,7 @@ func TestEachEventSendsItsMail(t *testing.T) {
 func TestEveryMailSentIsRecordedAsCausedByItsEvent(t *testing.T) {
 	n, _, store := newNotifier()
 	env := sample(t, events.TypeOrderPlaced)
-	if _, err := n.Notify(context.Background(), env); err != nil {
+	if _, err := n.notify(context.Background(), env); err != nil {
 		t.Fatal(err)
 	}
 	records, err := store.Load(context.Background(), "notification-"+env.EventID, 1)
@@ -127,7 +125,7 @@ func TestAFailedSendIsAnErrorAndRecordsNothing(t *testing.T) {
 	n, mailer, store := newNotifier()
 	mailer.fail = map[string]error{"ada@example.com": errors.New("throttled")}
 	env := sample(t, events.TypeUserRegistered)
-	if _, err := n.Notify(context.Background(), env); err == nil {
+	if _, err := n.notify(context.Background(), env); err == nil {
 		t.Fatal("no error")
 	}
 	if records, _ := store.Load(context.Background(), "notification-"+env.EventID, 1); len(records) != 0 {
@@ -139,7 +137,7 @@ func TestTheHTMLBodyEscapesWhatUsersTyped(t *testing.T) {
 	n, mailer, _ := newNotifier()
 	env := sample(t, events.TypeOrderCancelled)
 	env.Data = []byte(strings.Replace(string(env.Data), "changed my mind", "<script>alert(1)</script>", 1))
-	if _, err := n.Notify(context.Background(), env); err != nil {
+	if _, err := n.notify(context.Background(), env); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(mailer.sent[0].HTML, "<script>") {
@@ -149,7 +147,7 @@ func TestTheHTMLBodyEscapesWhatUsersTyped(t *testing.T) {
 
 func TestEventsWithoutAMailAreSkipped(t *testing.T) {
 	n, mailer, _ := newNotifier()
-	_, err := n.Notify(context.Background(), sample(t, events.TypeNotificationSent))
+	_, err := n.notify(context.Background(), sample(t, events.TypeNotificationSent))
 	if !errors.Is(err, consumer.ErrSkip) || len(mailer.sent) != 0 {
 		t.Errorf("err = %v, sent %d", err, len(mailer.sent))
 	}
@@ -216,7 +214,7 @@ func flakyNotifier(fails int) (*Notifier, *fakeMailer, *flakyRecorder) {
 func TestARecordThatFailsBrieflyIsRetried(t *testing.T) {
 	n, mailer, store := flakyNotifier(recordAttempts - 1)
 	env := sample(t, events.TypeUserRegistered)
-	if _, err := n.Notify(context.Background(), env); err != nil {
+	if _, err := n.notify(context.Background(), env); err != nil {
 		t.Fatal(err)
 	}
 	if records, _ := store.Memory.Load(context.Background(), "notification-"+env.EventID, 1); len(mailer.sent) != 1 || len(records) != 1 {
@@ -229,7 +227,7 @@ func TestARecordIsNotRetriedNearTheDeadline(t *testing.T) {
 	n.recordBackoff = func(int) time.Duration { return 200 * time.Millisecond }
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if _, err := n.Notify(ctx, sample(t, events.TypeUserRegistered)); err == nil {
+	if _, err := n.notify(ctx, sample(t, events.TypeUserRegistered)); err == nil {
 		t.Fatal("no error")
 	}
 	if store.appends != 1 {
@@ -253,7 +251,7 @@ func TestAMailWhoseRecordFailsIsNeverSentTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		resp, err := c.Handler(n.Notify)(context.Background(), lambdaevents.SQSEvent{Records: []lambdaevents.SQSMessage{msg}})
+		resp, err := c.Handler(n.Routes().Handle)(context.Background(), lambdaevents.SQSEvent{Records: []lambdaevents.SQSMessage{msg}})
 		if err != nil || len(resp.BatchItemFailures) != 0 {
 			t.Fatalf("the message was not acknowledged: %v %v", err, resp.BatchItemFailures)
 		}
@@ -276,11 +274,11 @@ func TestAReplayedEventIsMailedOnlyIfItWasNotBefore(t *testing.T) {
 	}
 	t.Run("a replayed event mailed before is skipped, naming the first mail", func(t *testing.T) {
 		n, mailer, _ := newNotifier()
-		if _, err := n.Notify(context.Background(), sample(t, events.TypeOrderPlaced)); err != nil {
+		if _, err := n.notify(context.Background(), sample(t, events.TypeOrderPlaced)); err != nil {
 			t.Fatal(err)
 		}
 		// Long after: the consumer has forgotten the event, the store has not.
-		result, err := n.Notify(context.Background(), replayed(t))
+		result, err := n.notify(context.Background(), replayed(t))
 		if !errors.Is(err, consumer.ErrSkip) || !strings.Contains(err.Error(), "mailed before") {
 			t.Errorf("err = %v, want a skip", err)
 		}
@@ -290,21 +288,21 @@ func TestAReplayedEventIsMailedOnlyIfItWasNotBefore(t *testing.T) {
 	})
 	t.Run("a replayed event never mailed is mailed", func(t *testing.T) {
 		n, mailer, _ := newNotifier()
-		if _, err := n.Notify(context.Background(), replayed(t)); err != nil || len(mailer.sent) != 1 {
+		if _, err := n.notify(context.Background(), replayed(t)); err != nil || len(mailer.sent) != 1 {
 			t.Errorf("err = %v, sent %d mails", err, len(mailer.sent))
 		}
 	})
 	t.Run("a replayed event is not mailed while the store cannot say", func(t *testing.T) {
 		n, mailer, store := flakyNotifier(0)
 		store.loadErr = errors.New("connection reset")
-		_, err := n.Notify(context.Background(), replayed(t))
+		_, err := n.notify(context.Background(), replayed(t))
 		if err == nil || errors.Is(err, consumer.ErrSkip) || consumer.IsPermanent(err) || len(mailer.sent) != 0 {
 			t.Errorf("err = %v, sent %d mails; want a retry and no mail", err, len(mailer.sent))
 		}
 	})
 	t.Run("an event first delivered costs no look-up", func(t *testing.T) {
 		n, _, store := flakyNotifier(0)
-		if _, err := n.Notify(context.Background(), sample(t, events.TypeOrderPlaced)); err != nil || store.loads != 0 {
+		if _, err := n.notify(context.Background(), sample(t, events.TypeOrderPlaced)); err != nil || store.loads != 0 {
 			t.Errorf("err = %v, %d loads", err, store.loads)
 		}
 	})
@@ -358,5 +356,22 @@ func TestSESErrorsWithoutAnAddressAreKeptAsTheyAre(t *testing.T) {
 	_, err := (&sesMailer{client: fakeSES{cause}}).Send(context.Background(), Mail{})
 	if err != cause {
 		t.Errorf("err = %#v", err)
+	}
+}
+
+func TestAnOrderPlacedInVersion1IsMailedAsOneInVersion2(t *testing.T) {
+	var bodies []string
+	for _, version := range []int{1, 2} {
+		n, mailer, _ := newNotifier()
+		if _, err := n.notify(context.Background(), eventstest.Sample(t, events.TypeOrderPlaced, version)); err != nil {
+			t.Fatalf("v%d: %v", version, err)
+		}
+		if len(mailer.sent) != 1 {
+			t.Fatalf("v%d: %d mails", version, len(mailer.sent))
+		}
+		bodies = append(bodies, mailer.sent[0].Text)
+	}
+	if bodies[0] != bodies[1] || !strings.Contains(bodies[0], "2 × BOOK-42 at 19.99 EUR = 39.98 EUR") || !strings.Contains(bodies[0], "Total: 42.48 EUR") {
+		t.Errorf("the same order in two versions mails differently:\n%s\n---\n%s", bodies[0], bodies[1])
 	}
 }

@@ -65,9 +65,9 @@ type Service struct {
 
 // Placement is the body of POST /orders.
 type Placement struct {
-	UserID   string            `json:"userId"`
-	Items    []events.LineItem `json:"items"`
-	Currency string            `json:"currency"`
+	UserID   string `json:"userId"`
+	Items    []Line `json:"items"`
+	Currency string `json:"currency"`
 }
 
 // Cancellation is the optional body of POST /orders/{orderId}/cancel.
@@ -101,9 +101,11 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	if err != nil {
 		return Order{}, events.Envelope{}, err
 	}
-	placed := events.OrderPlaced{OrderID: uuid.NewString(), Customer: c, Items: p.Items, Currency: p.Currency}
+	placed := events.OrderPlaced{OrderID: uuid.NewString(), Customer: c, Total: events.Money{Currency: p.Currency}}
 	for _, it := range p.Items {
-		placed.TotalCents += it.UnitPriceCents * int64(it.Quantity)
+		placed.Items = append(placed.Items, events.LineItem{SKU: it.SKU, Quantity: it.Quantity,
+			UnitPrice: events.Money{AmountMinor: it.UnitPriceCents, Currency: p.Currency}})
+		placed.Total.AmountMinor += it.UnitPriceCents * int64(it.Quantity)
 	}
 	env, err := events.New(placed, meta)
 	if err != nil {
@@ -113,8 +115,8 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	if err := s.events.Append(ctx, rec.StreamID, 0, env); err != nil {
 		return Order{}, events.Envelope{}, fmt.Errorf("place order: %w", err)
 	}
-	s.metrics.Emit(map[string]string{contract.DimCurrency: placed.Currency},
-		metrics.CountOf(contract.OrdersPlaced, 1), metrics.Metric{Name: contract.OrderValue, Unit: metrics.None, Value: float64(placed.TotalCents)})
+	s.metrics.Emit(map[string]string{contract.DimCurrency: placed.Total.Currency},
+		metrics.CountOf(contract.OrdersPlaced, 1), metrics.Metric{Name: contract.OrderValue, Unit: metrics.None, Value: float64(placed.Total.AmountMinor)})
 	o, err := fold([]eventstore.Record{rec})
 	return o, env, err
 }
@@ -157,9 +159,14 @@ func (s *Service) Get(ctx context.Context, orderID string) (Order, error) {
 	return fold(records)
 }
 
-// History returns an order's events, oldest first.
+// History returns an order's events, oldest first, each at its type's
+// latest version.
 func (s *Service) History(ctx context.Context, orderID string) ([]eventstore.Record, error) {
-	return s.history(ctx, orderID)
+	records, err := s.history(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return eventstore.Latest(records)
 }
 
 func (s *Service) history(ctx context.Context, orderID string) ([]eventstore.Record, error) {

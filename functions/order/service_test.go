@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/events/eventstest"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
 	"github.com/eventshop/eventshop/functions/internal/failure"
@@ -38,7 +42,7 @@ func newService() (*Service, *eventstore.Memory) {
 }
 
 func placement() Placement {
-	return Placement{UserID: ada.UserID, Currency: "EUR", Items: []events.LineItem{
+	return Placement{UserID: ada.UserID, Currency: "EUR", Items: []Line{
 		{SKU: "BOOK-42", Quantity: 2, UnitPriceCents: 1999},
 		{SKU: "PEN-1", Quantity: 1, UnitPriceCents: 250},
 	}}
@@ -54,7 +58,7 @@ func TestPlaceAppendsOrderPlacedAtVersionOne(t *testing.T) {
 		t.Errorf("order = %+v", o)
 	}
 	records, _ := store.Load(context.Background(), "order-"+o.OrderID, 1)
-	if len(records) != 1 || records[0].Envelope.EventType != events.TypeOrderPlaced || records[0].Envelope.Metadata != meta {
+	if len(records) != 1 || records[0].Envelope.EventType != events.TypeOrderPlaced || !reflect.DeepEqual(records[0].Envelope.Metadata, meta) {
 		t.Fatalf("stream = %+v", records)
 	}
 	if placed.EventID != records[0].Envelope.EventID {
@@ -64,7 +68,7 @@ func TestPlaceAppendsOrderPlacedAtVersionOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Customer != ada || p.TotalCents != 4248 || p.Currency != "EUR" {
+	if p.Customer != ada || p.Total != (events.Money{AmountMinor: 4248, Currency: "EUR"}) || p.Items[0].UnitPrice.Currency != "EUR" {
 		t.Errorf("payload = %+v", p)
 	}
 }
@@ -82,7 +86,7 @@ func TestPlaceRefusesInvalidOrders(t *testing.T) {
 		{"101 items", func(p *Placement) {
 			p.Items = nil
 			for i := range 101 {
-				p.Items = append(p.Items, events.LineItem{SKU: "S" + strings.Repeat("x", i%60) + string(rune('a'+i%26)) + uuid.NewString()[:4], Quantity: 1, UnitPriceCents: 1})
+				p.Items = append(p.Items, Line{SKU: "S" + strings.Repeat("x", i%60) + string(rune('a'+i%26)) + uuid.NewString()[:4], Quantity: 1, UnitPriceCents: 1})
 			}
 		}, failure.Invalid, "items"},
 		{"a zero quantity", func(p *Placement) { p.Items[1].Quantity = 0 }, failure.Invalid, "items[1].quantity"},
@@ -187,4 +191,29 @@ func TestACancelReasonIsBounded(t *testing.T) {
 
 func TestTheFunctionStartsFromItsContractsEnvironmentAlone(t *testing.T) {
 	boottest.Starts(t, contract.Order, setup)
+}
+
+func TestAStreamOfBothVersionsFolds(t *testing.T) {
+	v1 := eventstest.Sample(t, events.TypeOrderPlaced, 1)
+	cancelled := eventstest.Latest(t, events.TypeOrderCancelled)
+	unknown := cancelled
+	unknown.EventType = "order.giftWrapped" // a newer build's
+	o, err := fold([]eventstore.Record{{Version: 1, Envelope: v1}, {Version: 2, Envelope: unknown}, {Version: 3, Envelope: cancelled}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Line{{SKU: "BOOK-42", Quantity: 2, UnitPriceCents: 1999}, {SKU: "PEN-1", Quantity: 1, UnitPriceCents: 250}}
+	if o.Status != Cancelled || o.TotalCents != 4248 || o.Currency != "EUR" || !reflect.DeepEqual(o.Items, want) || o.Version != 3 {
+		t.Errorf("order = %+v", o)
+	}
+	if v2, _ := fold([]eventstore.Record{{Version: 1, Envelope: eventstest.Sample(t, events.TypeOrderPlaced, 2)}}); !reflect.DeepEqual(v2.Items, want) || v2.TotalCents != 4248 {
+		t.Errorf("the same order in v2 folds to %+v", v2)
+	}
+}
+
+func TestTheFunctionServesTheRoutesTheStackGivesIt(t *testing.T) {
+	served := slices.Sorted(maps.Keys(routes(&Service{})))
+	if want := slices.Sorted(slices.Values(contract.Order.Routes())); !slices.Equal(served, want) {
+		t.Errorf("serves %v, the stack routes %v to it", served, want)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
@@ -58,8 +59,11 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 		}
 		stored, err := eventstore.FromStream(rec.Change.NewImage)
 		if err != nil {
-			attrs := append([]slog.Attr{slog.String("sequence_number", rec.Change.SequenceNumber),
-				slog.String("stream_id", stored.StreamID), slog.Int("version", stored.Version)}, logging.Event(stored.Envelope)...)
+			attrs := []slog.Attr{slog.String("sequence_number", rec.Change.SequenceNumber)}
+			if stored.StreamID != "" {
+				attrs = append(attrs, slog.String("stream_id", stored.StreamID), slog.String("version", strconv.Itoa(stored.Version)))
+			}
+			attrs = append(attrs, logging.Event(stored.Envelope)...)
 			log.LogAttrs(ctx, slog.LevelError, "unpublishable record", append(attrs, slog.String("error", err.Error()))...)
 			failed[i] = true
 			continue

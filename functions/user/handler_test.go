@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,4 +61,11 @@ func TestTheEnvironmentIsCheckedAgainstTheContract(t *testing.T) {
 
 func TestTheFunctionStartsFromItsContractsEnvironmentAlone(t *testing.T) {
 	boottest.Starts(t, contract.User, setup)
+}
+
+func TestTheFunctionServesTheRoutesTheStackGivesIt(t *testing.T) {
+	served := slices.Sorted(maps.Keys(routes(&Service{})))
+	if want := slices.Sorted(slices.Values(contract.User.Routes())); !slices.Equal(served, want) {
+		t.Errorf("serves %v, the stack routes %v to it", served, want)
+	}
 }

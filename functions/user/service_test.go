@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestRegisterStoresTheUserWithItsEvent(t *testing.T) {
 	if registered.EventID != env.EventID {
 		t.Errorf("Register returned event %s, stored %s", registered.EventID, env.EventID)
 	}
-	if env.Metadata != meta || !env.Timestamp.Equal(u.CreatedAt) {
+	if !reflect.DeepEqual(env.Metadata, meta) || !env.Timestamp.Equal(u.CreatedAt) {
 		t.Errorf("event metadata %+v at %v; user created at %v", env.Metadata, env.Timestamp, u.CreatedAt)
 	}
 	p, err := events.Decode[events.UserRegistered](env)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
+
 	"github.com/eventshop/eventshop/contract"
 )
 

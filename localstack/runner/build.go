@@ -42,7 +42,7 @@ func Build(ctx context.Context, root string) error {
 // machine and, if asked, the CDK app, in parallel. Go's build cache makes
 // this a second or two when nothing changed.
 func buildAll(ctx context.Context, root string, withInfra bool) (*builds, error) {
-	sources, err := functionPackages(root)
+	sources, err := functionPackages()
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func buildAll(ctx context.Context, root string, withInfra bool) (*builds, error)
 }
 
 // functionPackages lists the Go packages of the stack's functions.
-func functionPackages(string) ([]string, error) {
+func functionPackages() ([]string, error) {
 	var out []string
 	for _, fn := range contract.Functions() {
 		out = append(out, fn.Source())

@@ -57,7 +57,15 @@ type Consumer struct {
 	// Metrics counts outcomes and the lag from an event's time to its
 	// handling, by consumer and event type.
 	Metrics *metrics.Emitter
+
+	// subscriptions are the event types the topology routes to the
+	// consumer, which Serve needs a handler of.
+	subscriptions []string
+	urls          queueURLs
 }
+
+// Lambda is the Lambda handler of an SQS batch.
+type Lambda = func(context.Context, lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error)
 
 // New builds the consumer that a consumer function's environment
 // describes (contract.ConsumerEnv). It makes no network call.
@@ -73,21 +81,22 @@ func New(s boot.Setup) *Consumer {
 		Backoff:         VisibilityBackoff(time.Duration(s.Env.Int(contract.EnvRetryBaseSeconds))*time.Second, 5*time.Minute),
 		Log:             s.Log,
 		Metrics:         metrics.New(os.Stdout, s.Function.Service()),
+		subscriptions:   s.Function.Subscriptions(),
 	}
 }
 
 // pipeline assembles the parts around handle, counting into t.
-func (c *Consumer) pipeline(handle Handle, t *tally) Stage {
+func (c *Consumer) pipeline(handle Handle, t *tally) stage {
 	var queue SQS = c.SQS
 	var sender dlq.Sender
 	var visibility Visibility
 	if queue != nil {
 		sender, visibility = queue, queue
 	}
-	parts := []Middleware{
+	parts := []middleware{
 		observe(c.Log, t),
 		deadLetter(sender, c.DLQURL),
-		retry(visibility, c.MaxReceiveCount, c.Backoff),
+		retry(visibility, &c.urls, c.MaxReceiveCount, c.Backoff),
 		accept,
 		dedup(c.Idempotency, c.Name, c.Lease, c.Keep),
 	}
@@ -102,7 +111,7 @@ func (c *Consumer) pipeline(handle Handle, t *tally) Stage {
 // to be delivered again are reported as batch item failures; every other
 // message was handled (perhaps with a failed follow-up), skipped, found to
 // be a duplicate or dead-lettered.
-func (c *Consumer) Handler(handle Handle) func(context.Context, lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+func (c *Consumer) Handler(handle Handle) Lambda {
 	return func(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
 		t := &tally{}
 		deliver := c.pipeline(handle, t)
@@ -112,7 +121,7 @@ func (c *Consumer) Handler(handle Handle) func(context.Context, lambdaevents.SQS
 		acked := make([]bool, len(ev.Records))
 		var wg sync.WaitGroup
 		for i, msg := range ev.Records {
-			wg.Go(func() { acked[i] = deliver(ctx, read(msg)).Kind.Acknowledged() })
+			wg.Go(func() { acked[i] = deliver(ctx, read(msg)).kind.acknowledged() })
 		}
 		wg.Wait()
 		var resp lambdaevents.SQSEventResponse

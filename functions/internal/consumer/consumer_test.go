@@ -19,9 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/boot"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
@@ -33,6 +35,7 @@ type fakeSQS struct {
 	deadLetters []*sqs.SendMessageInput
 	visibility  map[string]int32 // by receipt handle
 	sendErr     error
+	urlLookups  int
 }
 
 func (f *fakeSQS) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
@@ -56,6 +59,9 @@ func (f *fakeSQS) ChangeMessageVisibility(_ context.Context, in *sqs.ChangeMessa
 }
 
 func (f *fakeSQS) GetQueueUrl(_ context.Context, in *sqs.GetQueueUrlInput, _ ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error) {
+	f.mu.Lock()
+	f.urlLookups++
+	f.mu.Unlock()
 	return &sqs.GetQueueUrlOutput{QueueUrl: aws.String("https://sqs/" + aws.ToString(in.QueueName))}, nil
 }
 
@@ -442,5 +448,55 @@ func TestEveryOutcomeIsCountedByConsumerAndEventType(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("metrics lack %s:\n%s", want, got)
 		}
+	}
+}
+
+func TestAConsumerMustHandleEveryTypeItIsSubscribedTo(t *testing.T) {
+	s := boot.Setup{Function: contract.Notification, AWS: aws.Config{}}
+	env, err := boot.ReadEnv(contract.Notification, func(name string) string { return contract.Var(name).Example() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Env = env
+	c := consumer.New(s)
+	welcome := consumer.On(func(context.Context, events.UserRegistered, events.Envelope) (consumer.Result, error) {
+		return consumer.Result{}, nil
+	})
+	_, err = c.Serve(consumer.Route(welcome))
+	if err == nil || !strings.Contains(err.Error(), events.TypeOrderPlaced) {
+		t.Errorf("err = %v, want one naming a subscribed type without a handler", err)
+	}
+}
+
+func TestRoutesDecodeThePayloadAndSkipTypesWithoutAHandler(t *testing.T) {
+	var got events.UserRegistered
+	r := consumer.Route(consumer.On(func(_ context.Context, p events.UserRegistered, _ events.Envelope) (consumer.Result, error) {
+		got = p
+		return consumer.Result{Effect: "ok"}, nil
+	}))
+	env, _ := eventbus.Decode([]byte(message(t, "a", 1, nil).Body))
+	if res, err := r.Handle(context.Background(), env); err != nil || res.Effect != "ok" || got.Email != "ada@example.com" {
+		t.Errorf("result %+v, err %v, payload %+v", res, err, got)
+	}
+	env.EventType = events.TypeOrderCancelled
+	if _, err := r.Handle(context.Background(), env); !errors.Is(err, consumer.ErrSkip) {
+		t.Errorf("err = %v, want a skip", err)
+	}
+	if r.Types()[0] != events.TypeUserRegistered || len(r.Types()) != 1 {
+		t.Errorf("types = %v", r.Types())
+	}
+}
+
+func TestTheQueueIsLookedUpOnceForTheLifeOfTheFunction(t *testing.T) {
+	q := &fakeSQS{}
+	c := newConsumer(q, &bytes.Buffer{})
+	fail := func(context.Context, events.Envelope) (consumer.Result, error) {
+		return consumer.Result{}, errors.New("throttled")
+	}
+	for i := range 3 {
+		deliver(t, c, fail, message(t, fmt.Sprint("m", i), 1, nil))
+	}
+	if q.urlLookups != 1 || len(q.visibility) != 3 {
+		t.Errorf("%d GetQueueUrl calls for 3 batches with a retry each, %d visibility changes; want 1 and 3", q.urlLookups, len(q.visibility))
 	}
 }

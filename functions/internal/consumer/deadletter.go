@@ -11,22 +11,22 @@ import (
 // the reason, and acknowledges it only once that worked. Without a queue,
 // or when the send fails, the message stays for a retry: the queue's
 // redrive policy dead-letters it after its receives run out.
-func deadLetter(queue dlq.Sender, url string) Middleware {
-	return func(next Stage) Stage {
-		return func(ctx context.Context, d Delivery) Outcome {
+func deadLetter(queue dlq.Sender, url string) middleware {
+	return func(next stage) stage {
+		return func(ctx context.Context, d delivery) outcome {
 			o := next(ctx, d)
-			if o.Kind != Rejected {
+			if o.kind != rejected {
 				return o
 			}
 			if queue == nil || url == "" {
-				o.Kind = Retry
+				o.kind = retrying
 				return o
 			}
-			if err := dlq.Send(ctx, queue, url, d.Message, o.Err.Error()); err != nil {
-				o.Kind, o.Err = Retry, fmt.Errorf("%w (and could not dead-letter it: %v)", o.Err, err)
+			if err := dlq.Send(ctx, queue, url, d.msg, o.err.Error()); err != nil {
+				o.kind, o.err = retrying, fmt.Errorf("%w (and could not dead-letter it: %v)", o.err, err)
 				return o
 			}
-			o.Kind = DeadLettered
+			o.kind = deadLettered
 			return o
 		}
 	}

@@ -13,24 +13,24 @@ import (
 
 // read makes a delivery of a message that an EventBridge rule put in the
 // queue: the envelope is the event's detail.
-func read(msg lambdaevents.SQSMessage) Delivery {
+func read(msg lambdaevents.SQSMessage) delivery {
 	receives, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
 	env, err := eventbus.Decode([]byte(msg.Body))
-	return Delivery{Message: msg, Receives: receives, Envelope: env, ReadErr: err}
+	return delivery{msg: msg, receives: receives, env: env, readErr: err}
 }
 
 // accept passes on deliveries of an event this build can read. An event
 // type it does not know is skipped: another consumer's, or newer than
 // this build. Anything else unreadable is rejected, for the dead-letter
 // queue.
-func accept(next Stage) Stage {
-	return func(ctx context.Context, d Delivery) Outcome {
+func accept(next stage) stage {
+	return func(ctx context.Context, d delivery) outcome {
 		switch {
-		case d.ReadErr == nil:
+		case d.readErr == nil:
 			return next(ctx, d)
-		case errors.Is(d.ReadErr, events.ErrUnknownType):
-			return Outcome{Kind: Skipped, Err: d.ReadErr}
+		case errors.Is(d.readErr, events.ErrUnknownType):
+			return outcome{kind: skipped, err: d.readErr}
 		}
-		return Outcome{Kind: Rejected, Err: d.ReadErr}
+		return outcome{kind: rejected, err: d.readErr}
 	}
 }

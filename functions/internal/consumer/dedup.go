@@ -17,30 +17,30 @@ import (
 // at once. A delivery that finds the event done is a duplicate; one that
 // finds a live claim is retried later. With no store it passes every
 // delivery on.
-func dedup(store idempotency.Store, consumer string, lease, keep time.Duration) Middleware {
-	return func(next Stage) Stage {
+func dedup(store idempotency.Store, consumer string, lease, keep time.Duration) middleware {
+	return func(next stage) stage {
 		if store == nil {
 			return next
 		}
-		return func(ctx context.Context, d Delivery) Outcome {
-			key := consumer + "#" + d.Envelope.EventID
+		return func(ctx context.Context, d delivery) outcome {
+			key := consumer + "#" + d.env.EventID
 			claim, err := store.Begin(ctx, key, lease)
 			switch {
 			case err != nil:
-				return Outcome{Kind: Retry, Err: fmt.Errorf("claim: %w", err)}
+				return outcome{kind: retrying, err: fmt.Errorf("claim: %w", err)}
 			case claim.State == idempotency.Done:
-				return Outcome{Kind: Duplicate, Result: claim.Result}.with(slog.String("first_result", claim.Result))
+				return outcome{kind: duplicate, effect: claim.Result}.with(slog.String("first_result", claim.Result))
 			case claim.State == idempotency.Busy:
-				return Outcome{Kind: Retry, Err: errors.New("another delivery of the event is being handled")}
+				return outcome{kind: retrying, err: errors.New("another delivery of the event is being handled")}
 			}
 			o := next(ctx, d)
-			if o.Kind.done() {
-				if o.Result == "" {
-					o.Result = o.Kind.String()
+			if o.kind.done() {
+				if o.effect == "" {
+					o.effect = o.kind.String()
 				}
 				// The effect happened: acknowledge even if recording it
 				// fails, rather than redeliver and do it twice.
-				if err := store.Complete(ctx, key, o.Result, keep); err != nil {
+				if err := store.Complete(ctx, key, o.effect, keep); err != nil {
 					o = o.with(slog.String("idempotency_error", err.Error()))
 				}
 				return o

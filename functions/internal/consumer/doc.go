@@ -3,7 +3,7 @@
 // however often the message is delivered.
 //
 // A delivery goes through a pipeline of parts, one file each, each taking
-// the next part and returning the delivery's [Outcome]:
+// the next part and returning the delivery's [outcome]:
 //
 //	observe     the log line and the metrics of every delivery (observe.go)
 //	deadLetter  what can never succeed, to the dead-letter queue with the reason (deadletter.go)

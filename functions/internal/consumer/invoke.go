@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 
 	"github.com/eventshop/eventshop/events"
 )
@@ -35,24 +36,24 @@ type Result struct {
 type Handle func(ctx context.Context, env events.Envelope) (Result, error)
 
 // invoke is the last stage: it runs the handler and classifies its error.
-func invoke(handle Handle) Stage {
-	return func(ctx context.Context, d Delivery) Outcome {
-		r, err := handle(ctx, d.Envelope)
-		o := Outcome{Err: err, Result: r.Effect, Attrs: r.Log}
+func invoke(handle Handle) stage {
+	return func(ctx context.Context, d delivery) outcome {
+		r, err := handle(ctx, d.env)
+		o := outcome{err: err, effect: r.Effect, attrs: slices.Clip(r.Log)}
 		var after afterEffectError
 		switch {
 		case err == nil:
-			o.Kind = Processed
+			o.kind = processed
 		case errors.As(err, &after):
 			// Before ErrSkip and Permanent: whatever the follow-up's error
 			// wraps, the effect is done.
-			o.Kind = FollowUpFailed
+			o.kind = followUpFailed
 		case errors.Is(err, ErrSkip):
-			o.Kind = Skipped
+			o.kind = skipped
 		case IsPermanent(err):
-			o.Kind = Rejected
+			o.kind = rejected
 		default:
-			o.Kind = Retry
+			o.kind = retrying
 		}
 		return o
 	}

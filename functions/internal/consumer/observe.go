@@ -16,29 +16,29 @@ import (
 // observe writes each delivery's one log line, at INFO, WARN for a
 // failure, ERROR for a dead letter or a failed follow-up, and counts its
 // outcome in the batch's tally.
-func observe(log *slog.Logger, t *tally) Middleware {
-	return func(next Stage) Stage {
-		return func(ctx context.Context, d Delivery) Outcome {
+func observe(log *slog.Logger, t *tally) middleware {
+	return func(next stage) stage {
+		return func(ctx context.Context, d delivery) outcome {
 			o := next(ctx, d)
-			t.count(d, o.Kind)
+			t.count(d, o.kind)
 			attrs := append([]slog.Attr{
-				slog.String("outcome", o.Kind.String()),
+				slog.String("outcome", o.kind.String()),
 				logging.RequestID(ctx),
-				slog.String("message_id", d.Message.MessageId),
-			}, logging.Event(d.Envelope)...)
-			attrs = append(append(attrs, slog.Int("receive_count", d.Receives)), o.Attrs...)
+				slog.String("message_id", d.msg.MessageId),
+			}, logging.Event(d.env)...)
+			attrs = append(append(attrs, slog.Int("receive_count", d.receives)), o.attrs...)
 			level := slog.LevelInfo
 			switch {
-			case o.Err != nil && o.Kind == Skipped:
-				attrs = append(attrs, slog.String("reason", o.Err.Error()))
-			case o.Err != nil:
-				attrs = append(attrs, slog.String("error", o.Err.Error()))
+			case o.err != nil && o.kind == skipped:
+				attrs = append(attrs, slog.String("reason", o.err.Error()))
+			case o.err != nil:
+				attrs = append(attrs, slog.String("error", o.err.Error()))
 				level = slog.LevelWarn
-				if o.Kind == DeadLettered || o.Kind == FollowUpFailed {
+				if o.kind == deadLettered || o.kind == followUpFailed {
 					level = slog.LevelError
 				}
 			}
-			log.LogAttrs(ctx, level, "message "+o.Kind.String(), attrs...)
+			log.LogAttrs(ctx, level, "message "+o.kind.String(), attrs...)
 			return o
 		}
 	}
@@ -53,12 +53,12 @@ type tally struct {
 }
 
 type counts struct {
-	outcomes map[Kind]int
+	outcomes map[kind]int
 	lag      []float64 // milliseconds, of the events processed
 }
 
-func (t *tally) count(d Delivery, k Kind) {
-	eventType := d.Envelope.EventType
+func (t *tally) count(d delivery, k kind) {
+	eventType := d.env.EventType
 	if eventType == "" {
 		eventType = "(unreadable)"
 	}
@@ -69,25 +69,25 @@ func (t *tally) count(d Delivery, k Kind) {
 	}
 	c := t.byType[eventType]
 	if c == nil {
-		c = &counts{outcomes: map[Kind]int{}}
+		c = &counts{outcomes: map[kind]int{}}
 		t.byType[eventType] = c
 	}
 	c.outcomes[k]++
-	if k == Processed || k == FollowUpFailed {
-		c.lag = append(c.lag, float64(time.Since(d.Envelope.Timestamp).Microseconds())/1000)
+	if k == processed || k == followUpFailed {
+		c.lag = append(c.lag, float64(time.Since(d.env.Timestamp).Microseconds())/1000)
 	}
 }
 
 // outcomeMetrics names the metrics of each outcome; a failure that is
 // retried or dead-lettered counts as failed too, and an event whose effect
 // is done counts as consumed even if a follow-up failed.
-var outcomeMetrics = map[Kind][]contract.Metric{
-	Processed:      {contract.EventsConsumed},
-	FollowUpFailed: {contract.EventsConsumed, contract.FollowUpsFailed},
-	Skipped:        {contract.EventsSkipped},
-	Duplicate:      {contract.EventsDuplicated},
-	Retry:          {contract.EventsFailed, contract.EventsRetried},
-	DeadLettered:   {contract.EventsFailed, contract.EventsDeadLettered},
+var outcomeMetrics = map[kind][]contract.Metric{
+	processed:      {contract.EventsConsumed},
+	followUpFailed: {contract.EventsConsumed, contract.FollowUpsFailed},
+	skipped:        {contract.EventsSkipped},
+	duplicate:      {contract.EventsDuplicated},
+	retrying:       {contract.EventsFailed, contract.EventsRetried},
+	deadLettered:   {contract.EventsFailed, contract.EventsDeadLettered},
 }
 
 // emit writes the tally of a consumer's batch, with the lag of every

@@ -27,27 +27,26 @@ type Visibility interface {
 // that it is dead-lettered with it rather than moved without it by the
 // queue's redrive policy. Without a client or a backoff, the queue's own
 // visibility timeout applies.
-func retry(queues Visibility, maxReceives int, wait func(n int) time.Duration) Middleware {
-	urls := &queueURLs{client: queues}
-	return func(next Stage) Stage {
-		return func(ctx context.Context, d Delivery) Outcome {
+func retry(queues Visibility, urls *queueURLs, maxReceives int, wait func(n int) time.Duration) middleware {
+	return func(next stage) stage {
+		return func(ctx context.Context, d delivery) outcome {
 			o := next(ctx, d)
-			if o.Kind != Retry {
+			if o.kind != retrying {
 				return o
 			}
-			if maxReceives > 0 && d.Receives >= maxReceives {
-				o.Kind, o.Err = Rejected, fmt.Errorf("failed %d times, the last: %w", d.Receives, o.Err)
+			if maxReceives > 0 && d.receives >= maxReceives {
+				o.kind, o.err = rejected, fmt.Errorf("failed %d times, the last: %w", d.receives, o.err)
 				return o
 			}
 			if queues == nil || wait == nil {
 				return o
 			}
-			delay := wait(max(d.Receives, 1))
+			delay := wait(max(d.receives, 1))
 			o = o.with(slog.Float64("retry_in_s", delay.Seconds()))
-			url, err := urls.of(ctx, d.Message.EventSourceARN)
+			url, err := urls.of(ctx, queues, d.msg.EventSourceARN)
 			if err == nil {
 				_, err = queues.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-					QueueUrl: aws.String(url), ReceiptHandle: aws.String(d.Message.ReceiptHandle), VisibilityTimeout: int32(delay.Seconds()),
+					QueueUrl: aws.String(url), ReceiptHandle: aws.String(d.msg.ReceiptHandle), VisibilityTimeout: int32(delay.Seconds()),
 				})
 			}
 			if err != nil {
@@ -59,17 +58,17 @@ func retry(queues Visibility, maxReceives int, wait func(n int) time.Duration) M
 	}
 }
 
-// queueURLs looks up queue URLs by ARN, once each.
+// queueURLs are queue URLs by ARN, looked up once each for the life of
+// the function. It is safe for concurrent use.
 type queueURLs struct {
-	client Visibility
-	urls   sync.Map // by ARN
+	urls sync.Map
 }
 
-func (q *queueURLs) of(ctx context.Context, arn string) (string, error) {
+func (q *queueURLs) of(ctx context.Context, client Visibility, arn string) (string, error) {
 	if url, ok := q.urls.Load(arn); ok {
 		return url.(string), nil
 	}
-	out, err := q.client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(arn[strings.LastIndex(arn, ":")+1:])})
+	out, err := client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(arn[strings.LastIndex(arn, ":")+1:])})
 	if err != nil {
 		return "", fmt.Errorf("queue of %s: %w", arn, err)
 	}
@@ -79,10 +78,10 @@ func (q *queueURLs) of(ctx context.Context, arn string) (string, error) {
 
 // VisibilityBackoff is the wait before the nth delivery of a failed
 // message: base × 2^(n−1), at most ceiling, with equal jitter (see
-// backoff.Equal), in whole seconds of at least one, as SQS visibility
+// backoff.EqualJitter), in whole seconds of at least one, as SQS visibility
 // timeouts count seconds.
 func VisibilityBackoff(base, ceiling time.Duration) func(n int) time.Duration {
-	jittered := backoff.Equal(base, ceiling)
+	jittered := backoff.EqualJitter(base, ceiling)
 	return func(n int) time.Duration {
 		return max(jittered(n).Round(time.Second), time.Second)
 	}

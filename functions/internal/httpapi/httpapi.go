@@ -92,13 +92,13 @@ func Handler(log *slog.Logger, routes map[contract.Route]Route) func(context.Con
 		if err != nil {
 			return errorResponse(err, raw.RequestContext.RequestID), nil
 		}
+		appended = out.Events
 		if resp, err = jsonResponse(out.Status, out.Body); err != nil {
 			// Whatever the route did, the caller cannot be told: a 500,
 			// logged with why.
 			err = fmt.Errorf("encode the %d response: %w", out.Status, err)
 			return errorResponse(err, raw.RequestContext.RequestID), nil
 		}
-		appended = out.Events
 		for k, v := range out.Header {
 			resp.Headers[k] = v
 		}

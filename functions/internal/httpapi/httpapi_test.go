@@ -224,11 +224,16 @@ func TestTheCorrelationIDIsTheCallersOrNewAndAlwaysEchoed(t *testing.T) {
 	}
 }
 
-func TestABodyThatCannotBeEncodedIsA500LoggedAsAnErrorWithItsCause(t *testing.T) {
+func TestABodyThatCannotBeEncodedIsA500LoggedAsAnErrorWithItsCauseAndItsEvents(t *testing.T) {
+	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"},
+		events.Metadata{CorrelationID: "flow-1", CausationID: "req-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&out, nil)), map[contract.Route]httpapi.Route{
 		"POST /greet": func(context.Context, httpapi.Request) (httpapi.Response, error) {
-			return httpapi.Response{Status: 200, Body: map[string]any{"answer": make(chan int)}}, nil
+			return httpapi.Response{Status: 200, Body: map[string]any{"answer": make(chan int)}, Events: []events.Envelope{env}}, nil
 		},
 	})
 	req := jsonRequest(`{}`)
@@ -245,7 +250,7 @@ func TestABodyThatCannotBeEncodedIsA500LoggedAsAnErrorWithItsCause(t *testing.T)
 	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
 		t.Fatalf("log %q: %v", out.String(), err)
 	}
-	if line["level"] != "ERROR" || !strings.Contains(fmt.Sprint(line["error"]), "chan int") || line["status"] != 500.0 {
+	if line["level"] != "ERROR" || !strings.Contains(fmt.Sprint(line["error"]), "chan int") || line["status"] != 500.0 || line["event_id"] != env.EventID {
 		t.Errorf("log line = %v, want an ERROR naming why the body could not be encoded", line)
 	}
 }

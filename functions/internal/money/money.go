@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/eventshop/eventshop/events"
 )
 
 // Currency is an ISO 4217 currency.
@@ -62,3 +64,9 @@ var digits = sync.OnceValue(func() map[string]int {
 	}
 	return m
 })
+
+// Format writes an amount of money the way people read it: 42.48 EUR.
+func Format(m events.Money) string {
+	c, _ := Lookup(m.Currency)
+	return c.Format(m.AmountMinor)
+}

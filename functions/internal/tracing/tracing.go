@@ -16,7 +16,7 @@ import (
 // envelope can carry.
 func Header(ctx context.Context) string {
 	h, _ := ctx.Value("x-amzn-trace-id").(string) // set by aws-lambda-go for each invocation
-	if !valid(h) {
+	if h == "" || !events.ValidTraceHeader(h) {
 		return ""
 	}
 	return h
@@ -28,18 +28,4 @@ func Metadata(ctx context.Context, meta events.Metadata) events.Metadata {
 		meta.TraceHeader = h
 	}
 	return meta
-}
-
-func valid(h string) bool {
-	if h == "" || len(h) > 256 {
-		return false
-	}
-	for _, r := range h {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '=' || r == ';' || r == ':' ||
-			r == '.' || r == '+' || r == '/' || r == '_' || r == '-'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }

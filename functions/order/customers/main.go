@@ -17,5 +17,5 @@ func main() { boot.Run(contract.Customers, setup) }
 
 func setup(_ context.Context, s boot.Setup) (any, error) {
 	p := &Projector{customers: customer.NewTable(awsclient.DynamoDB(s.AWS), s.Env.Get(contract.EnvCustomersTable))}
-	return consumer.New(s).Handler(p.Project), nil
+	return consumer.New(s).Serve(p.Routes())
 }

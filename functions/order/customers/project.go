@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
@@ -20,17 +19,14 @@ type Projector struct {
 	customers Customers
 }
 
-// Project records the customer a user.registered event introduces, and
-// returns the customer's user id as its result. Other event types are
-// skipped.
-func (p *Projector) Project(ctx context.Context, env events.Envelope) (consumer.Result, error) {
-	if env.EventType != events.TypeUserRegistered {
-		return consumer.Result{}, fmt.Errorf("%w: %s", consumer.ErrSkip, env.EventType)
-	}
-	u, err := events.Decode[events.UserRegistered](env)
-	if err != nil {
-		return consumer.Result{}, err
-	}
+// Routes are the events the projection keeps customers from.
+func (p *Projector) Routes() consumer.Routes {
+	return consumer.Route(consumer.On(p.registered))
+}
+
+// registered records the customer a user.registered event introduces, and
+// returns the customer's user id as its result.
+func (p *Projector) registered(ctx context.Context, u events.UserRegistered, _ events.Envelope) (consumer.Result, error) {
 	if err := p.customers.Put(ctx, events.Customer{UserID: u.UserID, Email: u.Email, Name: u.Name}); err != nil {
 		return consumer.Result{}, err
 	}

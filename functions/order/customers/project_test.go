@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/events/eventstest"
 	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 )
@@ -19,24 +19,11 @@ func (f fakeCustomers) Put(_ context.Context, c events.Customer) error {
 	return nil
 }
 
-func sample(t *testing.T, eventType string) events.Envelope {
-	t.Helper()
-	raw, err := os.ReadFile("../../../events/testdata/" + eventType + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := events.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
-}
-
 func TestARegisteredUserBecomesACustomer(t *testing.T) {
 	customers := fakeCustomers{}
 	p := &Projector{customers: customers}
 	for range 2 { // a redelivery changes nothing
-		result, err := p.Project(context.Background(), sample(t, events.TypeUserRegistered))
+		result, err := p.Routes().Handle(context.Background(), eventstest.Latest(t, events.TypeUserRegistered))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +39,7 @@ func TestARegisteredUserBecomesACustomer(t *testing.T) {
 
 func TestOtherEventsAreSkipped(t *testing.T) {
 	p := &Projector{customers: fakeCustomers{}}
-	if _, err := p.Project(context.Background(), sample(t, events.TypeOrderPlaced)); !errors.Is(err, consumer.ErrSkip) {
+	if _, err := p.Routes().Handle(context.Background(), eventstest.Latest(t, events.TypeOrderPlaced)); !errors.Is(err, consumer.ErrSkip) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -1,11 +1,14 @@
 // Package boottest checks, in a function's tests, that the function
-// starts from the environment its contract declares and reads nothing
-// else.
+// starts from the environment its contract declares alone: a variable it
+// reads through boot.Env that the contract does not give it, and so the
+// stack does not set, fails the check. (Reading the environment around
+// boot, with os.Getenv, is what boot is there to avoid.)
 package boottest
 
 import (
 	"context"
 	"log/slog"
+	"os"
 	"testing"
 
 	"github.com/eventshop/eventshop/contract"
@@ -19,6 +22,13 @@ import (
 // not set, is such a failure.
 func Starts(t *testing.T, fn contract.Function, build boot.Build) {
 	t.Helper()
+	// The AWS configuration is the machine's otherwise: a developer's
+	// profile must not decide whether a function starts.
+	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
 	env := map[string]string{}
 	for _, v := range fn.Env() {
 		env[string(v)] = v.Example()

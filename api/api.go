@@ -1,0 +1,63 @@
+// Package api holds the HTTP API's JSON Schemas — the body each route
+// takes and what it answers — and the validators generated from them
+// (schemas_gen.go). Request bodies are checked against them strictly, so
+// that a request's rules are written once, in the schema, and shared with
+// the events where they say the same (events/schemas/common.json); the
+// OpenAPI document is made from them, and the end-to-end tests hold every
+// answer to them.
+package api
+
+import (
+	"github.com/eventshop/eventshop/contract"
+	"github.com/eventshop/eventshop/jsoncheck"
+)
+
+//go:generate go run ../cmd/schemagen -pkg api -out schemas_gen.go -ref ../events/schemas/common.json -ref ../events/schemas/envelope.json schemas
+
+// Route is what a route takes and answers, by schema file.
+type Route struct {
+	// Request is the schema of the body, "" if the route takes none.
+	Request string
+	// RequestOptional says whether the body may be left out.
+	RequestOptional bool
+	// Response is the schema of a success's body, and Status its status.
+	Response string
+	Status   int
+}
+
+// ErrorSchema is the schema of every 4xx and 5xx body.
+const ErrorSchema = "error.json"
+
+// For returns what a route of the contract takes and answers.
+func For(route contract.Route) (Route, bool) {
+	switch route {
+	case contract.RegisterUser:
+		return Route{Request: "register-user.json", Response: "user.json", Status: 201}, true
+	case contract.GetUser:
+		return Route{Response: "user.json", Status: 200}, true
+	case contract.StartPasswordReset:
+		return Route{Request: "start-password-reset.json", RequestOptional: true, Response: "password-reset.json", Status: 202}, true
+	case contract.PlaceOrder:
+		return Route{Request: "place-order.json", Response: "order.json", Status: 201}, true
+	case contract.GetOrder:
+		return Route{Response: "order.json", Status: 200}, true
+	case contract.OrderHistory:
+		return Route{Response: "order-history.json", Status: 200}, true
+	case contract.CancelOrder:
+		return Route{Request: "cancel-order.json", RequestOptional: true, Response: "order.json", Status: 200}, true
+	}
+	return Route{}, false
+}
+
+// Check returns the validator of a schema file of the package, or nil.
+func Check(file string) func(*jsoncheck.Checker) { return checkSchema(file) }
+
+// RequestCheck returns the validator of a route's request body, or nil if
+// the route takes none.
+func RequestCheck(route contract.Route) func(*jsoncheck.Checker) {
+	r, ok := For(route)
+	if !ok || r.Request == "" {
+		return nil
+	}
+	return checkSchema(r.Request)
+}

@@ -1,0 +1,111 @@
+package events
+
+import "time"
+
+// Sources name the service that publishes an event; EventBridge rules and
+// IAM conditions match on them.
+const (
+	SourceUser         = "eventshop.user"
+	SourceOrder        = "eventshop.order"
+	SourceNotification = "eventshop.notification"
+)
+
+// Event types, named <aggregate>.<pastTense>.
+const (
+	TypeUserRegistered    = "user.registered"
+	TypeUserPasswordReset = "user.passwordReset"
+	TypeOrderPlaced       = "order.placed"
+	TypeOrderCancelled    = "order.cancelled"
+	TypeNotificationSent  = "notification.sent"
+)
+
+// The payload structs are those of each type's latest version, which
+// producers write and, through the upcasters, readers read. Their JSON
+// names are the schemas': a test holds each to its schema and sample.
+
+// UserRegistered is published once a user has been stored; its email is
+// unique among users.
+type UserRegistered struct {
+	UserID string `json:"userId"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+}
+
+// EventType implements [Payload].
+func (UserRegistered) EventType() string { return TypeUserRegistered }
+
+// UserPasswordReset is published when a user asks to reset their
+// password. It carries the single-use token for the mail; the user service
+// keeps only the token's SHA-256, and the token is worthless after
+// ExpiresAt or once a newer reset replaces it.
+type UserPasswordReset struct {
+	UserID    string    `json:"userId"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// EventType implements [Payload].
+func (UserPasswordReset) EventType() string { return TypeUserPasswordReset }
+
+// Customer is who an order is for, as the order service knows them from
+// user.registered: enough to write to them without asking anyone.
+type Customer struct {
+	UserID string `json:"userId"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+}
+
+// Money is an amount: a whole number of the currency's minor unit (cents
+// for USD and EUR), and the ISO 4217 currency.
+type Money struct {
+	AmountMinor int64  `json:"amountMinor"`
+	Currency    string `json:"currency"`
+}
+
+// LineItem is one line of an order: so many of an item at its unit price.
+type LineItem struct {
+	SKU       string `json:"sku"`
+	Quantity  int    `json:"quantity"`
+	UnitPrice Money  `json:"unitPrice"`
+}
+
+// OrderPlaced is published when a customer places an order; it is the
+// first event of stream order-<orderId>. Version 2: every amount is Money.
+type OrderPlaced struct {
+	OrderID  string     `json:"orderId"`
+	Customer Customer   `json:"customer"`
+	Items    []LineItem `json:"items"`
+	Total    Money      `json:"total"`
+}
+
+// EventType implements [Payload].
+func (OrderPlaced) EventType() string { return TypeOrderPlaced }
+
+// OrderCancelled is published when a placed order is cancelled; an order
+// is cancelled at most once.
+type OrderCancelled struct {
+	OrderID    string   `json:"orderId"`
+	Customer   Customer `json:"customer"`
+	Reason     string   `json:"reason,omitempty"`
+	Currency   string   `json:"currency"`
+	TotalCents int64    `json:"totalCents"`
+}
+
+// EventType implements [Payload].
+func (OrderCancelled) EventType() string { return TypeOrderCancelled }
+
+// NotificationSent records that a mail went out, caused by the event it
+// answers, so that a flow's whole chain is in the event store. It names
+// the recipient by user id, not by address. Version 2: the template is
+// any mail's name, not one of a list.
+type NotificationSent struct {
+	Template  string `json:"template"`
+	UserID    string `json:"userId"`
+	Subject   string `json:"subject"`
+	MessageID string `json:"messageId"`
+}
+
+// EventType implements [Payload].
+func (NotificationSent) EventType() string { return TypeNotificationSent }
