@@ -16,7 +16,10 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/api"
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/e2e/emulated"
+	"github.com/eventshop/eventshop/jsoncheck"
 )
 
 // response is an HTTP response with its body read.
@@ -76,7 +79,57 @@ func call(t testing.TB, method, path string, body any, headers ...string) respon
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkAnswer(t, method, path, resp.StatusCode, answer)
 	return response{status: resp.StatusCode, header: resp.Header, body: answer}
+}
+
+// checkAnswer holds an answer to the API's schemas (package api): a
+// success to its route's response schema, an error to the error shape.
+func checkAnswer(t testing.TB, method, path string, status int, body []byte) {
+	t.Helper()
+	route, ok := routeOf(method, strings.SplitN(path, "?", 2)[0])
+	if !ok {
+		return
+	}
+	r, _ := api.For(route)
+	schema := ""
+	switch {
+	case status == r.Status:
+		schema = r.Response
+	case status >= 400:
+		schema = api.ErrorSchema
+	default:
+		t.Errorf("%s %s answered %d, which is neither its success (%d) nor an error", method, path, status, r.Status)
+		return
+	}
+	if err := jsoncheck.Check(body, jsoncheck.Strict, api.Check(schema)); err != nil {
+		t.Errorf("%s %s answered %d with a body its schema %s refuses: %v\n%s", method, path, status, schema, err, body)
+	}
+}
+
+// routeOf finds the route of the contract that a request is for.
+func routeOf(method, path string) (contract.Route, bool) {
+	for _, routes := range contract.Routes() {
+		for _, r := range routes {
+			if r.Method() != method {
+				continue
+			}
+			want, got := strings.Split(r.Path(), "/"), strings.Split(path, "/")
+			if len(want) != len(got) {
+				continue
+			}
+			match := true
+			for i := range want {
+				if !strings.HasPrefix(want[i], "{") && want[i] != got[i] {
+					match = false
+				}
+			}
+			if match {
+				return r, true
+			}
+		}
+	}
+	return "", false
 }
 
 // sign signs the request with AWS Signature Version 4, as the API's IAM

@@ -282,8 +282,8 @@ func TestBadOrdersAreRefusedNamingTheProblem(t *testing.T) {
 		{"101 items", edited(func(m map[string]any) { m["items"] = items(101) }), 400, "items"},
 		{"a zero quantity", edited(func(m map[string]any) { m["items"] = []lineItem{{SKU: "A", Quantity: 0, UnitPriceCents: 1}} }), 400, "items[0].quantity"},
 		{"a negative price", edited(func(m map[string]any) { m["items"] = []lineItem{{SKU: "A", Quantity: 1, UnitPriceCents: -1}} }), 400, "items[0].unitPriceCents"},
-		{"a fractional quantity", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1.5,"unitPriceCents":1}]}`, 400, "items.quantity"},
-		{"a price as a string", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":"1"}]}`, 400, "items.unitPriceCents"},
+		{"a fractional quantity", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1.5,"unitPriceCents":1}]}`, 400, "items[0].quantity"},
+		{"a price as a string", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":"1"}]}`, 400, "items[0].unitPriceCents"},
 		{"a currency that is not ISO 4217", edited(func(m map[string]any) { m["currency"] = "EURO" }), 400, "currency"},
 		{"a repeated sku", edited(func(m map[string]any) {
 			m["items"] = []lineItem{{SKU: "A", Quantity: 1, UnitPriceCents: 1}, {SKU: "A", Quantity: 2, UnitPriceCents: 1}}

@@ -116,6 +116,7 @@ func (c *Checker) syntax(err error) {
 	var se *jsontext.SyntacticError
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		c.path = c.path[:0]
 		c.fail("is not valid JSON: it ends too early")
 	case errors.Is(err, jsontext.ErrDuplicateName):
 		c.path = append(c.path, segment{name: truncate(se2name(err))})
@@ -126,6 +127,7 @@ func (c *Checker) syntax(err error) {
 		errors.As(err, &se) && se.Err != nil && strings.Contains(se.Err.Error(), "escape sequence"):
 		c.fail("holds an invalid \\u escape (a lone surrogate, say)")
 	}
+	c.path = c.path[:0]
 	c.fail("is not valid JSON (at byte %d)", c.dec.InputOffset())
 }
 

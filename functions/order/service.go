@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -75,19 +72,9 @@ type Cancellation struct {
 	Reason string `json:"reason"`
 }
 
-// Limits of an order.
-const (
-	maxItems    = 100
-	maxQuantity = 1000
-	maxPrice    = 100_000_000 // in minor units: a million euros
-	maxReason   = 200
-)
-
-var skuPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) // and at most 64 long
-
 func streamID(orderID string) string { return "order-" + orderID }
 
-// Place validates p and appends order.placed at version 1 of a new order's
+// Place appends order.placed at version 1 of a new order's
 // stream, caused by the request that meta describes. It returns the new
 // order and the event it appended.
 func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) (Order, events.Envelope, error) {
@@ -121,26 +108,14 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	return o, env, err
 }
 
+// validate checks what the request schema (api/schemas/place-order.json)
+// cannot: that each item is ordered on one line, and that the currency is
+// one of ISO 4217's.
 func (p Placement) validate() error {
-	if uuid.Validate(p.UserID) != nil {
-		return failure.InvalidField("userId", "must be a UUID")
-	}
-	if len(p.Items) == 0 || len(p.Items) > maxItems {
-		return failure.InvalidField("items", "must hold 1 to %d items, not %d", maxItems, len(p.Items))
-	}
 	seen := map[string]int{}
 	for i, it := range p.Items {
-		field := fmt.Sprintf("items[%d]", i)
-		switch {
-		case len(it.SKU) > 64 || !skuPattern.MatchString(it.SKU):
-			return failure.InvalidField(field+".sku", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-		case it.Quantity < 1 || it.Quantity > maxQuantity:
-			return failure.InvalidField(field+".quantity", "must be from 1 to %d", maxQuantity)
-		case it.UnitPriceCents < 1 || it.UnitPriceCents > maxPrice:
-			return failure.InvalidField(field+".unitPriceCents", "must be from 1 to %d", maxPrice)
-		}
 		if j, dup := seen[it.SKU]; dup {
-			return failure.InvalidField(field+".sku", "repeats items[%d]; order more of it there", j)
+			return failure.InvalidField(fmt.Sprintf("items[%d].sku", i), "repeats items[%d]; order more of it there", j)
 		}
 		seen[it.SKU] = i
 	}
@@ -187,10 +162,7 @@ func (s *Service) history(ctx context.Context, orderID string) ([]eventstore.Rec
 // read at: of two cancels at once, one wins and the other gets ErrChanged.
 // It returns the cancelled order and the event it appended.
 func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, meta events.Metadata) (Order, events.Envelope, error) {
-	reason := strings.TrimSpace(c.Reason)
-	if utf8.RuneCountInString(reason) > maxReason || strings.ContainsFunc(reason, unicode.IsControl) {
-		return Order{}, events.Envelope{}, failure.InvalidField("reason", "must be at most %d characters, without control characters", maxReason)
-	}
+	reason := strings.TrimSpace(c.Reason) // checked by api/schemas/cancel-order.json
 	records, err := s.history(ctx, orderID)
 	if err != nil {
 		return Order{}, events.Envelope{}, err

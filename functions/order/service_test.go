@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"maps"
 	"reflect"
 	"slices"
@@ -10,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/contract"
@@ -18,6 +22,7 @@ import (
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
 	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/functions/internal/httpapi"
 	"github.com/eventshop/eventshop/functions/order/customer"
 )
 
@@ -86,13 +91,13 @@ func TestPlaceRefusesInvalidOrders(t *testing.T) {
 		{"101 items", func(p *Placement) {
 			p.Items = nil
 			for i := range 101 {
-				p.Items = append(p.Items, Line{SKU: "S" + strings.Repeat("x", i%60) + string(rune('a'+i%26)) + uuid.NewString()[:4], Quantity: 1, UnitPriceCents: 1})
+				p.Items = append(p.Items, Line{SKU: fmt.Sprint("S", i), Quantity: 1, UnitPriceCents: 1})
 			}
 		}, failure.Invalid, "items"},
 		{"a zero quantity", func(p *Placement) { p.Items[1].Quantity = 0 }, failure.Invalid, "items[1].quantity"},
 		{"a negative price", func(p *Placement) { p.Items[0].UnitPriceCents = -5 }, failure.Invalid, "items[0].unitPriceCents"},
 		{"a zero price", func(p *Placement) { p.Items[0].UnitPriceCents = 0 }, failure.Invalid, "items[0].unitPriceCents"},
-		{"a price over a million", func(p *Placement) { p.Items[0].UnitPriceCents = maxPrice + 1 }, failure.Invalid, "items[0].unitPriceCents"},
+		{"a price over a million", func(p *Placement) { p.Items[0].UnitPriceCents = 100_000_001 }, failure.Invalid, "items[0].unitPriceCents"},
 		{"an empty sku", func(p *Placement) { p.Items[0].SKU = "" }, failure.Invalid, "items[0].sku"},
 		{"a sku with spaces", func(p *Placement) { p.Items[0].SKU = "a book" }, failure.Invalid, "items[0].sku"},
 		{"a repeated sku", func(p *Placement) { p.Items[1].SKU = p.Items[0].SKU }, failure.Invalid, "items[1].sku"},
@@ -100,15 +105,29 @@ func TestPlaceRefusesInvalidOrders(t *testing.T) {
 		{"a currency that does not exist", func(p *Placement) { p.Currency = "ABC" }, failure.Invalid, "currency"},
 		{"no currency", func(p *Placement) { p.Currency = "" }, failure.Invalid, "currency"},
 	}
+	status := map[failure.Kind]int{failure.Invalid: 400, failure.Unprocessable: 422}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc, _ := newService()
+			// Through the handler: the request schema checks what it can,
+			// the service the rest.
+			svc, store := newService()
 			p := placement()
 			tt.edit(&p)
-			_, _, err := svc.Place(context.Background(), p, meta)
-			var f *failure.Error
-			if !errors.As(err, &f) || f.Kind != tt.kind || f.Field != tt.field {
-				t.Errorf("err = %v, want kind %d on %s", err, tt.kind, tt.field)
+			body, _ := json.Marshal(p)
+			h := httpapi.Handler(slog.New(slog.DiscardHandler), routes(svc))
+			req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: string(contract.PlaceOrder), Headers: map[string]string{"content-type": "application/json"}, Body: string(body)}
+			req.RequestContext.RequestID = "req-1"
+			resp, err := h(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e struct{ Field string }
+			_ = json.Unmarshal([]byte(resp.Body), &e)
+			if resp.StatusCode != status[tt.kind] || e.Field != tt.field {
+				t.Errorf("got %d %s, want %d on %s", resp.StatusCode, resp.Body, status[tt.kind], tt.field)
+			}
+			if n, _ := store.Version(context.Background(), "order-x"); n != 0 {
+				t.Error("an invalid order was stored")
 			}
 		})
 	}
@@ -180,12 +199,18 @@ func TestOrdersThatDoNotExistAreNotFound(t *testing.T) {
 	}
 }
 
-func TestACancelReasonIsBounded(t *testing.T) {
+func TestACancelReasonIsBoundedAndPlain(t *testing.T) {
 	svc, _ := newService()
 	o, _, _ := svc.Place(context.Background(), placement(), meta)
-	_, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{Reason: strings.Repeat("r", 201)}, meta)
-	if failure.Of(err).Kind != failure.Invalid {
-		t.Errorf("err = %v", err)
+	h := httpapi.Handler(slog.New(slog.DiscardHandler), routes(svc))
+	for _, reason := range []string{strings.Repeat("r", 201), `changed\nmy mind`, `\u202eevil`} {
+		req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: string(contract.CancelOrder), Headers: map[string]string{"content-type": "application/json"},
+			Body: `{"reason":"` + reason + `"}`, PathParameters: map[string]string{contract.ParamOrderID: o.OrderID}}
+		req.RequestContext.RequestID = "req-1"
+		resp, _ := h(context.Background(), req)
+		if resp.StatusCode != 400 || !strings.Contains(resp.Body, `"field":"reason"`) {
+			t.Errorf("reason %.20q: %d %s", reason, resp.StatusCode, resp.Body)
+		}
 	}
 }
 

@@ -69,3 +69,60 @@ func TestTheFunctionServesTheRoutesTheStackGivesIt(t *testing.T) {
 		t.Errorf("serves %v, the stack routes %v to it", served, want)
 	}
 }
+
+// post sends a body to POST /users through the handler, as API Gateway
+// would, and returns the status and the error body.
+func post(t *testing.T, svc *Service, body string) (int, struct{ Field, Message string }) {
+	t.Helper()
+	h := httpapi.Handler(slog.New(slog.DiscardHandler), routes(svc))
+	req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: string(contract.RegisterUser), Headers: map[string]string{"content-type": "application/json"}, Body: body}
+	req.RequestContext.RequestID = "req-1"
+	resp, err := h(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Field, Message string }
+	_ = json.Unmarshal([]byte(resp.Body), &e)
+	return resp.StatusCode, e
+}
+
+func TestInvalidRegistrationsAreRefusedByTheRequestSchema(t *testing.T) {
+	tests := []struct {
+		name, body, field string
+	}{
+		{"no email", `{"name":"Ada"}`, "email"},
+		{"an email without a domain", `{"email":"ada","name":"Ada"}`, "email"},
+		{"an email with a display name", `{"email":"Ada <ada@example.com>","name":"Ada"}`, "email"},
+		{"two addresses", `{"email":"a@example.com, b@example.com","name":"Ada"}`, "email"},
+		{"an email over 254 characters", `{"email":"` + strings.Repeat("a", 250) + `@example.com","name":"Ada"}`, "email"},
+		{"an address literal", `{"email":"x@[127.0.0.1]","name":"Ada"}`, "email"},
+		{"a dotless domain", `{"email":"x@localhost","name":"Ada"}`, "email"},
+		{"no name", `{"email":"ada@example.com"}`, "name"},
+		{"a name of spaces", `{"email":"ada@example.com","name":"   "}`, "name"},
+		{"a name over 100 characters", `{"email":"ada@example.com","name":"` + strings.Repeat("é", 101) + `"}`, "name"},
+		{"a name with a newline", `{"email":"ada@example.com","name":"Ada\nLovelace"}`, "name"},
+		{"a name with a line separator", `{"email":"ada@example.com","name":"Ada\u2028Lovelace"}`, "name"},
+		{"a name with a bidi override", `{"email":"ada@example.com","name":"Ada\u202eecalevoL"}`, "name"},
+		{"the email twice", `{"email":"a@example.com","email":"b@example.com","name":"n"}`, "email"},
+		{"the email in capitals", `{"EMAIL":"a@example.com","name":"n"}`, "EMAIL"},
+		{"a lone surrogate in the name", `{"email":"ada@example.com","name":"Ada \ud800"}`, "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &fakeStore{}
+			status, e := post(t, &Service{store: store}, tt.body)
+			if status != 400 || e.Field != tt.field {
+				t.Errorf("got %d %+v, want 400 naming %s", status, e, tt.field)
+			}
+			if strings.Contains(e.Message, "example.com") || strings.Contains(e.Message, "Ada") {
+				t.Errorf("the message repeats the value: %q", e.Message)
+			}
+			if len(store.users) != 0 {
+				t.Error("an invalid registration was stored")
+			}
+		})
+	}
+	if status, e := post(t, &Service{store: &fakeStore{}}, `{"email":"ada@example.com","name":"`+strings.Repeat("é", 100)+`"}`); status != 201 {
+		t.Errorf("a name of 100 characters: %d %+v", status, e)
+	}
+}

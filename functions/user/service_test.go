@@ -89,37 +89,6 @@ func TestRegisterStoresTheUserWithItsEvent(t *testing.T) {
 	}
 }
 
-func TestRegisterRefusesInvalidRegistrations(t *testing.T) {
-	tests := []struct {
-		name  string
-		r     Registration
-		field string
-	}{
-		{"no email", Registration{Name: "Ada"}, "email"},
-		{"an email without a domain", Registration{Email: "ada", Name: "Ada"}, "email"},
-		{"an email with a display name", Registration{Email: "Ada <ada@example.com>", Name: "Ada"}, "email"},
-		{"two addresses", Registration{Email: "a@example.com, b@example.com", Name: "Ada"}, "email"},
-		{"an email over 254 characters", Registration{Email: strings.Repeat("a", 250) + "@example.com", Name: "Ada"}, "email"},
-		{"no name", Registration{Email: "ada@example.com"}, "name"},
-		{"a name of spaces", Registration{Email: "ada@example.com", Name: "   "}, "name"},
-		{"a name over 100 characters", Registration{Email: "ada@example.com", Name: strings.Repeat("é", 101)}, "name"},
-		{"a name with a newline", Registration{Email: "ada@example.com", Name: "Ada\nLovelace"}, "name"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			store := &fakeStore{}
-			_, _, err := (&Service{store: store}).Register(context.Background(), tt.r, meta)
-			var f *failure.Error
-			if !errors.As(err, &f) || f.Kind != failure.Invalid || f.Field != tt.field {
-				t.Errorf("err = %v, want an invalid %s", err, tt.field)
-			}
-			if len(store.users) != 0 {
-				t.Error("an invalid registration was stored")
-			}
-		})
-	}
-}
-
 func TestRegisterAcceptsANameOf100Characters(t *testing.T) {
 	_, _, err := (&Service{store: &fakeStore{}}).Register(context.Background(), Registration{Email: "ada@example.com", Name: strings.Repeat("é", 100)}, meta)
 	if err != nil {

@@ -3,25 +3,47 @@ package httpapi
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
 	"mime"
 	"strings"
 
+	"github.com/go-json-experiment/json"
+
+	"github.com/eventshop/eventshop/api"
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/jsoncheck"
 )
 
 // MaxBody is the largest request body accepted: 64 KiB, far above what any
 // route needs (an order of 100 items is under 10 KiB).
 const MaxBody = 64 << 10
 
-// Decode reads the request's JSON object body into v, strictly: the content
-// type must be application/json, the body at most MaxBody bytes, one JSON
-// object with no fields that v does not have and values of v's types.
-// Errors are failures of kind Invalid, TooLarge or UnsupportedMediaType
-// that name the offending field.
+// Decode reads the request's JSON object body into v, after checking it
+// strictly against the request schema of its route (package api): the
+// content type must be application/json, the body at most MaxBody bytes,
+// JSON that reads one way only (no name twice, valid UTF-8, no lone
+// surrogate), one object with the fields and values the schema allows and
+// nothing after it. Errors are failures of kind Invalid, TooLarge or
+// UnsupportedMediaType that name the offending field and never repeat the
+// caller's value.
 func Decode(req Request, v any) error {
+	return DecodeWith(req, api.RequestCheck(contract.Route(req.RouteKey)), v)
+}
+
+// DecodeIfPresent is Decode for routes whose body is optional: a request
+// with no body leaves v as it is.
+func DecodeIfPresent(req Request, v any) error {
+	if strings.TrimSpace(req.Body) == "" {
+		return nil
+	}
+	return Decode(req, v)
+}
+
+// DecodeWith is Decode with the validator of a schema: validate, or nil
+// for a route that takes no body.
+func DecodeWith(req Request, validate func(*jsoncheck.Checker), v any) error {
 	if err := checkContentType(req.Header("Content-Type")); err != nil {
 		return err
 	}
@@ -36,30 +58,29 @@ func Decode(req Request, v any) error {
 		return failure.New(failure.TooLarge, "body is %d bytes; the limit is %d", len(body), MaxBody)
 	}
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
+	switch {
+	case validate == nil:
+		return failure.New(failure.Invalid, "this route takes no body")
+	case len(trimmed) == 0:
 		return failure.New(failure.Invalid, "body is empty; send a JSON object")
-	}
-	if trimmed[0] != '{' {
+	case trimmed[0] != '{':
 		return failure.New(failure.Invalid, "body must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+	if err := jsoncheck.Check(trimmed, jsoncheck.Strict, validate); err != nil {
+		var ce *jsoncheck.Error
+		if errors.As(err, &ce) && ce.Path != "" {
+			return failure.InvalidField(ce.Path, "%s", ce.Reason)
+		}
+		if errors.As(err, &ce) {
+			return failure.New(failure.Invalid, "body %s", ce.Reason)
+		}
+		return failure.New(failure.Invalid, "body is not valid JSON")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return failure.New(failure.Invalid, "body has more after the JSON object")
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		// The schema allowed what v cannot hold: a mistake of ours.
+		return fmt.Errorf("decode a body its schema allows: %w", err)
 	}
 	return nil
-}
-
-// DecodeIfPresent is Decode for routes whose body is optional: a request
-// with no body leaves v as it is.
-func DecodeIfPresent(req Request, v any) error {
-	if strings.TrimSpace(req.Body) == "" {
-		return nil
-	}
-	return Decode(req, v)
 }
 
 func checkContentType(value string) error {
@@ -76,37 +97,4 @@ func checkContentType(value string) error {
 		return unsupported
 	}
 	return nil
-}
-
-func decodeError(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return failure.New(failure.Invalid, "body is not valid JSON: %s at byte %d", syntax.Error(), syntax.Offset)
-	case errors.As(err, &typ):
-		return failure.InvalidField(typ.Field, "must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return failure.New(failure.Invalid, "body is not valid JSON: it ends too early")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return failure.InvalidField(field, "is not a known field")
-	}
-	return failure.New(failure.Invalid, "body is not valid JSON: %v", err)
-}
-
-func jsonKind(goKind string) string {
-	switch {
-	case goKind == "string":
-		return "a string"
-	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"):
-		return "an integer"
-	case strings.HasPrefix(goKind, "float"):
-		return "a number"
-	case goKind == "bool":
-		return "true or false"
-	case goKind == "slice", goKind == "array":
-		return "an array"
-	}
-	return "an object"
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/jsoncheck"
 
 	"github.com/eventshop/eventshop/functions/internal/failure"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
@@ -56,9 +57,38 @@ func jsonRequest(payload string) lambdaevents.APIGatewayV2HTTPRequest {
 	return lambdaevents.APIGatewayV2HTTPRequest{Headers: map[string]string{"content-type": "application/json"}, Body: payload}
 }
 
+// checkGreeting is what cmd/schemagen writes for a closed object of a
+// string name and an integer times, both optional.
+func checkGreeting(c *jsoncheck.Checker) {
+	names := []string{"name", "times"}
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "name":
+			seen[0] = true
+			c.Enter(name)
+			c.String(&jsoncheck.StringRule{MaxLength: 100})
+			c.Leave()
+		case "times":
+			seen[1] = true
+			c.Enter(name)
+			c.Number(&jsoncheck.NumberRule{Integer: true})
+			c.Leave()
+		default:
+			c.Unknown(name, names, true)
+		}
+	}
+	c.Required(seen[:], names, nil)
+}
+
 func decodeRoute(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	var g greeting
-	if err := httpapi.Decode(req, &g); err != nil {
+	if err := httpapi.DecodeWith(req, checkGreeting, &g); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.Response{Status: http.StatusOK, Body: g}, nil
@@ -103,6 +133,11 @@ func TestDecodeRefusesWhatIsNotAStrictJSONObject(t *testing.T) {
 		{"a number for a string", jsonRequest(`{"name":7}`), 400, "name", "must be a string"},
 		{"invalid base64", lambdaevents.APIGatewayV2HTTPRequest{Headers: map[string]string{"content-type": "application/json"}, Body: "%%%", IsBase64Encoded: true}, 400, "", "base64"},
 		{"too large", jsonRequest(`{"name":"` + strings.Repeat("a", httpapi.MaxBody) + `"}`), 413, "", "limit"},
+		{"a name twice", jsonRequest(`{"name":"a","name":"b"}`), 400, "name", "appears twice"},
+		{"a name that matches only if case is ignored", jsonRequest(`{"NAME":"Ada"}`), 400, "NAME", "case-sensitive"},
+		{"invalid UTF-8", jsonRequest("{\"name\":\"Ad\xffa\"}"), 400, "name", "UTF-8"},
+		{"a lone surrogate", jsonRequest(`{"name":"Ad\ud800a"}`), 400, "name", "surrogate"},
+		{"a number too large to read", jsonRequest(`{"times":1` + strings.Repeat("0", 60000) + `}`), 400, "times", "sensible size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
