@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"reflect"
 	"strings"
@@ -353,5 +357,29 @@ func TestWhatNewBuildsParseAccepts(t *testing.T) {
 	if _, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "a@example.com", Name: "A"},
 		events.Metadata{CorrelationID: "c", CausationID: "r", TraceHeader: "not a header"}); err == nil {
 		t.Error("New accepted an odd trace header")
+	}
+}
+
+func TestEveryPayloadTypeOfThePackageIsCatalogued(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalogued := map[string]bool{}
+	for _, def := range events.Catalogue() {
+		catalogued[reflect.TypeOf(def.Payload).Name()] = true
+	}
+	for _, f := range pkgs["events"].Files {
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || fn.Name.Name != "EventType" {
+				continue
+			}
+			recv := fmt.Sprint(fn.Recv.List[0].Type)
+			if !catalogued[recv] {
+				t.Errorf("%s is a payload (it has EventType) but no catalogue entry names it: a producer could not publish it", recv)
+			}
+		}
 	}
 }
