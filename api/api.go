@@ -16,6 +16,9 @@ import (
 
 // Route is what a route takes and answers, by schema file.
 type Route struct {
+	// Operation names the route in the OpenAPI document; Summary says
+	// what it does.
+	Operation, Summary string
 	// Request is the schema of the body, "" if the route takes none.
 	Request string
 	// RequestOptional says whether the body may be left out.
@@ -32,19 +35,27 @@ const ErrorSchema = "error.json"
 func For(route contract.Route) (Route, bool) {
 	switch route {
 	case contract.RegisterUser:
-		return Route{Request: "register-user.json", Response: "user.json", Status: 201}, true
+		return Route{Operation: "registerUser", Summary: "Register a user; emits user.registered.",
+			Request: "register-user.json", Response: "user.json", Status: 201}, true
 	case contract.GetUser:
-		return Route{Response: "user.json", Status: 200}, true
+		return Route{Operation: "getUser", Summary: "Read a user, without secrets.", Response: "user.json", Status: 200}, true
 	case contract.StartPasswordReset:
-		return Route{Request: "start-password-reset.json", RequestOptional: true, Response: "password-reset.json", Status: 202}, true
+		return Route{Operation: "startPasswordReset", Summary: "Start a password reset; emits user.passwordReset, whose mail carries the token.",
+			Request: "start-password-reset.json", RequestOptional: true, Response: "password-reset.json", Status: 202}, true
 	case contract.PlaceOrder:
-		return Route{Request: "place-order.json", Response: "order.json", Status: 201}, true
+		return Route{Operation: "placeOrder", Summary: "Place an order for a registered user; emits order.placed.",
+			Request: "place-order.json", Response: "order.json", Status: 201}, true
 	case contract.GetOrder:
-		return Route{Response: "order.json", Status: 200}, true
+		return Route{Operation: "getOrder", Summary: "Read an order, folded from its events.", Response: "order.json", Status: 200}, true
 	case contract.OrderHistory:
-		return Route{Response: "order-history.json", Status: 200}, true
+		return Route{Operation: "getOrderHistory", Summary: "Read an order's events, oldest first, each at its type's latest version.",
+			Response: "order-history.json", Status: 200}, true
 	case contract.CancelOrder:
-		return Route{Request: "cancel-order.json", RequestOptional: true, Response: "order.json", Status: 200}, true
+		return Route{Operation: "cancelOrder", Summary: "Cancel a placed order; emits order.cancelled.",
+			Request: "cancel-order.json", RequestOptional: true, Response: "order.json", Status: 200}, true
+	case contract.ShipOrder:
+		return Route{Operation: "shipOrder", Summary: "Ship a placed order; emits order.shipped.",
+			Request: "ship-order.json", Response: "order.json", Status: 200}, true
 	}
 	return Route{}, false
 }

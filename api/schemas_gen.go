@@ -21,6 +21,8 @@ func checkSchema(file string) func(*jsoncheck.Checker) {
 		return checkPlaceOrder
 	case "register-user.json":
 		return checkRegisterUser
+	case "ship-order.json":
+		return checkShipOrder
 	case "start-password-reset.json":
 		return checkStartPasswordReset
 	case "user.json":
@@ -43,48 +45,53 @@ var (
 	required10 = []int{1, 0}
 	names11    = []string{"envelope", "version"}
 	number12   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1}
-	names13    = []string{"cancelReason", "cancelledAt", "currency", "items", "orderId", "placedAt", "status", "totalCents", "userId", "version"}
-	required14 = []int{4, 8, 6, 3, 2, 7, 5, 9}
+	names13    = []string{"cancelReason", "cancelledAt", "carrier", "currency", "items", "orderId", "placedAt", "shippedAt", "status", "totalCents", "trackingNumber", "userId", "version"}
+	required14 = []int{5, 11, 8, 4, 3, 9, 6, 12}
 	text15     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
-	text16     = jsoncheck.StringRule{Enum: []string{"PLACED", "CANCELLED"}}
+	text16     = jsoncheck.StringRule{Enum: []string{"PLACED", "CANCELLED", "SHIPPED"}}
 	names17    = []string{"expiresAt", "userId"}
 	names18    = []string{"currency", "items", "userId"}
 	required19 = []int{2, 1, 0}
 	names20    = []string{"email", "name"}
 	required21 = []int{0, 1}
-	names22    = []string{}
-	names23    = []string{"createdAt", "email", "name", "userId"}
-	required24 = []int{3, 1, 2, 0}
-	pattern25  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text26     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern25}
-	names27    = []string{"data", "eventId", "eventType", "eventVersion", "metadata", "source", "timestamp"}
-	required28 = []int{1, 2, 3, 6, 5, 0, 4}
-	pattern29  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`}
-	text30     = jsoncheck.StringRule{Pattern: &pattern29}
-	pattern31  = jsoncheck.Pattern{Expr: `^[a-z]+\.[a-z][a-zA-Z]*$`}
-	text32     = jsoncheck.StringRule{Pattern: &pattern31}
-	pattern33  = jsoncheck.Pattern{Expr: `^eventshop\.[a-z]+$`}
-	text34     = jsoncheck.StringRule{Pattern: &pattern33}
-	pattern35  = jsoncheck.Pattern{Expr: `Z$`}
-	text36     = jsoncheck.StringRule{Pattern: &pattern35, Format: jsoncheck.DateTime}
-	text37     = jsoncheck.StringRule{Format: jsoncheck.UUID}
-	pattern38  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
-	text39     = jsoncheck.StringRule{Pattern: &pattern38}
-	names40    = []string{"quantity", "sku", "unitPriceCents"}
-	required41 = []int{1, 0, 2}
-	pattern42  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
-	text43     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern42, Format: jsoncheck.Email}
-	pattern44  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text45     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern44}
-	names46    = []string{"causationId", "correlationId", "replay", "traceHeader"}
-	number47   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
-	pattern48  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
-	text49     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern48}
-	number50   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
-	pattern51  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
-	text52     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern51}
-	pattern53  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
-	text54     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern53}
+	names22    = []string{"carrier", "trackingNumber"}
+	names23    = []string{}
+	names24    = []string{"createdAt", "email", "name", "userId"}
+	required25 = []int{3, 1, 2, 0}
+	pattern26  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text27     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern26}
+	names28    = []string{"data", "eventId", "eventType", "eventVersion", "metadata", "source", "timestamp"}
+	required29 = []int{1, 2, 3, 6, 5, 0, 4}
+	pattern30  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`}
+	text31     = jsoncheck.StringRule{Pattern: &pattern30}
+	pattern32  = jsoncheck.Pattern{Expr: `^[a-z]+\.[a-z][a-zA-Z]*$`}
+	text33     = jsoncheck.StringRule{Pattern: &pattern32}
+	pattern34  = jsoncheck.Pattern{Expr: `^eventshop\.[a-z]+$`}
+	text35     = jsoncheck.StringRule{Pattern: &pattern34}
+	pattern36  = jsoncheck.Pattern{Expr: `Z$`}
+	text37     = jsoncheck.StringRule{Pattern: &pattern36, Format: jsoncheck.DateTime}
+	text38     = jsoncheck.StringRule{Format: jsoncheck.UUID}
+	pattern39  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
+	text40     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern39}
+	pattern41  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
+	text42     = jsoncheck.StringRule{Pattern: &pattern41}
+	names43    = []string{"quantity", "sku", "unitPriceCents"}
+	required44 = []int{1, 0, 2}
+	pattern45  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
+	text46     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern45}
+	pattern47  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
+	text48     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern47, Format: jsoncheck.Email}
+	pattern49  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text50     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern49}
+	names51    = []string{"causationId", "correlationId", "replay", "traceHeader"}
+	number52   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
+	pattern53  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
+	text54     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern53}
+	number55   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
+	pattern56  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
+	text57     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern56}
+	pattern58  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
+	text59     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern58}
 )
 
 func checkCancelOrder(c *jsoncheck.Checker) {
@@ -197,7 +204,7 @@ func checkOrderHistory(c *jsoncheck.Checker) {
 
 func checkOrder(c *jsoncheck.Checker) {
 	c.OpenObject()
-	var seen [10]bool
+	var seen [13]bool
 	for {
 		name, ok := c.Next()
 		if !ok {
@@ -214,13 +221,18 @@ func checkOrder(c *jsoncheck.Checker) {
 			c.Enter(name)
 			c.String(&text15)
 			c.Leave()
-		case "currency":
+		case "carrier":
 			seen[2] = true
+			c.Enter(name)
+			checkCommonCarrier(c)
+			c.Leave()
+		case "currency":
+			seen[3] = true
 			c.Enter(name)
 			checkCommonCurrency(c)
 			c.Leave()
 		case "items":
-			seen[3] = true
+			seen[4] = true
 			c.Enter(name)
 			c.OpenArray()
 			for i := 0; c.Item(i, 1, 100); i++ {
@@ -228,32 +240,42 @@ func checkOrder(c *jsoncheck.Checker) {
 			}
 			c.Leave()
 		case "orderId":
-			seen[4] = true
+			seen[5] = true
 			c.Enter(name)
 			checkCommonUuid(c)
 			c.Leave()
 		case "placedAt":
-			seen[5] = true
+			seen[6] = true
+			c.Enter(name)
+			c.String(&text15)
+			c.Leave()
+		case "shippedAt":
+			seen[7] = true
 			c.Enter(name)
 			c.String(&text15)
 			c.Leave()
 		case "status":
-			seen[6] = true
+			seen[8] = true
 			c.Enter(name)
 			c.String(&text16)
 			c.Leave()
 		case "totalCents":
-			seen[7] = true
+			seen[9] = true
 			c.Enter(name)
 			c.Number(&number12)
 			c.Leave()
+		case "trackingNumber":
+			seen[10] = true
+			c.Enter(name)
+			checkCommonTrackingNumber(c)
+			c.Leave()
 		case "userId":
-			seen[8] = true
+			seen[11] = true
 			c.Enter(name)
 			checkCommonUuid(c)
 			c.Leave()
 		case "version":
-			seen[9] = true
+			seen[12] = true
 			c.Enter(name)
 			c.Number(&number12)
 			c.Leave()
@@ -350,6 +372,32 @@ func checkRegisterUser(c *jsoncheck.Checker) {
 	c.Required(seen[:], names20, required21)
 }
 
+func checkShipOrder(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "carrier":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonCarrier(c)
+			c.Leave()
+		case "trackingNumber":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonTrackingNumber(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names22, true)
+		}
+	}
+	c.Required(seen[:], names22, required21)
+}
+
 func checkStartPasswordReset(c *jsoncheck.Checker) {
 	c.OpenObject()
 	var seen [0]bool
@@ -360,10 +408,10 @@ func checkStartPasswordReset(c *jsoncheck.Checker) {
 		}
 		switch name {
 		default:
-			c.Unknown(name, names22, true)
+			c.Unknown(name, names23, true)
 		}
 	}
-	c.Required(seen[:], names22, required1)
+	c.Required(seen[:], names23, required1)
 }
 
 func checkUser(c *jsoncheck.Checker) {
@@ -396,14 +444,14 @@ func checkUser(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names23, true)
+			c.Unknown(name, names24, true)
 		}
 	}
-	c.Required(seen[:], names23, required24)
+	c.Required(seen[:], names24, required25)
 }
 
 func checkCommonReason(c *jsoncheck.Checker) {
-	c.String(&text26)
+	c.String(&text27)
 }
 
 func checkEnvelope(c *jsoncheck.Checker) {
@@ -423,12 +471,12 @@ func checkEnvelope(c *jsoncheck.Checker) {
 		case "eventId":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text30)
+			c.String(&text31)
 			c.Leave()
 		case "eventType":
 			seen[2] = true
 			c.Enter(name)
-			c.String(&text32)
+			c.String(&text33)
 			c.Leave()
 		case "eventVersion":
 			seen[3] = true
@@ -443,26 +491,30 @@ func checkEnvelope(c *jsoncheck.Checker) {
 		case "source":
 			seen[5] = true
 			c.Enter(name)
-			c.String(&text34)
+			c.String(&text35)
 			c.Leave()
 		case "timestamp":
 			seen[6] = true
 			c.Enter(name)
-			c.String(&text36)
+			c.String(&text37)
 			c.Leave()
 		default:
-			c.Unknown(name, names27, true)
+			c.Unknown(name, names28, true)
 		}
 	}
-	c.Required(seen[:], names27, required28)
+	c.Required(seen[:], names28, required29)
 }
 
 func checkCommonUuid(c *jsoncheck.Checker) {
-	c.String(&text37)
+	c.String(&text38)
+}
+
+func checkCommonCarrier(c *jsoncheck.Checker) {
+	c.String(&text40)
 }
 
 func checkCommonCurrency(c *jsoncheck.Checker) {
-	c.String(&text39)
+	c.String(&text42)
 }
 
 func checkPlaceOrderLine(c *jsoncheck.Checker) {
@@ -490,18 +542,22 @@ func checkPlaceOrderLine(c *jsoncheck.Checker) {
 			checkCommonUnitPriceMinor(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names40, true)
+			c.Unknown(name, names43, true)
 		}
 	}
-	c.Required(seen[:], names40, required41)
+	c.Required(seen[:], names43, required44)
+}
+
+func checkCommonTrackingNumber(c *jsoncheck.Checker) {
+	c.String(&text46)
 }
 
 func checkCommonEmail(c *jsoncheck.Checker) {
-	c.String(&text43)
+	c.String(&text48)
 }
 
 func checkCommonName(c *jsoncheck.Checker) {
-	c.String(&text45)
+	c.String(&text50)
 }
 
 func checkEnvelopeMetadata(c *jsoncheck.Checker) {
@@ -534,28 +590,28 @@ func checkEnvelopeMetadata(c *jsoncheck.Checker) {
 			checkEnvelopeTraceHeader(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names46, false)
+			c.Unknown(name, names51, false)
 		}
 	}
-	c.Required(seen[:], names46, required10)
+	c.Required(seen[:], names51, required10)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
-	c.Number(&number47)
+	c.Number(&number52)
 }
 
 func checkCommonSku(c *jsoncheck.Checker) {
-	c.String(&text49)
+	c.String(&text54)
 }
 
 func checkCommonUnitPriceMinor(c *jsoncheck.Checker) {
-	c.Number(&number50)
+	c.Number(&number55)
 }
 
 func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text52)
+	c.String(&text57)
 }
 
 func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
-	c.String(&text54)
+	c.String(&text59)
 }

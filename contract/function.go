@@ -25,14 +25,11 @@ type function struct {
 	source  string // Go package, relative to the checkout
 	service string // the service it belongs to, in logs and metrics
 	env     []Var
-	routes  []Route
 }
 
 var functions = map[Function]function{
-	User: {source: "functions/user", service: "user", env: []Var{EnvUsersTable, EnvEventsTable},
-		routes: []Route{RegisterUser, GetUser, StartPasswordReset}},
-	Order: {source: "functions/order", service: "order", env: []Var{EnvEventsTable, EnvCustomersTable},
-		routes: []Route{PlaceOrder, GetOrder, OrderHistory, CancelOrder}},
+	User:         {source: "functions/user", service: "user", env: []Var{EnvUsersTable, EnvEventsTable}},
+	Order:        {source: "functions/order", service: "order", env: []Var{EnvEventsTable, EnvCustomersTable}},
 	Customers:    {source: "functions/order/customers", service: "order", env: []Var{EnvCustomersTable}},
 	Relay:        {source: "functions/relay", service: "relay", env: []Var{EnvEventBusName}},
 	Notification: {source: "functions/notification", service: "notification", env: []Var{EnvMailFrom, EnvResetURL, EnvEventsTable}},
@@ -67,8 +64,17 @@ func (f Function) Env() []Var {
 	return env
 }
 
-// Routes lists the HTTP API routes the function serves.
-func (f Function) Routes() []Route { return slices.Clone(functions[f].routes) }
+// Routes lists the HTTP API routes the function serves, in the order
+// they are declared.
+func (f Function) Routes() []Route {
+	var out []Route
+	for _, r := range routes {
+		if r.serves == f {
+			out = append(out, r.route)
+		}
+	}
+	return out
+}
 
 // Consumes says whether the topology subscribes the function to events.
 func (f Function) Consumes() bool {

@@ -21,6 +21,7 @@ var topology = []Subscription{
 	{Notification, events.TypeUserPasswordReset},
 	{Notification, events.TypeOrderPlaced},
 	{Notification, events.TypeOrderCancelled},
+	{Notification, events.TypeOrderShipped},
 	{Customers, events.TypeUserRegistered},
 }
 

@@ -35,6 +35,9 @@ type order struct {
 	PlacedAt     time.Time  `json:"placedAt"`
 	CancelledAt  *time.Time `json:"cancelledAt"`
 	CancelReason string     `json:"cancelReason"`
+	ShippedAt    *time.Time `json:"shippedAt"`
+	Carrier      string     `json:"carrier"`
+	Tracking     string     `json:"trackingNumber"`
 	Version      int        `json:"version"`
 }
 
@@ -63,7 +66,7 @@ func customer(t *testing.T, name string) user {
 	for {
 		out, err := dynamo().GetItem(context.Background(), &dynamodb.GetItemInput{
 			TableName: aws.String(output(contract.OutputCustomersTable)),
-			Key:       map[string]types.AttributeValue{"userId": &types.AttributeValueMemberS{Value: u.UserID}},
+			Key:       map[string]types.AttributeValue{contract.CustomersKey: &types.AttributeValueMemberS{Value: u.UserID}},
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ const (
 	TypeUserPasswordReset = "user.passwordReset"
 	TypeOrderPlaced       = "order.placed"
 	TypeOrderCancelled    = "order.cancelled"
+	TypeOrderShipped      = "order.shipped"
 	TypeNotificationSent  = "notification.sent"
 )
 
@@ -95,6 +96,18 @@ type OrderCancelled struct {
 
 // EventType implements [Payload].
 func (OrderCancelled) EventType() string { return TypeOrderCancelled }
+
+// OrderShipped is published when a placed order is handed to a carrier;
+// an order ships at most once, and a shipped order is not cancelled.
+type OrderShipped struct {
+	OrderID        string   `json:"orderId"`
+	Customer       Customer `json:"customer"`
+	Carrier        string   `json:"carrier"`
+	TrackingNumber string   `json:"trackingNumber"`
+}
+
+// EventType implements [Payload].
+func (OrderShipped) EventType() string { return TypeOrderShipped }
 
 // NotificationSent records that a mail went out, caused by the event it
 // answers, so that a flow's whole chain is in the event store. It names

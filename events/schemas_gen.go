@@ -19,6 +19,8 @@ func checkSchema(file string) func(*jsoncheck.Checker) {
 		return checkOrderPlacedV1
 	case "order.placed.v2.json":
 		return checkOrderPlacedV2
+	case "order.shipped.v1.json":
+		return checkOrderShippedV1
 	case "user.passwordReset.v1.json":
 		return checkUserPasswordResetV1
 	case "user.registered.v1.json":
@@ -61,29 +63,35 @@ var (
 	number30   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
 	names31    = []string{"customer", "items", "orderId", "total"}
 	required32 = []int{2, 0, 1, 3}
-	names33    = []string{"email", "expiresAt", "name", "token", "userId"}
-	required34 = []int{4, 0, 2, 3, 1}
-	text35     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
-	text36     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
-	text37     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
-	pattern38  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`}
-	text39     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern38}
-	names40    = []string{"email", "name", "userId"}
-	required41 = []int{2, 0, 1}
-	names42    = []string{"causationId", "correlationId", "replay", "traceHeader"}
-	required43 = []int{1, 0}
-	names44    = []string{"quantity", "sku", "unitPrice"}
-	names45    = []string{"amountMinor", "currency"}
-	required46 = []int{0, 1}
-	number47   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
-	pattern48  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
-	text49     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern48}
-	pattern50  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
-	text51     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern50}
-	pattern52  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
-	text53     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern52, Format: jsoncheck.Email}
-	pattern54  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text55     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern54}
+	names33    = []string{"carrier", "customer", "orderId", "trackingNumber"}
+	required34 = []int{2, 1, 0, 3}
+	names35    = []string{"email", "expiresAt", "name", "token", "userId"}
+	required36 = []int{4, 0, 2, 3, 1}
+	text37     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
+	text38     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
+	text39     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
+	pattern40  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`}
+	text41     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern40}
+	names42    = []string{"email", "name", "userId"}
+	required43 = []int{2, 0, 1}
+	names44    = []string{"causationId", "correlationId", "replay", "traceHeader"}
+	required45 = []int{1, 0}
+	names46    = []string{"quantity", "sku", "unitPrice"}
+	names47    = []string{"amountMinor", "currency"}
+	required48 = []int{0, 1}
+	number49   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
+	pattern50  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
+	text51     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern50}
+	pattern52  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
+	text53     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern52}
+	pattern54  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
+	text55     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern54}
+	pattern56  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
+	text57     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern56}
+	pattern58  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
+	text59     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern58, Format: jsoncheck.Email}
+	pattern60  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text61     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern60}
 )
 
 func checkEnvelope(c *jsoncheck.Checker) {
@@ -360,6 +368,42 @@ func checkOrderPlacedV2(c *jsoncheck.Checker) {
 	c.Required(seen[:], names31, required32)
 }
 
+func checkOrderShippedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [4]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "carrier":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonCarrier(c)
+			c.Leave()
+		case "customer":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonCustomer(c)
+			c.Leave()
+		case "orderId":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "trackingNumber":
+			seen[3] = true
+			c.Enter(name)
+			checkCommonTrackingNumber(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names33, true)
+		}
+	}
+	c.Required(seen[:], names33, required34)
+}
+
 func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 	c.OpenObject()
 	var seen [5]bool
@@ -372,22 +416,22 @@ func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text35)
+			c.String(&text37)
 			c.Leave()
 		case "expiresAt":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text36)
+			c.String(&text38)
 			c.Leave()
 		case "name":
 			seen[2] = true
 			c.Enter(name)
-			c.String(&text37)
+			c.String(&text39)
 			c.Leave()
 		case "token":
 			seen[3] = true
 			c.Enter(name)
-			c.String(&text39)
+			c.String(&text41)
 			c.Leave()
 		case "userId":
 			seen[4] = true
@@ -395,10 +439,10 @@ func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names33, true)
+			c.Unknown(name, names35, true)
 		}
 	}
-	c.Required(seen[:], names33, required34)
+	c.Required(seen[:], names35, required36)
 }
 
 func checkUserRegisteredV1(c *jsoncheck.Checker) {
@@ -413,12 +457,12 @@ func checkUserRegisteredV1(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text35)
+			c.String(&text37)
 			c.Leave()
 		case "name":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text37)
+			c.String(&text39)
 			c.Leave()
 		case "userId":
 			seen[2] = true
@@ -426,10 +470,10 @@ func checkUserRegisteredV1(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names40, true)
+			c.Unknown(name, names42, true)
 		}
 	}
-	c.Required(seen[:], names40, required41)
+	c.Required(seen[:], names42, required43)
 }
 
 func checkEnvelopeMetadata(c *jsoncheck.Checker) {
@@ -462,10 +506,10 @@ func checkEnvelopeMetadata(c *jsoncheck.Checker) {
 			checkEnvelopeTraceHeader(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names42, false)
+			c.Unknown(name, names44, false)
 		}
 	}
-	c.Required(seen[:], names42, required43)
+	c.Required(seen[:], names44, required45)
 }
 
 func checkCommonUuid(c *jsoncheck.Checker) {
@@ -484,12 +528,12 @@ func checkOrderPlacedV1Customer(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text35)
+			c.String(&text37)
 			c.Leave()
 		case "name":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text37)
+			c.String(&text39)
 			c.Leave()
 		case "userId":
 			seen[2] = true
@@ -497,10 +541,10 @@ func checkOrderPlacedV1Customer(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names40, true)
+			c.Unknown(name, names42, true)
 		}
 	}
-	c.Required(seen[:], names40, required41)
+	c.Required(seen[:], names42, required43)
 }
 
 func checkCommonCustomer(c *jsoncheck.Checker) {
@@ -528,10 +572,10 @@ func checkCommonCustomer(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names40, true)
+			c.Unknown(name, names42, true)
 		}
 	}
-	c.Required(seen[:], names40, required41)
+	c.Required(seen[:], names42, required43)
 }
 
 func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
@@ -559,10 +603,10 @@ func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names44, true)
+			c.Unknown(name, names46, true)
 		}
 	}
-	c.Required(seen[:], names44, required26)
+	c.Required(seen[:], names46, required26)
 }
 
 func checkCommonMoney(c *jsoncheck.Checker) {
@@ -577,7 +621,7 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 		case "amountMinor":
 			seen[0] = true
 			c.Enter(name)
-			c.Number(&number47)
+			c.Number(&number49)
 			c.Leave()
 		case "currency":
 			seen[1] = true
@@ -585,26 +629,34 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 			checkCommonCurrency(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names45, true)
+			c.Unknown(name, names47, true)
 		}
 	}
-	c.Required(seen[:], names45, required46)
+	c.Required(seen[:], names47, required48)
 }
 
-func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text49)
-}
-
-func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
+func checkCommonCarrier(c *jsoncheck.Checker) {
 	c.String(&text51)
 }
 
-func checkCommonEmail(c *jsoncheck.Checker) {
+func checkCommonTrackingNumber(c *jsoncheck.Checker) {
 	c.String(&text53)
 }
 
-func checkCommonName(c *jsoncheck.Checker) {
+func checkEnvelopeTraceId(c *jsoncheck.Checker) {
 	c.String(&text55)
+}
+
+func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
+	c.String(&text57)
+}
+
+func checkCommonEmail(c *jsoncheck.Checker) {
+	c.String(&text59)
+}
+
+func checkCommonName(c *jsoncheck.Checker) {
+	c.String(&text61)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
@@ -635,10 +687,10 @@ func checkCommonUnitPrice(c *jsoncheck.Checker) {
 			checkCommonCurrency(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names45, true)
+			c.Unknown(name, names47, true)
 		}
 	}
-	c.Required(seen[:], names45, required46)
+	c.Required(seen[:], names47, required48)
 }
 
 func checkCommonCurrency(c *jsoncheck.Checker) {

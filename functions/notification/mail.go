@@ -163,6 +163,23 @@ Nothing will be charged.
 	}
 }
 
+func orderShippedMail(p events.OrderShipped) Mail {
+	return Mail{
+		Template: "order-shipped", UserID: p.Customer.UserID, To: p.Customer.Email,
+		Subject: "Your eventshop order " + shortID(p.OrderID) + " has shipped",
+		Text: fmt.Sprintf(`Hello %s,
+
+your order %s has shipped with %s.
+Its tracking number is %s.
+
+%s
+`, p.Customer.Name, p.OrderID, p.Carrier, p.TrackingNumber, signature),
+		HTML: page(htmlf(`<p>Hello %s,</p>
+  <p>your order <code>%s</code> has shipped with %s.</p>
+  <p>Its tracking number is <strong>%s</strong>.</p>`, p.Customer.Name, p.OrderID, p.Carrier, p.TrackingNumber)),
+	}
+}
+
 // page wraps an HTML mail's content in its document and signature.
 func page(content string) string {
 	return `<!DOCTYPE html>

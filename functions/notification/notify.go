@@ -62,6 +62,7 @@ func (n *Notifier) Routes() consumer.Routes {
 		}),
 		mail(n, orderConfirmationMail),
 		mail(n, orderCancellationMail),
+		mail(n, orderShippedMail),
 	)
 }
 

@@ -48,6 +48,17 @@ func routes(orders *Service) map[contract.Route]httpapi.Route {
 			}
 			return httpapi.Response{Status: http.StatusOK, Body: map[string]any{"orderId": req.PathParameters[contract.ParamOrderID], "events": out}}, nil
 		},
+		contract.ShipOrder: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			var sh Shipment
+			if err := httpapi.Decode(req, &sh); err != nil {
+				return httpapi.Response{}, err
+			}
+			o, shipped, err := orders.Ship(ctx, req.PathParameters[contract.ParamOrderID], sh, req.Metadata())
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.Response{Status: http.StatusOK, Body: o, Events: []events.Envelope{shipped}}, nil
+		},
 		contract.CancelOrder: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			var c Cancellation
 			if err := httpapi.DecodeIfPresent(req, &c); err != nil {

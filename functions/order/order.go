@@ -15,6 +15,7 @@ type Status string
 const (
 	Placed    Status = "PLACED"
 	Cancelled Status = "CANCELLED"
+	Shipped   Status = "SHIPPED"
 )
 
 // Order is an order's current state, folded from its events: the event
@@ -29,6 +30,10 @@ type Order struct {
 	PlacedAt     time.Time  `json:"placedAt"`
 	CancelledAt  *time.Time `json:"cancelledAt,omitempty"`
 	CancelReason string     `json:"cancelReason,omitempty"`
+	ShippedAt    *time.Time `json:"shippedAt,omitempty"`
+	// Carrier and TrackingNumber say who carries a shipped order.
+	Carrier        string `json:"carrier,omitempty"`
+	TrackingNumber string `json:"trackingNumber,omitempty"`
 	// Version is the order stream's version this state reflects.
 	Version int `json:"version"`
 
@@ -69,6 +74,13 @@ func fold(records []eventstore.Record) (Order, error) {
 			}
 			at := env.Timestamp
 			o.Status, o.CancelledAt, o.CancelReason = Cancelled, &at, p.Reason
+		case events.TypeOrderShipped:
+			p, err := events.Decode[events.OrderShipped](env)
+			if err != nil {
+				return Order{}, fmt.Errorf("order v%d: %w", r.Version, err)
+			}
+			at := env.Timestamp
+			o.Status, o.ShippedAt, o.Carrier, o.TrackingNumber = Shipped, &at, p.Carrier, p.TrackingNumber
 		default:
 			// Not an event of this build's orders: the version moves on,
 			// nothing else does.

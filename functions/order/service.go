@@ -24,9 +24,15 @@ var (
 	// ErrAlreadyCancelled means the order was cancelled before: a cancel
 	// happens once.
 	ErrAlreadyCancelled = failure.New(failure.Conflict, "the order is already cancelled")
-	// ErrChanged means another change to the order won the race with a
-	// cancel, which the caller may try again after reading the order.
-	ErrChanged = failure.New(failure.Conflict, "the order changed while it was being cancelled; read it again")
+	// ErrChanged means another change to the order won the race with this
+	// one, which the caller may try again after reading the order.
+	ErrChanged = failure.New(failure.Conflict, "the order changed meanwhile; read it again")
+	// ErrShipped means a shipped order was to be cancelled.
+	ErrShipped = failure.New(failure.Conflict, "the order has shipped and cannot be cancelled")
+	// ErrAlreadyShipped means the order shipped before: it ships once.
+	ErrAlreadyShipped = failure.New(failure.Conflict, "the order has shipped already")
+	// ErrCancelled means a cancelled order was to be shipped.
+	ErrCancelled = failure.New(failure.Conflict, "the order is cancelled and cannot ship")
 	// ErrUnknownCustomer means the order names a user that the customers
 	// projection does not hold (yet).
 	ErrUnknownCustomer = &failure.Error{Kind: failure.Unprocessable, Field: "userId",
@@ -65,6 +71,12 @@ type Placement struct {
 	UserID   string `json:"userId"`
 	Items    []Line `json:"items"`
 	Currency string `json:"currency"`
+}
+
+// Shipment is the body of POST /orders/{orderId}/ship.
+type Shipment struct {
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"trackingNumber"`
 }
 
 // Cancellation is the optional body of POST /orders/{orderId}/cancel.
@@ -158,11 +170,46 @@ func (s *Service) history(ctx context.Context, orderID string) ([]eventstore.Rec
 	return records, nil
 }
 
-// Cancel appends order.cancelled to a placed order, at the version it was
-// read at: of two cancels at once, one wins and the other gets ErrChanged.
-// It returns the cancelled order and the event it appended.
+// Cancel appends order.cancelled to a placed order. A cancel happens once,
+// and not to a shipped order; of two changes at once, one wins and the
+// other gets ErrChanged. It returns the cancelled order and the event it
+// appended.
 func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, meta events.Metadata) (Order, events.Envelope, error) {
 	reason := strings.TrimSpace(c.Reason) // checked by api/schemas/cancel-order.json
+	o, env, err := s.change(ctx, orderID, meta, func(o Order) (events.Payload, error) {
+		switch o.Status {
+		case Cancelled:
+			return nil, ErrAlreadyCancelled
+		case Shipped:
+			return nil, ErrShipped
+		}
+		return events.OrderCancelled{OrderID: o.OrderID, Customer: o.customer, Reason: reason, Currency: o.Currency, TotalCents: o.TotalCents}, nil
+	})
+	if err == nil {
+		s.metrics.Emit(map[string]string{contract.DimCurrency: o.Currency}, metrics.CountOf(contract.OrdersCancelled, 1))
+	}
+	return o, env, err
+}
+
+// Ship appends order.shipped to a placed order, once. It returns the
+// shipped order and the event it appended.
+func (s *Service) Ship(ctx context.Context, orderID string, sh Shipment, meta events.Metadata) (Order, events.Envelope, error) {
+	return s.change(ctx, orderID, meta, func(o Order) (events.Payload, error) {
+		switch o.Status {
+		case Cancelled:
+			return nil, ErrCancelled
+		case Shipped:
+			return nil, ErrAlreadyShipped
+		}
+		return events.OrderShipped{OrderID: o.OrderID, Customer: o.customer, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber}, nil
+	})
+}
+
+// change appends the event that decide makes of an order's current state,
+// at the version it was read at, and returns the order after it: of two
+// changes at once, the event store lets one win, and the other gets
+// ErrChanged.
+func (s *Service) change(ctx context.Context, orderID string, meta events.Metadata, decide func(Order) (events.Payload, error)) (Order, events.Envelope, error) {
 	records, err := s.history(ctx, orderID)
 	if err != nil {
 		return Order{}, events.Envelope{}, err
@@ -171,10 +218,11 @@ func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, me
 	if err != nil {
 		return Order{}, events.Envelope{}, err
 	}
-	if o.Status == Cancelled {
-		return Order{}, events.Envelope{}, ErrAlreadyCancelled
+	p, err := decide(o)
+	if err != nil {
+		return Order{}, events.Envelope{}, err
 	}
-	env, err := events.New(events.OrderCancelled{OrderID: o.OrderID, Customer: o.customer, Reason: reason, Currency: o.Currency, TotalCents: o.TotalCents}, meta)
+	env, err := events.New(p, meta)
 	if err != nil {
 		return Order{}, events.Envelope{}, err
 	}
@@ -183,9 +231,8 @@ func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, me
 		return Order{}, events.Envelope{}, ErrChanged
 	}
 	if err != nil {
-		return Order{}, events.Envelope{}, fmt.Errorf("cancel order %s: %w", orderID, err)
+		return Order{}, events.Envelope{}, fmt.Errorf("%s order %s: %w", env.EventType, orderID, err)
 	}
-	s.metrics.Emit(map[string]string{contract.DimCurrency: o.Currency}, metrics.CountOf(contract.OrdersCancelled, 1))
 	o, err = fold(append(records, eventstore.Record{StreamID: streamID(orderID), Version: o.Version + 1, Envelope: env}))
 	return o, env, err
 }

@@ -242,3 +242,31 @@ func TestTheFunctionServesTheRoutesTheStackGivesIt(t *testing.T) {
 		t.Errorf("serves %v, the stack routes %v to it", served, want)
 	}
 }
+
+func TestAnOrderShipsOnceAndNotAfterACancel(t *testing.T) {
+	svc, store := newService()
+	o, _, _ := svc.Place(context.Background(), placement(), meta)
+	s, shipped, err := svc.Ship(context.Background(), o.OrderID, Shipment{Carrier: "DHL", TrackingNumber: "X1"}, meta)
+	if err != nil || s.Status != Shipped || s.Carrier != "DHL" || s.TrackingNumber != "X1" || s.Version != 2 || s.ShippedAt == nil {
+		t.Fatalf("ship: %+v, %v", s, err)
+	}
+	if p, err := events.Decode[events.OrderShipped](shipped); err != nil || p.Customer != ada || p.OrderID != o.OrderID {
+		t.Errorf("order.shipped = %+v, %v", p, err)
+	}
+	if _, _, err := svc.Ship(context.Background(), o.OrderID, Shipment{Carrier: "DHL", TrackingNumber: "X2"}, meta); !errors.Is(err, ErrAlreadyShipped) {
+		t.Errorf("shipping twice: %v", err)
+	}
+	if _, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta); !errors.Is(err, ErrShipped) {
+		t.Errorf("cancelling a shipped order: %v", err)
+	}
+	if v, _ := store.Version(context.Background(), streamID(o.OrderID)); v != 2 {
+		t.Errorf("the stream is at v%d, want 2", v)
+	}
+	c, _, _ := svc.Place(context.Background(), placement(), meta)
+	if _, _, err := svc.Cancel(context.Background(), c.OrderID, Cancellation{}, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Ship(context.Background(), c.OrderID, Shipment{Carrier: "DHL", TrackingNumber: "X3"}, meta); !errors.Is(err, ErrCancelled) {
+		t.Errorf("shipping a cancelled order: %v", err)
+	}
+}
