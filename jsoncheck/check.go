@@ -2,6 +2,7 @@ package jsoncheck
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -58,8 +59,12 @@ type segment struct {
 	index int // of an array item, when name is ""
 }
 
-// fault stops a check; Check recovers it.
-type fault struct{ err *Error }
+// fault stops a check; Check recovers it. A syntax fault is about the
+// JSON itself, not what a schema says of it.
+type fault struct {
+	err    *Error
+	syntax bool
+}
 
 // Check checks doc with validate, a generated validator, in mode. It
 // returns nil, an *Error, or an error of reading (never for a []byte).
@@ -72,6 +77,10 @@ func Check(doc []byte, mode Mode, validate func(*Checker)) (err error) {
 				panic(r)
 			}
 			err = f.err
+			if !f.syntax {
+				// Broken JSON is the first thing to say, wherever it is.
+				err = cmp.Or(c.drain(), err)
+			}
 		}
 	}()
 	validate(c)
@@ -99,7 +108,29 @@ func (c *Checker) Path() string {
 }
 
 func (c *Checker) fail(format string, args ...any) {
-	panic(fault{&Error{Path: c.Path(), Reason: fmt.Sprintf(format, args...)}})
+	panic(fault{err: &Error{Path: c.Path(), Reason: fmt.Sprintf(format, args...)}})
+}
+
+// drain reads the rest of the document and returns its syntax error, if it
+// has one.
+func (c *Checker) drain() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(fault)
+			if !ok {
+				panic(r)
+			}
+			err = f.err
+		}
+	}()
+	for {
+		if _, rerr := c.dec.ReadToken(); rerr != nil {
+			if errors.Is(rerr, io.EOF) && c.dec.StackDepth() == 0 {
+				return nil
+			}
+			c.syntax(rerr)
+		}
+	}
 }
 
 // read reads the next token, turning a syntax error into a fault that
@@ -113,6 +144,15 @@ func (c *Checker) read() jsontext.Token {
 }
 
 func (c *Checker) syntax(err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if f, ok := r.(fault); ok {
+				f.syntax = true
+				panic(f)
+			}
+			panic(r)
+		}
+	}()
 	var se *jsontext.SyntacticError
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

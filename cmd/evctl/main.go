@@ -39,9 +39,10 @@ const help = `usage: evctl [--outputs FILE] [--stack NAME] [--json] COMMAND
   publish --file FILE                      publish an envelope, validated against its schema (- reads stdin)
   publish --type TYPE --data JSON          build an envelope of TYPE around the payload and publish it
           [--correlation-id ID]
-  tail [--type TYPE]… [--count N] [--for DURATION]
+  tail [--type TYPE]… [--count N] [--for DURATION] [--cloudevents]
                                            watch the bus through a temporary rule and queue, removed
-                                           when the tail ends (and by a later tail if it was killed)
+                                           when the tail ends (and by a later tail if it was killed);
+                                           --cloudevents prints each event as a CloudEvent 1.0 (JSON)
   trace CORRELATION-ID                     a flow's causal tree from the event store, with timings
   history STREAM                           a stream's events, e.g. order-<orderId>
   replay [--from N] STREAM                 publish a stream's events again, marked as a replay

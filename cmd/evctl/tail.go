@@ -21,6 +21,7 @@ import (
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/events/cloudevent"
 )
 
 // stringList is a repeatable flag.
@@ -38,6 +39,7 @@ func tailCommand(ctx context.Context, opts options, args []string) error {
 	cmd.Var(&types, "type", "")
 	count := cmd.Int("count", 0, "")
 	limit := cmd.Duration("for", 0, "")
+	asCloudEvents := cmd.Bool("cloudevents", false, "")
 	if err := cmd.parse(args); err != nil {
 		return err
 	}
@@ -102,6 +104,13 @@ func tailCommand(ctx context.Context, opts options, args []string) error {
 				// Not an event: a note for the operator, never a line of
 				// the output a script reads.
 				fmt.Fprintf(opts.errOut, "evctl: unreadable message %s (%v): %s\n", aws.ToString(m.MessageId), err, aws.ToString(m.Body))
+			case *asCloudEvents:
+				if ce, err := cloudevent.FromEnvelope(env); err != nil {
+					fmt.Fprintf(opts.errOut, "evctl: %s as a CloudEvent: %v\n", env.EventID, err)
+				} else {
+					_ = json.NewEncoder(opts.out).Encode(ce)
+					seen++
+				}
 			case opts.json:
 				_ = json.NewEncoder(opts.out).Encode(env)
 				seen++

@@ -20,9 +20,6 @@ import (
 
 // Delivery settings of every consumer queue.
 const (
-	// maxReceiveCount is how often a message is delivered before it moves
-	// to the dead-letter queue.
-	maxReceiveCount = 5
 	// batchSize is the most messages one invocation receives.
 	batchSize = 10
 )
@@ -51,7 +48,7 @@ func newConsumer(scope constructs.Construct, name contract.Function, fn awslambd
 		// message is not redelivered while a retried invocation still runs.
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * timeoutSeconds)),
 		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
-		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(maxReceiveCount)},
+		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(contract.MaxReceiveCount)},
 	})
 	source := awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(batchSize),
@@ -67,7 +64,7 @@ func newConsumer(scope constructs.Construct, name contract.Function, fn awslambd
 		contract.EnvConsumerName:     jsii.String(string(name)),
 		contract.EnvIdempotencyTable: idempotency.TableName(),
 		contract.EnvDLQURL:           dlq.QueueUrl(),
-		contract.EnvMaxReceiveCount:  jsii.String(fmt.Sprint(maxReceiveCount)),
+		contract.EnvMaxReceiveCount:  jsii.String(fmt.Sprint(contract.MaxReceiveCount)),
 		contract.EnvRetryBaseSeconds: jsii.String(cfg.RetryBaseSeconds),
 		contract.EnvLeaseSeconds:     jsii.String(fmt.Sprint(timeoutSeconds)),
 	} {

@@ -186,12 +186,16 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// Load reads the schema files in dir and returns each, by file name, with
-// its $refs replaced by what they refer to, within dir, through their $id.
-func Load(dir string) (map[string]Schema, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		return nil, err
+// Load reads the schema files in dirs and returns each, by file name, with
+// its $refs replaced by what they refer to, among them, through their $id.
+func Load(dirs ...string) (map[string]Schema, error) {
+	var files []string
+	for _, dir := range dirs {
+		matches, err := filepath.Glob(filepath.Join(dir, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, matches...)
 	}
 	docs := map[string]Schema{} // by $id
 	names := map[string]string{}
@@ -205,6 +209,14 @@ func Load(dir string) (map[string]Schema, error) {
 			return nil, fmt.Errorf("%s: %w", filepath.Base(f), err)
 		}
 		id, _ := s["$id"].(string)
+		if _, dup := docs[id]; dup || id == "" {
+			return nil, fmt.Errorf("%s: its $id %q is missing or not unique", f, id)
+		}
+		for other, name := range names {
+			if name == filepath.Base(f) {
+				return nil, fmt.Errorf("%s and %s share a file name", f, other)
+			}
+		}
 		docs[id] = s
 		names[id] = filepath.Base(f)
 	}

@@ -95,8 +95,11 @@ func functionPackages() ([]string, error) {
 // host builds as assets and the stage set. It skips the work when the app,
 // the functions and the settings are what they were last time.
 func synthesize(ctx context.Context, opts Options, b *builds) (string, error) {
-	if _, err := exec.LookPath("node"); err != nil {
-		return "", errors.New("synthesizing the CDK app needs Node.js (jsii runs on it): install Node 20 or later")
+	node := filepath.Join(opts.Root, "node_modules", ".bin", "node") // the pinned LTS, which npm ci installs on Linux x64
+	if _, err := os.Stat(node); err != nil {
+		if node, err = exec.LookPath("node"); err != nil {
+			return "", errors.New("synthesizing the CDK app needs Node.js (jsii runs on it): run npm ci, or install Node 22 or 24")
+		}
 	}
 	outdir := filepath.Join(opts.Root, ".local", "cdk.out")
 	stack := contract.StackName(opts.Stage)
@@ -120,7 +123,7 @@ func synthesize(ctx context.Context, opts Options, b *builds) (string, error) {
 		"EVENTSHOP_ASSET_DIR=" + filepath.Join(".local", "functions"),
 		// Retries one second apart, not five: a developer waits for them.
 		"EVENTSHOP_RETRY_BASE_SECONDS=1",
-		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
+		"JSII_NODE=" + node,
 		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
 	}
 
