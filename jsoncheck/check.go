@@ -2,7 +2,6 @@ package jsoncheck
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -67,27 +66,40 @@ type fault struct {
 }
 
 // Check checks doc with validate, a generated validator, in mode. It
-// returns nil, an *Error, or an error of reading (never for a []byte).
-func Check(doc []byte, mode Mode, validate func(*Checker)) (err error) {
+// returns nil or an *Error.
+func Check(doc []byte, mode Mode, validate func(*Checker)) error {
 	c := &Checker{dec: jsontext.NewDecoder(bytes.NewReader(doc)), mode: mode}
+	f := caught(func() {
+		validate(c)
+		if _, err := c.dec.ReadToken(); !errors.Is(err, io.EOF) {
+			c.path = c.path[:0]
+			c.fail("has more after the JSON value")
+		}
+	})
+	if f == nil {
+		return nil
+	}
+	if !f.syntax {
+		// Broken JSON is the first thing to say, wherever it is.
+		if broken := caught(c.drain); broken != nil {
+			return broken.err
+		}
+	}
+	return f.err
+}
+
+// caught runs f and returns the fault that stopped it, if one did.
+func caught(f func()) (stopped *fault) {
 	defer func() {
 		if r := recover(); r != nil {
-			f, ok := r.(fault)
+			ft, ok := r.(fault)
 			if !ok {
 				panic(r)
 			}
-			err = f.err
-			if !f.syntax {
-				// Broken JSON is the first thing to say, wherever it is.
-				err = cmp.Or(c.drain(), err)
-			}
+			stopped = &ft
 		}
 	}()
-	validate(c)
-	if _, err := c.dec.ReadToken(); !errors.Is(err, io.EOF) {
-		c.path = c.path[:0]
-		c.fail("has more after the JSON value")
-	}
+	f()
 	return nil
 }
 
@@ -111,24 +123,15 @@ func (c *Checker) fail(format string, args ...any) {
 	panic(fault{err: &Error{Path: c.Path(), Reason: fmt.Sprintf(format, args...)}})
 }
 
-// drain reads the rest of the document and returns its syntax error, if it
+// drain reads the rest of the document, stopping at a syntax fault if it
 // has one.
-func (c *Checker) drain() (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, ok := r.(fault)
-			if !ok {
-				panic(r)
-			}
-			err = f.err
-		}
-	}()
+func (c *Checker) drain() {
 	for {
-		if _, rerr := c.dec.ReadToken(); rerr != nil {
-			if errors.Is(rerr, io.EOF) && c.dec.StackDepth() == 0 {
-				return nil
+		if _, err := c.dec.ReadToken(); err != nil {
+			if errors.Is(err, io.EOF) && c.dec.StackDepth() == 0 {
+				return
 			}
-			c.syntax(rerr)
+			c.syntax(err)
 		}
 	}
 }
