@@ -23,7 +23,8 @@ type Route struct {
 	Request string
 	// RequestOptional says whether the body may be left out.
 	RequestOptional bool
-	// Response is the schema of a success's body, and Status its status.
+	// Response is the schema of a success's body, "" if it has none, and
+	// Status its status.
 	Response string
 	Status   int
 }
@@ -42,6 +43,9 @@ func For(route contract.Route) (Route, bool) {
 	case contract.StartPasswordReset:
 		return Route{Operation: "startPasswordReset", Summary: "Start a password reset; emits user.passwordReset, whose mail carries the token.",
 			Request: "start-password-reset.json", RequestOptional: true, Response: "password-reset.json", Status: 202}, true
+	case contract.ForgetUser:
+		return Route{Operation: "forgetUser", Summary: "Forget a user at their request: their state and data key go, so that their personal data in every event opens to nothing; emits user.forgotten. No body.",
+			Status: 204}, true
 	case contract.PlaceOrder:
 		return Route{Operation: "placeOrder", Summary: "Place an order for a registered user; emits order.placed.",
 			Request: "place-order.json", Response: "order.json", Status: 201}, true

@@ -30,7 +30,8 @@ func TestEveryRouteHasItsSchemas(t *testing.T) {
 				t.Errorf("%s has no schemas", route)
 				continue
 			}
-			if api.Check(r.Response) == nil || (r.Request != "") != (route.Method() == "POST") || (r.Request != "" && api.Check(r.Request) == nil) {
+			noBody := r.Status == 204
+			if (api.Check(r.Response) == nil) != noBody || (r.Request != "") != (route.Method() == "POST") || (r.Request != "" && api.Check(r.Request) == nil) {
 				t.Errorf("%s: request %q, response %q", route, r.Request, r.Response)
 			}
 		}

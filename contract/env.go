@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Var is an environment variable that the stack sets on a function and
@@ -24,6 +25,13 @@ const (
 	EnvMailFrom Var = "MAIL_FROM"
 	// EnvResetURL is the shop's page that takes a password reset token.
 	EnvResetURL Var = "RESET_URL"
+	// EnvKeysTable keeps each user's data key, wrapped by EnvPersonalDataKey.
+	EnvKeysTable Var = "KEYS_TABLE"
+	// EnvPersonalDataKey is the KMS key that wraps the users' data keys.
+	EnvPersonalDataKey Var = "PERSONAL_DATA_KEY"
+	// EnvResetTokenKey is the KMS key that encrypts password reset tokens
+	// for the notification function.
+	EnvResetTokenKey Var = "RESET_TOKEN_KEY"
 
 	// EnvConsumerName names a consumer in its idempotency keys.
 	EnvConsumerName Var = "CONSUMER_NAME"
@@ -60,6 +68,10 @@ func (v Var) Check(value string) error {
 		if n, err := strconv.Atoi(value); err != nil || n < 1 {
 			return fmt.Errorf("%s must be a positive whole number", v)
 		}
+	case EnvPersonalDataKey, EnvResetTokenKey:
+		if !strings.HasPrefix(value, "arn:") || !strings.Contains(value, ":key/") {
+			return fmt.Errorf("%s must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)", v)
+		}
 	case EnvResetURL:
 		if u, err := url.Parse(value); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("%s must be an absolute http(s) URL", v)
@@ -71,7 +83,7 @@ func (v Var) Check(value string) error {
 // Example is a value of v that Check accepts, for tests and benchmarks
 // that start a function without a stack.
 func (v Var) Example() string {
-	for _, value := range []string{"1", "https://shop.example/page", "x"} {
+	for _, value := range []string{"1", "https://shop.example/page", "x", "arn:aws:kms:eu-west-1:000000000000:key/00000000-0000-4000-8000-000000000000"} {
 		if v.Check(value) == nil {
 			return value
 		}

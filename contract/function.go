@@ -25,14 +25,18 @@ type function struct {
 	source  string // Go package, relative to the checkout
 	service string // the service it belongs to, in logs and metrics
 	env     []Var
+	streams []Stream // the event store streams it reads and writes
 }
 
 var functions = map[Function]function{
-	User:         {source: "functions/user", service: "user", env: []Var{EnvUsersTable, EnvEventsTable}},
-	Order:        {source: "functions/order", service: "order", env: []Var{EnvEventsTable, EnvCustomersTable}},
-	Customers:    {source: "functions/order/customers", service: "order", env: []Var{EnvCustomersTable}},
-	Relay:        {source: "functions/relay", service: "relay", env: []Var{EnvEventBusName}},
-	Notification: {source: "functions/notification", service: "notification", env: []Var{EnvMailFrom, EnvResetURL, EnvEventsTable}},
+	User: {source: "functions/user", service: "user", streams: []Stream{UserStream},
+		env: []Var{EnvUsersTable, EnvEventsTable, EnvKeysTable, EnvPersonalDataKey, EnvResetTokenKey}},
+	Order: {source: "functions/order", service: "order", streams: []Stream{OrderStream},
+		env: []Var{EnvEventsTable, EnvCustomersTable, EnvKeysTable, EnvPersonalDataKey}},
+	Customers: {source: "functions/order/customers", service: "order", env: []Var{EnvCustomersTable}},
+	Relay:     {source: "functions/relay", service: "relay", env: []Var{EnvEventBusName}},
+	Notification: {source: "functions/notification", service: "notification", streams: []Stream{NotificationStream},
+		env: []Var{EnvMailFrom, EnvResetURL, EnvEventsTable, EnvKeysTable, EnvPersonalDataKey, EnvResetTokenKey}},
 }
 
 // Functions lists every function of the stack, sorted.
@@ -63,6 +67,10 @@ func (f Function) Env() []Var {
 	}
 	return env
 }
+
+// Streams lists the kinds of event store stream the function reads and
+// writes: its role may touch those and no others.
+func (f Function) Streams() []Stream { return slices.Clone(functions[f].streams) }
 
 // Routes lists the HTTP API routes the function serves, in the order
 // they are declared.

@@ -34,6 +34,7 @@ const (
 	ProcessingLag         Metric = "ProcessingLag"
 	UsersRegistered       Metric = "UsersRegistered"
 	PasswordResetsStarted Metric = "PasswordResetsStarted"
+	UsersForgotten        Metric = "UsersForgotten"
 	OrdersPlaced          Metric = "OrdersPlaced"
 	OrderValue            Metric = "OrderValue"
 	OrdersCancelled       Metric = "OrdersCancelled"
@@ -48,7 +49,7 @@ var (
 		EventsPublished: relayDims, EventsNotPublished: relayDims,
 		EventsConsumed: consumerDims, EventsFailed: consumerDims, EventsRetried: consumerDims, EventsDeadLettered: consumerDims,
 		EventsDuplicated: consumerDims, EventsSkipped: consumerDims, FollowUpsFailed: consumerDims, ProcessingLag: consumerDims,
-		UsersRegistered: {DimService}, PasswordResetsStarted: {DimService},
+		UsersRegistered: {DimService}, PasswordResetsStarted: {DimService}, UsersForgotten: {DimService},
 		OrdersPlaced: orderDims, OrderValue: orderDims, OrdersCancelled: orderDims,
 		MailsSent: {DimService, DimTemplate},
 	}

@@ -13,6 +13,8 @@ const (
 	OutputEventStoreTable       Output = "EventStoreTableName"
 	OutputUsersTable            Output = "UsersTableName"
 	OutputCustomersTable        Output = "CustomersTableName"
+	OutputKeysTable             Output = "KeysTableName"
+	OutputPersonalDataKeyARN    Output = "PersonalDataKeyArn"
 	OutputRelayFailuresQueueURL Output = "RelayFailuresQueueUrl"
 	OutputBusDLQURL             Output = "BusDLQUrl"
 	OutputAlarmTopicARN         Output = "AlarmTopicArn"

@@ -17,6 +17,7 @@ const (
 	RegisterUser       Route = "POST /users"
 	GetUser            Route = "GET /users/{" + ParamUserID + "}"
 	StartPasswordReset Route = "POST /users/{" + ParamUserID + "}/password-reset"
+	ForgetUser         Route = "DELETE /users/{" + ParamUserID + "}"
 	PlaceOrder         Route = "POST /orders"
 	GetOrder           Route = "GET /orders/{" + ParamOrderID + "}"
 	OrderHistory       Route = "GET /orders/{" + ParamOrderID + "}/events"
@@ -33,6 +34,7 @@ var routes = []struct {
 	{RegisterUser, User},
 	{GetUser, User},
 	{StartPasswordReset, User},
+	{ForgetUser, User},
 	{PlaceOrder, Order},
 	{GetOrder, Order},
 	{OrderHistory, Order},

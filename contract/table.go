@@ -21,11 +21,43 @@ const (
 	CorrelationIndex = "byCorrelation"
 )
 
+// Stream is a kind of event store stream, named by its prefix: a stream
+// is the prefix and an aggregate's id, such as user-<userId>. Roles are
+// limited to the prefixes of their functions' streams.
+type Stream string
+
+// The kinds of stream.
+const (
+	// UserStream holds a user's events: user-<userId>.
+	UserStream Stream = "user-"
+	// OrderStream holds an order's events: order-<orderId>.
+	OrderStream Stream = "order-"
+	// NotificationStream holds the record of the mail an event caused:
+	// notification-<eventId>.
+	NotificationStream Stream = "notification-"
+)
+
+// ID is the stream of the aggregate with the id: UserStream.ID(u) is
+// user-<u>.
+func (s Stream) ID(id string) string { return string(s) + id }
+
 // The user service's table: one item per user and one per email taken.
 const UsersKey = "pk"
 
 // The customers table of the order service, keyed by user id.
 const CustomersKey = "userId"
+
+// The keys table: one item per user, holding the user's data key wrapped
+// by the personal data KMS key, and one for the key of the email index.
+const (
+	// KeysSubject is the partition key: the user id, or IndexKeySubject.
+	KeysSubject = "subject"
+	// KeysWrapped is the data key as KMS encrypted it (binary).
+	KeysWrapped = "wrappedKey"
+	// IndexKeySubject is the item of the key that blinds the users
+	// table's email reservations.
+	IndexKeySubject = "eventshop:email-index"
+)
 
 // The idempotency table of the consumers.
 const (
@@ -33,4 +65,18 @@ const (
 	// IdempotencyExpiry is the table's time to live: DynamoDB deletes an
 	// item some time after this epoch second.
 	IdempotencyExpiry = "expiresAt"
+)
+
+// The KMS encryption context of every data key and secret: what it is for
+// and whom it is about. KMS checks it on Decrypt and CloudTrail logs it;
+// the stack's grants hold each function to its purposes.
+const (
+	KMSContextPurpose = "eventshop:purpose"
+	KMSContextSubject = "eventshop:subject"
+	// PurposePersonalData wraps a user's data key.
+	PurposePersonalData = "personal-data"
+	// PurposeEmailIndex wraps the key of the users table's email index.
+	PurposeEmailIndex = "email-index"
+	// PurposePasswordReset encrypts a password reset token.
+	PurposePasswordReset = "password-reset"
 )

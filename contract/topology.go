@@ -23,6 +23,7 @@ var topology = []Subscription{
 	{Notification, events.TypeOrderCancelled},
 	{Notification, events.TypeOrderShipped},
 	{Customers, events.TypeUserRegistered},
+	{Customers, events.TypeUserForgotten},
 }
 
 // Topology returns every subscription, in the order declared.

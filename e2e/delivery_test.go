@@ -263,14 +263,15 @@ func TestAMailThatKeepsFailingIsDeadLetteredWithItsReasonAndSentOnceAfterRedrive
 func stillFor(t *testing.T, e dlq.Entry, userID string) bool {
 	t.Helper()
 	store := eventStore()
-	records, err := store.Load(context.Background(), "user-"+userID, 1)
+	records, err := store.Load(context.Background(), contract.UserStream.ID(userID), 1)
 	return err == nil && len(records) > 0 && records[0].Envelope.EventID == e.EventID
 }
 
 func TestTheSameEnvelopePublishedTwiceSendsOneMail(t *testing.T) {
 	mark := logMark(t)
 	email := uniqueEmail("twice")
-	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: email, Name: "Twice Told"},
+	person := sealedContact(t, events.Contact{Email: email, Name: "Twice Told"})
+	env, err := events.New(events.UserRegistered{UserID: person.UserID, Contact: person.Contact},
 		events.Metadata{CorrelationID: "e2e-" + uuid.NewString(), CausationID: "e2e-test"})
 	if err != nil {
 		t.Fatal(err)

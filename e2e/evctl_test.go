@@ -25,6 +25,7 @@ import (
 	"github.com/eventshop/eventshop/dlq"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/events/cloudevent"
+	"github.com/eventshop/eventshop/keyring"
 	"github.com/eventshop/eventshop/localstack/checkout"
 	"github.com/eventshop/eventshop/localstack/faults"
 )
@@ -164,7 +165,8 @@ func TestEvctlTailPrintsCloudEventsThatTheSDKReads(t *testing.T) {
 			if err != nil || p.UserID != u.UserID {
 				continue // another test's registration
 			}
-			if ce.SpecVersion() != "1.0" || ce.Type() != events.TypeUserRegistered || ce.Source() != events.SourceUser || p.Email != email {
+			c, err := keyring.Open(context.Background(), stackKeys(), p.Contact)
+			if ce.SpecVersion() != "1.0" || ce.Type() != events.TypeUserRegistered || ce.Source() != events.SourceUser || err != nil || c.Email != email {
 				t.Errorf("CloudEvent %s", line)
 			}
 			return
@@ -208,7 +210,7 @@ func TestEvctlTailShowsWhatEvctlPublishesAndOnlyTheTypesAskedFor(t *testing.T) {
 	correlation := "e2e-" + uuid.NewString()
 	userID, email := uuid.NewString(), uniqueEmail("published")
 	out := run(t, "--json", "publish", "--type", events.TypeUserRegistered, "--correlation-id", correlation,
-		"--data", fmt.Sprintf(`{"userId":%q,"email":%q,"name":"Published By Hand"}`, userID, email))
+		"--data", fmt.Sprintf(`{"userId":%q,"contact":{"email":%q,"name":"Published By Hand"}}`, userID, email))
 	var published events.Envelope
 	if err := json.Unmarshal([]byte(out), &published); err != nil {
 		t.Fatalf("publish printed %q", out)
@@ -247,7 +249,7 @@ func TestEvctlTailShowsWhatEvctlPublishesAndOnlyTheTypesAskedFor(t *testing.T) {
 
 func TestEvctlPublishRefusesAnInvalidEnvelope(t *testing.T) {
 	var stderr bytes.Buffer
-	cmd := evctl(t, "publish", "--type", events.TypeUserRegistered, "--data", `{"userId":"42","email":"nope","name":""}`)
+	cmd := evctl(t, "publish", "--type", events.TypeUserRegistered, "--data", `{"userId":"42","contact":{"email":"nope","name":""}}`)
 	cmd.Stderr = &stderr
 	err := cmd.Run()
 	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), "invalid event") {
@@ -291,7 +293,7 @@ func TestEvctlTraceShowsTheRegistrationsCausalChain(t *testing.T) {
 		t.Errorf("the flow starts at %q, want the registration request's id", f.Causes[0].CausationID)
 	}
 	registered := f.Causes[0].Caused[0]
-	if registered.EventType != events.TypeUserRegistered || registered.Stream != "user-"+u.UserID {
+	if registered.EventType != events.TypeUserRegistered || registered.Stream != contract.UserStream.ID(u.UserID) {
 		t.Errorf("the request caused %+v", registered)
 	}
 	if len(registered.Caused) != 1 || registered.Caused[0].EventType != events.TypeNotificationSent {
@@ -309,13 +311,13 @@ func TestEvctlReplayRedeliversAStreamMarkedAsAReplay(t *testing.T) {
 	decode[order](t, call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", nil), http.StatusOK)
 	waitForMail(t, u.Email, 1, subjectHas("is cancelled"))
 
-	history := run(t, "history", "order-"+o.OrderID)
+	history := run(t, "history", contract.OrderStream.ID(o.OrderID))
 	if !strings.Contains(history, "1  ") || !strings.Contains(history, events.TypeOrderPlaced) || !strings.Contains(history, events.TypeOrderCancelled) {
 		t.Errorf("history printed:\n%s", history)
 	}
 
 	seen, _ := tail(t) // a consumer that came later
-	run(t, "replay", "--from", "2", "order-"+o.OrderID)
+	run(t, "replay", "--from", "2", contract.OrderStream.ID(o.OrderID))
 	env := next(t, seen, func(e events.Envelope) bool {
 		return e.EventType == events.TypeOrderCancelled && strings.Contains(string(e.Data), o.OrderID)
 	})
@@ -336,7 +338,7 @@ func TestEvctlListsADeadLetteredMailWithItsReasonAndRedrivesIt(t *testing.T) {
 	email := uniqueEmail("rejected")
 	injectFaults(t, faults.Rules{FailFor: []string{email}, Error: "reject"})
 	u := register(t, email, "Rejected Once")
-	records, err := eventStore().Load(context.Background(), "user-"+u.UserID, 1)
+	records, err := eventStore().Load(context.Background(), contract.UserStream.ID(u.UserID), 1)
 	if err != nil || len(records) != 1 {
 		t.Fatalf("user-%s: %d events, %v", u.UserID, len(records), err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/events"
 )
@@ -112,7 +113,7 @@ func TestConcurrentRegistrationsEachGetOneUserOneEventAndOneMail(t *testing.T) {
 			t.Errorf("%d welcome mails to %s", count[r.email], r.email)
 		}
 		ids[r.userID] = true
-		records, err := store.Load(context.Background(), "user-"+r.userID, 1)
+		records, err := store.Load(context.Background(), contract.UserStream.ID(r.userID), 1)
 		if err != nil || len(records) != 1 || records[0].Envelope.EventType != events.TypeUserRegistered {
 			t.Errorf("user %s has %d events, %v", r.userID, len(records), err)
 		}

@@ -61,7 +61,13 @@ func books(userID string) map[string]any {
 // and keeps them in its customers table.
 func customer(t *testing.T, name string) user {
 	t.Helper()
-	u := register(t, uniqueEmail(name), name)
+	return customerAt(t, uniqueEmail(name), name)
+}
+
+// customerAt is customer with the address given.
+func customerAt(t *testing.T, email, name string) user {
+	t.Helper()
+	u := register(t, email, name)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		out, err := dynamo().GetItem(context.Background(), &dynamodb.GetItemInput{

@@ -11,6 +11,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/events"
 )
@@ -108,7 +109,7 @@ func TestBadShipmentsAreRefusedNamingTheProblem(t *testing.T) {
 func TestAStreamHoldingAVersion1OrderPlacedFoldsMailsAndShips(t *testing.T) {
 	u := customer(t, "Mary")
 	orderID := uuid.NewString()
-	v1 := events.OrderPlacedV1{OrderID: orderID, Customer: events.Customer{UserID: u.UserID, Email: u.Email, Name: u.Name}, Currency: "EUR", TotalCents: 4248,
+	v1 := events.OrderPlacedV1{OrderID: orderID, Customer: events.CustomerV1{UserID: u.UserID, Email: u.Email, Name: u.Name}, Currency: "EUR", TotalCents: 4248,
 		Items: []events.LineItemV1{{SKU: "BOOK-42", Quantity: 2, UnitPriceCents: 1999}, {SKU: "PEN-1", Quantity: 1, UnitPriceCents: 250}}}
 	data, err := json.Marshal(v1)
 	if err != nil {
@@ -120,7 +121,7 @@ func TestAStreamHoldingAVersion1OrderPlacedFoldsMailsAndShips(t *testing.T) {
 	if _, err := events.Parse(raw); err != nil {
 		t.Fatalf("the v1 envelope is not one a v1 producer wrote: %v", err)
 	}
-	if err := eventStore().Append(context.Background(), "order-"+orderID, 0, old); err != nil {
+	if err := eventStore().Append(context.Background(), contract.OrderStream.ID(orderID), 0, old); err != nil {
 		t.Fatal(err)
 	}
 
@@ -137,9 +138,11 @@ func TestAStreamHoldingAVersion1OrderPlacedFoldsMailsAndShips(t *testing.T) {
 	}
 	// A change today lands on top of it, as v2's readers write it.
 	decode[order](t, call(t, http.MethodPost, "/orders/"+orderID+"/ship", parcel), http.StatusOK)
-	waitForMail(t, u.Email, 1, func(m emulated.Mail) bool { return strings.Contains(m.Subject, "has shipped") && strings.Contains(m.Text, orderID) })
+	waitForMail(t, u.Email, 1, func(m emulated.Mail) bool {
+		return strings.Contains(m.Subject, "has shipped") && strings.Contains(m.Text, orderID)
+	})
 	h := decode[history](t, call(t, http.MethodGet, "/orders/"+orderID+"/events", nil), http.StatusOK)
-	if len(h.Events) != 2 || h.Events[0].Envelope.EventVersion != 2 || h.Events[1].Envelope.EventType != events.TypeOrderShipped {
+	if len(h.Events) != 2 || h.Events[0].Envelope.EventVersion != 3 || h.Events[1].Envelope.EventType != events.TypeOrderShipped {
 		t.Errorf("the history of a stream of both versions, read at the latest: %+v", h.Events)
 	}
 	if p, err := events.Decode[events.OrderPlaced](h.Events[0].Envelope); err != nil || p.Total.AmountMinor != 4248 || p.Items[1].UnitPrice.AmountMinor != 250 {

@@ -52,11 +52,11 @@ func (f *fakeEventBridge) PutEvents(_ context.Context, in *eventbridge.PutEvents
 	return out, nil
 }
 
-func envelopes(t *testing.T, n int, name string) []events.Envelope {
+func envelopes(t *testing.T, n int) []events.Envelope {
 	t.Helper()
 	out := make([]events.Envelope, n)
 	for i := range out {
-		env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: name},
+		env, err := events.New(events.UserForgotten{UserID: uuid.NewString()},
 			events.Metadata{CorrelationID: "c", CausationID: "r"})
 		if err != nil {
 			t.Fatal(err)
@@ -74,7 +74,7 @@ func publisher(client eventbus.EventBridge) *eventbus.Publisher {
 
 func TestPublishSendsEnvelopesInBatchesOfTen(t *testing.T) {
 	fake := &fakeEventBridge{}
-	envs := envelopes(t, 25, "Ada")
+	envs := envelopes(t, 25)
 	if err := publisher(fake).Publish(context.Background(), envs); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestPublishSendsEnvelopesInBatchesOfTen(t *testing.T) {
 	}
 	for _, call := range fake.calls {
 		for _, e := range call {
-			if aws.ToString(e.EventBusName) != "bus" || aws.ToString(e.DetailType) != "user.registered" || aws.ToString(e.Source) != "eventshop.user" {
+			if aws.ToString(e.EventBusName) != "bus" || aws.ToString(e.DetailType) != "user.forgotten" || aws.ToString(e.Source) != "eventshop.user" {
 				t.Errorf("entry %+v", e)
 			}
 		}
@@ -95,7 +95,7 @@ func TestPublishSendsEnvelopesInBatchesOfTen(t *testing.T) {
 
 func TestPublishKeepsEachCallUnder256KB(t *testing.T) {
 	fake := &fakeEventBridge{}
-	envs := envelopes(t, 10, strings.Repeat("n", 100))
+	envs := envelopes(t, 10)
 	for i := range envs { // about 60 KB each
 		envs[i].Data = []byte(`{"userId":"` + uuid.NewString() + `","email":"a@example.com","name":"` + strings.Repeat("x", 60_000) + `"}`)
 	}
@@ -119,7 +119,7 @@ func TestPublishKeepsEachCallUnder256KB(t *testing.T) {
 func TestPublishRetriesRefusedEntriesUntilAccepted(t *testing.T) {
 	// The first two calls refuse their 2nd and 5th entries.
 	fake := &fakeEventBridge{refuse: func(call, index int) bool { return call <= 2 && (index == 1 || index == 4) }}
-	envs := envelopes(t, 10, "Ada")
+	envs := envelopes(t, 10)
 	if err := publisher(fake).Publish(context.Background(), envs); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestPublishRetriesRefusedEntriesUntilAccepted(t *testing.T) {
 
 func TestPublishStopsAtTheFirstBatchTheBusKeepsRefusing(t *testing.T) {
 	// Every call refuses the entry at index 3 of the first batch.
-	envs := envelopes(t, 25, "Ada")
+	envs := envelopes(t, 25)
 	refused := detail(t, envs[3])
 	fake := &fakeEventBridge{refuseDetail: refused}
 	p := publisher(fake)
@@ -159,7 +159,7 @@ func TestPublishStopsAtTheFirstBatchTheBusKeepsRefusing(t *testing.T) {
 }
 
 func TestPublishGivesUpOnAnEntryTooLargeForAnyCall(t *testing.T) {
-	envs := envelopes(t, 2, "Ada")
+	envs := envelopes(t, 2)
 	envs[0].Data = []byte(`{"name":"` + strings.Repeat("x", eventbus.MaxBatchSize) + `"}`)
 	fake := &fakeEventBridge{}
 	err := publisher(fake).Publish(context.Background(), envs)
@@ -176,7 +176,7 @@ func TestPublishStopsRetryingBeforeTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := p.Publish(ctx, envelopes(t, 1, "Ada"))
+	err := p.Publish(ctx, envelopes(t, 1))
 	if err == nil || time.Since(start) > time.Second || len(fake.calls) != 1 {
 		t.Errorf("err %v after %v and %d calls, want an early report", err, time.Since(start), len(fake.calls))
 	}
@@ -184,7 +184,7 @@ func TestPublishStopsRetryingBeforeTheDeadline(t *testing.T) {
 
 func TestPublishReportsEveryEnvelopeWhenTheCallFails(t *testing.T) {
 	fake := &fakeEventBridge{err: errors.New("connection refused")}
-	err := publisher(fake).Publish(context.Background(), envelopes(t, 12, "Ada"))
+	err := publisher(fake).Publish(context.Background(), envelopes(t, 12))
 	var pe *eventbus.PublishError
 	if !errors.As(err, &pe) || len(pe.Failed) != 12 || pe.Failed[0].Code != eventbus.CodeCallFailed {
 		t.Fatalf("err = %v", err)

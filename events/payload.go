@@ -14,6 +14,7 @@ const (
 const (
 	TypeUserRegistered    = "user.registered"
 	TypeUserPasswordReset = "user.passwordReset"
+	TypeUserForgotten     = "user.forgotten"
 	TypeOrderPlaced       = "order.placed"
 	TypeOrderCancelled    = "order.cancelled"
 	TypeOrderShipped      = "order.shipped"
@@ -24,39 +25,41 @@ const (
 // producers write and, through the upcasters, readers read. Their JSON
 // names are the schemas': a test holds each to its schema and sample.
 
-// UserRegistered is published once a user has been stored; its email is
-// unique among users.
+// UserRegistered is published once a user has been stored; their email is
+// unique among users. Version 2: the contact is sealed.
 type UserRegistered struct {
-	UserID string `json:"userId"`
-	Email  string `json:"email"`
-	Name   string `json:"name"`
+	UserID  string          `json:"userId"`
+	Contact Sealed[Contact] `json:"contact"`
 }
 
 // EventType implements [Payload].
 func (UserRegistered) EventType() string { return TypeUserRegistered }
 
 // UserPasswordReset is published when a user asks to reset their
-// password. It carries the single-use token for the mail; the user service
-// keeps only the token's SHA-256, and the token is worthless after
-// ExpiresAt or once a newer reset replaces it.
+// password. It carries the single-use token for the mail, encrypted for
+// the notification function alone; the user service keeps only the
+// token's SHA-256, and the token is worthless after ExpiresAt or once a
+// newer reset replaces it. Version 2: the contact is sealed and the token
+// encrypted.
 type UserPasswordReset struct {
-	UserID    string    `json:"userId"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	UserID    string          `json:"userId"`
+	Contact   Sealed[Contact] `json:"contact"`
+	Token     Secret          `json:"token"`
+	ExpiresAt time.Time       `json:"expiresAt"`
 }
 
 // EventType implements [Payload].
 func (UserPasswordReset) EventType() string { return TypeUserPasswordReset }
 
-// Customer is who an order is for, as the order service knows them from
-// user.registered: enough to write to them without asking anyone.
-type Customer struct {
+// UserForgotten is published when a user asked to be forgotten and was:
+// their state and data key are gone, so their sealed contact, wherever it
+// is, opens to nothing. Whatever keeps anything of the user purges it.
+type UserForgotten struct {
 	UserID string `json:"userId"`
-	Email  string `json:"email"`
-	Name   string `json:"name"`
 }
+
+// EventType implements [Payload].
+func (UserForgotten) EventType() string { return TypeUserForgotten }
 
 // Money is an amount: a whole number of the currency's minor unit (cents
 // for USD and EUR), and the ISO 4217 currency.
@@ -74,9 +77,10 @@ type LineItem struct {
 
 // OrderPlaced is published when a customer places an order; it is the
 // first event of stream order-<orderId>. Version 2: every amount is Money.
+// Version 3: the customer's contact is sealed.
 type OrderPlaced struct {
 	OrderID  string     `json:"orderId"`
-	Customer Customer   `json:"customer"`
+	Customer Person     `json:"customer"`
 	Items    []LineItem `json:"items"`
 	Total    Money      `json:"total"`
 }
@@ -85,13 +89,13 @@ type OrderPlaced struct {
 func (OrderPlaced) EventType() string { return TypeOrderPlaced }
 
 // OrderCancelled is published when a placed order is cancelled; an order
-// is cancelled at most once.
+// is cancelled at most once. Version 2: the customer's contact is sealed,
+// and the total is Money.
 type OrderCancelled struct {
-	OrderID    string   `json:"orderId"`
-	Customer   Customer `json:"customer"`
-	Reason     string   `json:"reason,omitempty"`
-	Currency   string   `json:"currency"`
-	TotalCents int64    `json:"totalCents"`
+	OrderID  string `json:"orderId"`
+	Customer Person `json:"customer"`
+	Reason   string `json:"reason,omitempty"`
+	Total    Money  `json:"total"`
 }
 
 // EventType implements [Payload].
@@ -99,11 +103,12 @@ func (OrderCancelled) EventType() string { return TypeOrderCancelled }
 
 // OrderShipped is published when a placed order is handed to a carrier;
 // an order ships at most once, and a shipped order is not cancelled.
+// Version 2: the customer's contact is sealed.
 type OrderShipped struct {
-	OrderID        string   `json:"orderId"`
-	Customer       Customer `json:"customer"`
-	Carrier        string   `json:"carrier"`
-	TrackingNumber string   `json:"trackingNumber"`
+	OrderID        string `json:"orderId"`
+	Customer       Person `json:"customer"`
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"trackingNumber"`
 }
 
 // EventType implements [Payload].

@@ -15,16 +15,28 @@ func checkSchema(file string) func(*jsoncheck.Checker) {
 		return checkNotificationSentV2
 	case "order.cancelled.v1.json":
 		return checkOrderCancelledV1
+	case "order.cancelled.v2.json":
+		return checkOrderCancelledV2
 	case "order.placed.v1.json":
 		return checkOrderPlacedV1
 	case "order.placed.v2.json":
 		return checkOrderPlacedV2
+	case "order.placed.v3.json":
+		return checkOrderPlacedV3
 	case "order.shipped.v1.json":
 		return checkOrderShippedV1
+	case "order.shipped.v2.json":
+		return checkOrderShippedV2
+	case "user.forgotten.v1.json":
+		return checkUserForgottenV1
 	case "user.passwordReset.v1.json":
 		return checkUserPasswordResetV1
+	case "user.passwordReset.v2.json":
+		return checkUserPasswordResetV2
 	case "user.registered.v1.json":
 		return checkUserRegisteredV1
+	case "user.registered.v2.json":
+		return checkUserRegisteredV2
 	}
 	return nil
 }
@@ -53,45 +65,63 @@ var (
 	pattern20  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
 	text21     = jsoncheck.StringRule{Pattern: &pattern20}
 	text22     = jsoncheck.StringRule{MaxLength: 200}
-	names23    = []string{"currency", "customer", "items", "orderId", "totalCents"}
-	required24 = []int{3, 1, 2, 0, 4}
-	names25    = []string{"quantity", "sku", "unitPriceCents"}
-	required26 = []int{1, 0, 2}
-	number27   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
-	pattern28  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
-	text29     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern28}
-	number30   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
-	names31    = []string{"customer", "items", "orderId", "total"}
-	required32 = []int{2, 0, 1, 3}
-	names33    = []string{"carrier", "customer", "orderId", "trackingNumber"}
-	required34 = []int{2, 1, 0, 3}
-	names35    = []string{"email", "expiresAt", "name", "token", "userId"}
-	required36 = []int{4, 0, 2, 3, 1}
-	text37     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
-	text38     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
-	text39     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
-	pattern40  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`}
-	text41     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern40}
-	names42    = []string{"email", "name", "userId"}
-	required43 = []int{2, 0, 1}
-	names44    = []string{"causationId", "correlationId", "replay", "traceHeader"}
-	required45 = []int{1, 0}
-	names46    = []string{"quantity", "sku", "unitPrice"}
-	names47    = []string{"amountMinor", "currency"}
-	required48 = []int{0, 1}
-	number49   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
-	pattern50  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
-	text51     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern50}
-	pattern52  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
-	text53     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern52}
-	pattern54  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
-	text55     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern54}
-	pattern56  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
-	text57     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern56}
-	pattern58  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
-	text59     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern58, Format: jsoncheck.Email}
-	pattern60  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text61     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern60}
+	names23    = []string{"customer", "orderId", "reason", "total"}
+	required24 = []int{1, 0, 3}
+	names25    = []string{"currency", "customer", "items", "orderId", "totalCents"}
+	required26 = []int{3, 1, 2, 0, 4}
+	names27    = []string{"quantity", "sku", "unitPriceCents"}
+	required28 = []int{1, 0, 2}
+	number29   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
+	pattern30  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
+	text31     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern30}
+	number32   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
+	names33    = []string{"customer", "items", "orderId", "total"}
+	required34 = []int{2, 0, 1, 3}
+	names35    = []string{"carrier", "customer", "orderId", "trackingNumber"}
+	required36 = []int{2, 1, 0, 3}
+	names37    = []string{"userId"}
+	required38 = []int{0}
+	names39    = []string{"email", "expiresAt", "name", "token", "userId"}
+	required40 = []int{4, 0, 2, 3, 1}
+	text41     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
+	text42     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
+	text43     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
+	pattern44  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`}
+	text45     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern44}
+	names46    = []string{"contact", "expiresAt", "token", "userId"}
+	required47 = []int{3, 0, 2, 1}
+	names48    = []string{"email", "name", "userId"}
+	required49 = []int{2, 0, 1}
+	names50    = []string{"contact", "userId"}
+	required51 = []int{1, 0}
+	names52    = []string{"causationId", "correlationId", "replay", "traceHeader"}
+	pattern53  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text54     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern53}
+	names55    = []string{"amountMinor", "currency"}
+	required56 = []int{0, 1}
+	number57   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
+	names58    = []string{"quantity", "sku", "unitPrice"}
+	pattern59  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
+	text60     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern59}
+	pattern61  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
+	text62     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern61}
+	names63    = []string{"ciphertext", "legacy", "subject"}
+	required64 = []int{2}
+	pattern65  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`}
+	text66     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern65}
+	names67    = []string{"ciphertext", "legacy"}
+	required68 = []int{}
+	text69     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern65}
+	text70     = jsoncheck.StringRule{MaxLength: 1024}
+	pattern71  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
+	text72     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern71}
+	pattern73  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
+	text74     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern73}
+	pattern75  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
+	text76     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern75, Format: jsoncheck.Email}
+	pattern77  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text78     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern77}
+	names79    = []string{"email", "name"}
 )
 
 func checkEnvelope(c *jsoncheck.Checker) {
@@ -258,6 +288,42 @@ func checkOrderCancelledV1(c *jsoncheck.Checker) {
 	c.Required(seen[:], names18, required19)
 }
 
+func checkOrderCancelledV2(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [4]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "customer":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonPerson(c)
+			c.Leave()
+		case "orderId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "reason":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonReason(c)
+			c.Leave()
+		case "total":
+			seen[3] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names23, true)
+		}
+	}
+	c.Required(seen[:], names23, required24)
+}
+
 func checkOrderPlacedV1(c *jsoncheck.Checker) {
 	c.OpenObject()
 	var seen [5]bool
@@ -293,23 +359,23 @@ func checkOrderPlacedV1(c *jsoncheck.Checker) {
 					case "quantity":
 						seen[0] = true
 						c.Enter(name)
-						c.Number(&number27)
+						c.Number(&number29)
 						c.Leave()
 					case "sku":
 						seen[1] = true
 						c.Enter(name)
-						c.String(&text29)
+						c.String(&text31)
 						c.Leave()
 					case "unitPriceCents":
 						seen[2] = true
 						c.Enter(name)
-						c.Number(&number30)
+						c.Number(&number32)
 						c.Leave()
 					default:
-						c.Unknown(name, names25, true)
+						c.Unknown(name, names27, true)
 					}
 				}
-				c.Required(seen[:], names25, required26)
+				c.Required(seen[:], names27, required28)
 			}
 			c.Leave()
 		case "orderId":
@@ -323,10 +389,10 @@ func checkOrderPlacedV1(c *jsoncheck.Checker) {
 			c.Number(&number6)
 			c.Leave()
 		default:
-			c.Unknown(name, names23, true)
+			c.Unknown(name, names25, true)
 		}
 	}
-	c.Required(seen[:], names23, required24)
+	c.Required(seen[:], names25, required26)
 }
 
 func checkOrderPlacedV2(c *jsoncheck.Checker) {
@@ -362,10 +428,49 @@ func checkOrderPlacedV2(c *jsoncheck.Checker) {
 			checkCommonMoney(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names31, true)
+			c.Unknown(name, names33, true)
 		}
 	}
-	c.Required(seen[:], names31, required32)
+	c.Required(seen[:], names33, required34)
+}
+
+func checkOrderPlacedV3(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [4]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "customer":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonPerson(c)
+			c.Leave()
+		case "items":
+			seen[1] = true
+			c.Enter(name)
+			c.OpenArray()
+			for i := 0; c.Item(i, 1, 100); i++ {
+				checkOrderPlacedV3Line(c)
+			}
+			c.Leave()
+		case "orderId":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "total":
+			seen[3] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names33, true)
+		}
+	}
+	c.Required(seen[:], names33, required34)
 }
 
 func checkOrderShippedV1(c *jsoncheck.Checker) {
@@ -398,10 +503,67 @@ func checkOrderShippedV1(c *jsoncheck.Checker) {
 			checkCommonTrackingNumber(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names33, true)
+			c.Unknown(name, names35, true)
 		}
 	}
-	c.Required(seen[:], names33, required34)
+	c.Required(seen[:], names35, required36)
+}
+
+func checkOrderShippedV2(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [4]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "carrier":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonCarrier(c)
+			c.Leave()
+		case "customer":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonPerson(c)
+			c.Leave()
+		case "orderId":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "trackingNumber":
+			seen[3] = true
+			c.Enter(name)
+			checkCommonTrackingNumber(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names35, true)
+		}
+	}
+	c.Required(seen[:], names35, required36)
+}
+
+func checkUserForgottenV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [1]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "userId":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names37, true)
+		}
+	}
+	c.Required(seen[:], names37, required38)
 }
 
 func checkUserPasswordResetV1(c *jsoncheck.Checker) {
@@ -416,22 +578,22 @@ func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text37)
+			c.String(&text41)
 			c.Leave()
 		case "expiresAt":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text38)
+			c.String(&text42)
 			c.Leave()
 		case "name":
 			seen[2] = true
 			c.Enter(name)
-			c.String(&text39)
+			c.String(&text43)
 			c.Leave()
 		case "token":
 			seen[3] = true
 			c.Enter(name)
-			c.String(&text41)
+			c.String(&text45)
 			c.Leave()
 		case "userId":
 			seen[4] = true
@@ -439,10 +601,46 @@ func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names35, true)
+			c.Unknown(name, names39, true)
 		}
 	}
-	c.Required(seen[:], names35, required36)
+	c.Required(seen[:], names39, required40)
+}
+
+func checkUserPasswordResetV2(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [4]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "contact":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonSealedContact(c)
+			c.Leave()
+		case "expiresAt":
+			seen[1] = true
+			c.Enter(name)
+			c.String(&text42)
+			c.Leave()
+		case "token":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonSecret(c)
+			c.Leave()
+		case "userId":
+			seen[3] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names46, true)
+		}
+	}
+	c.Required(seen[:], names46, required47)
 }
 
 func checkUserRegisteredV1(c *jsoncheck.Checker) {
@@ -457,12 +655,12 @@ func checkUserRegisteredV1(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text37)
+			c.String(&text41)
 			c.Leave()
 		case "name":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text39)
+			c.String(&text43)
 			c.Leave()
 		case "userId":
 			seen[2] = true
@@ -470,10 +668,36 @@ func checkUserRegisteredV1(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names42, true)
+			c.Unknown(name, names48, true)
 		}
 	}
-	c.Required(seen[:], names42, required43)
+	c.Required(seen[:], names48, required49)
+}
+
+func checkUserRegisteredV2(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "contact":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonSealedContact(c)
+			c.Leave()
+		case "userId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names50, true)
+		}
+	}
+	c.Required(seen[:], names50, required51)
 }
 
 func checkEnvelopeMetadata(c *jsoncheck.Checker) {
@@ -506,10 +730,10 @@ func checkEnvelopeMetadata(c *jsoncheck.Checker) {
 			checkEnvelopeTraceHeader(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names44, false)
+			c.Unknown(name, names52, false)
 		}
 	}
-	c.Required(seen[:], names44, required45)
+	c.Required(seen[:], names52, required51)
 }
 
 func checkCommonUuid(c *jsoncheck.Checker) {
@@ -528,12 +752,12 @@ func checkOrderPlacedV1Customer(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text37)
+			c.String(&text41)
 			c.Leave()
 		case "name":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text39)
+			c.String(&text43)
 			c.Leave()
 		case "userId":
 			seen[2] = true
@@ -541,10 +765,66 @@ func checkOrderPlacedV1Customer(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names42, true)
+			c.Unknown(name, names48, true)
 		}
 	}
-	c.Required(seen[:], names42, required43)
+	c.Required(seen[:], names48, required49)
+}
+
+func checkCommonPerson(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "contact":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonSealedContact(c)
+			c.Leave()
+		case "userId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names50, true)
+		}
+	}
+	c.Required(seen[:], names50, required51)
+}
+
+func checkCommonReason(c *jsoncheck.Checker) {
+	c.String(&text54)
+}
+
+func checkCommonMoney(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "amountMinor":
+			seen[0] = true
+			c.Enter(name)
+			c.Number(&number57)
+			c.Leave()
+		case "currency":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonCurrency(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names55, true)
+		}
+	}
+	c.Required(seen[:], names55, required56)
 }
 
 func checkCommonCustomer(c *jsoncheck.Checker) {
@@ -572,10 +852,10 @@ func checkCommonCustomer(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names42, true)
+			c.Unknown(name, names48, true)
 		}
 	}
-	c.Required(seen[:], names42, required43)
+	c.Required(seen[:], names48, required49)
 }
 
 func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
@@ -603,13 +883,83 @@ func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names46, true)
+			c.Unknown(name, names58, true)
 		}
 	}
-	c.Required(seen[:], names46, required26)
+	c.Required(seen[:], names58, required28)
 }
 
-func checkCommonMoney(c *jsoncheck.Checker) {
+func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "quantity":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonQuantity(c)
+			c.Leave()
+		case "sku":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonSku(c)
+			c.Leave()
+		case "unitPrice":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUnitPrice(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names58, true)
+		}
+	}
+	c.Required(seen[:], names58, required28)
+}
+
+func checkCommonCarrier(c *jsoncheck.Checker) {
+	c.String(&text60)
+}
+
+func checkCommonTrackingNumber(c *jsoncheck.Checker) {
+	c.String(&text62)
+}
+
+func checkCommonSealedContact(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "ciphertext":
+			seen[0] = true
+			c.Enter(name)
+			c.String(&text66)
+			c.Leave()
+		case "legacy":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonContact(c)
+			c.Leave()
+		case "subject":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names63, true)
+		}
+	}
+	c.Required(seen[:], names63, required64)
+}
+
+func checkCommonSecret(c *jsoncheck.Checker) {
 	c.OpenObject()
 	var seen [2]bool
 	for {
@@ -618,53 +968,49 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 			break
 		}
 		switch name {
-		case "amountMinor":
+		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.Number(&number49)
+			c.String(&text69)
 			c.Leave()
-		case "currency":
+		case "legacy":
 			seen[1] = true
 			c.Enter(name)
-			checkCommonCurrency(c)
+			c.String(&text70)
 			c.Leave()
 		default:
-			c.Unknown(name, names47, true)
+			c.Unknown(name, names67, true)
 		}
 	}
-	c.Required(seen[:], names47, required48)
-}
-
-func checkCommonCarrier(c *jsoncheck.Checker) {
-	c.String(&text51)
-}
-
-func checkCommonTrackingNumber(c *jsoncheck.Checker) {
-	c.String(&text53)
+	c.Required(seen[:], names67, required68)
 }
 
 func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text55)
+	c.String(&text72)
 }
 
 func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
-	c.String(&text57)
+	c.String(&text74)
+}
+
+func checkCommonCurrency(c *jsoncheck.Checker) {
+	c.String(&text21)
 }
 
 func checkCommonEmail(c *jsoncheck.Checker) {
-	c.String(&text59)
+	c.String(&text76)
 }
 
 func checkCommonName(c *jsoncheck.Checker) {
-	c.String(&text61)
+	c.String(&text78)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
-	c.Number(&number27)
+	c.Number(&number29)
 }
 
 func checkCommonSku(c *jsoncheck.Checker) {
-	c.String(&text29)
+	c.String(&text31)
 }
 
 func checkCommonUnitPrice(c *jsoncheck.Checker) {
@@ -687,16 +1033,38 @@ func checkCommonUnitPrice(c *jsoncheck.Checker) {
 			checkCommonCurrency(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names47, true)
+			c.Unknown(name, names55, true)
 		}
 	}
-	c.Required(seen[:], names47, required48)
+	c.Required(seen[:], names55, required56)
 }
 
-func checkCommonCurrency(c *jsoncheck.Checker) {
-	c.String(&text21)
+func checkCommonContact(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "email":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonEmail(c)
+			c.Leave()
+		case "name":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonName(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names79, true)
+		}
+	}
+	c.Required(seen[:], names79, required56)
 }
 
 func checkCommonUnitPriceMinor(c *jsoncheck.Checker) {
-	c.Number(&number30)
+	c.Number(&number32)
 }

@@ -40,7 +40,11 @@ func openAPI(m *model) map[string]any {
 				"tags":        []string{fn.Service()},
 			}
 			responses := errs(http.StatusBadRequest, http.StatusNotFound, http.StatusInternalServerError)
-			responses[strconv.Itoa(r.Status)] = map[string]any{"description": http.StatusText(r.Status), "content": jsonBody(r.Response)}
+			success := map[string]any{"description": http.StatusText(r.Status)}
+			if r.Response != "" {
+				success["content"] = jsonBody(r.Response)
+			}
+			responses[strconv.Itoa(r.Status)] = success
 			if r.Request != "" {
 				op["requestBody"] = map[string]any{"required": !r.RequestOptional, "content": jsonBody(r.Request)}
 				for k, v := range errs(http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/awsclient"
@@ -20,6 +21,7 @@ import (
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/keyring"
 )
 
 func (s *stack) eventStore() (*eventstore.Dynamo, error) {
@@ -49,9 +51,16 @@ func publishCommand(ctx context.Context, opts options, args []string) error {
 	if err := cmd.parse(args); err != nil {
 		return err
 	}
+	byFile, byData := *file != "" && *eventType == "", *file == "" && *eventType != "" && *data != ""
+	if !byFile && !byData {
+		return cmd.usage("give --file FILE, or --type TYPE and --data JSON")
+	}
+	s, err := openStack(ctx, opts)
+	if err != nil {
+		return err
+	}
 	var env events.Envelope
-	switch {
-	case *file != "" && *eventType == "":
+	if byFile {
 		raw, err := readFile(*file)
 		if err != nil {
 			return err
@@ -59,17 +68,11 @@ func publishCommand(ctx context.Context, opts options, args []string) error {
 		if env, err = events.Parse(raw); err != nil {
 			return fmt.Errorf("%s: %w", *file, err)
 		}
-	case *file == "" && *eventType != "" && *data != "":
-		var err error
-		if env, err = build(*eventType, *data, *correlation); err != nil {
+	} else {
+		seal := func(data []byte) ([]byte, error) { return keyring.SealView(ctx, s.keyOf, data) }
+		if env, err = build(*eventType, *data, *correlation, seal); err != nil {
 			return err
 		}
-	default:
-		return cmd.usage("give --file FILE, or --type TYPE and --data JSON")
-	}
-	s, err := openStack(ctx, opts)
-	if err != nil {
-		return err
 	}
 	p, err := s.publisher()
 	if err != nil {
@@ -93,14 +96,22 @@ func readFile(path string) ([]byte, error) {
 }
 
 // build makes an envelope of the catalogue's type from its data, strictly:
-// the data must fill the payload struct exactly.
-func build(eventType, data, correlation string) (events.Envelope, error) {
+// the data must fill the payload struct exactly, once seal has sealed the
+// personal data it gives open, as evctl history shows it.
+func build(eventType, data, correlation string, seal func([]byte) ([]byte, error)) (events.Envelope, error) {
 	def, ok := events.Lookup(eventType)
 	if !ok {
 		return events.Envelope{}, fmt.Errorf("%w: %q", events.ErrUnknownType, eventType)
 	}
+	raw := []byte(data)
+	if _, personal := def.Payload.(events.Personal); personal {
+		var err error
+		if raw, err = seal(raw); err != nil {
+			return events.Envelope{}, err
+		}
+	}
 	payload := reflect.New(reflect.TypeOf(def.Payload))
-	dec := json.NewDecoder(bytes.NewReader([]byte(data)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(payload.Interface()); err != nil {
 		return events.Envelope{}, fmt.Errorf("--data is not a %s payload: %w", eventType, err)
@@ -111,7 +122,11 @@ func build(eventType, data, correlation string) (events.Envelope, error) {
 	return events.New(payload.Elem().Interface().(events.Payload), events.Metadata{CorrelationID: correlation, CausationID: "evctl"})
 }
 
-// historyCommand prints a stream's events, oldest first.
+// historyCommand prints a stream's events, oldest first, each at its
+// type's latest version, their personal data opened with the operator's
+// credentials: shown as [redacted] once its person is forgotten, as
+// [sealed] where the credentials may not open it, and secrets as
+// [secret].
 func historyCommand(ctx context.Context, opts options, args []string) error {
 	cmd := newCommand("history")
 	if err := cmd.parse(args); err != nil {
@@ -121,7 +136,7 @@ func historyCommand(ctx context.Context, opts options, args []string) error {
 		return cmd.usage("name one stream, e.g. order-<orderId>")
 	}
 	args = cmd.Args()
-	_, store, err := openStore(ctx, opts)
+	s, store, err := openStore(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -135,14 +150,17 @@ func historyCommand(ctx context.Context, opts options, args []string) error {
 	if len(records) == 0 {
 		return fmt.Errorf("stream %s has no events", args[0])
 	}
+	if err := s.reveal(ctx, opts, records); err != nil {
+		return err
+	}
 	if opts.json {
 		return json.NewEncoder(opts.out).Encode(records)
 	}
 	w := tabwriter.NewWriter(opts.out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "VERSION\tTIME\tEVENT TYPE\tEVENT ID\tCAUSED BY\tFLOW")
+	fmt.Fprintln(w, "VERSION\tTIME\tEVENT TYPE\tEVENT ID\tCAUSED BY\tFLOW\tDATA")
 	for _, r := range records {
 		e := r.Envelope
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Version, e.Timestamp.Format(time.RFC3339Nano), e.EventType, e.EventID, e.Metadata.CausationID, e.Metadata.CorrelationID)
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Version, e.Timestamp.Format(time.RFC3339Nano), e.EventType, e.EventID, e.Metadata.CausationID, e.Metadata.CorrelationID, e.Data)
 	}
 	return w.Flush()
 }
@@ -205,4 +223,57 @@ func replays(records []eventstore.Record) []events.Envelope {
 		envs[i].Metadata.TraceHeader = ""
 	}
 	return envs
+}
+
+// keyring is the stack's keyring, or nil if its outputs name none.
+func (s *stack) keyring() *keyring.Keyring {
+	table, key := s.output(contract.OutputKeysTable), s.output(contract.OutputPersonalDataKeyARN)
+	if table == "" || key == "" {
+		return nil
+	}
+	return keyring.New(kms.NewFromConfig(s.aws), awsclient.DynamoDB(s.aws), table, key)
+}
+
+// keyOf returns a person's data key, making and keeping one for a person
+// who has none: evctl publish seals what it is given open.
+func (s *stack) keyOf(ctx context.Context, subject string) (*keyring.Key, error) {
+	r := s.keyring()
+	if r == nil {
+		return nil, errors.New("the stack's outputs name no keys table to seal personal data with")
+	}
+	if err := uuid.Validate(subject); err != nil {
+		return nil, fmt.Errorf("%w: userId %q is not a UUID", events.ErrInvalid, subject)
+	}
+	k, err := r.Key(ctx, subject)
+	if !errors.Is(err, keyring.ErrForgotten) {
+		return k, err
+	}
+	if k, err = r.New(ctx, subject); err != nil {
+		return nil, err
+	}
+	return k, r.Keep(ctx, k)
+}
+
+// reveal opens the personal data of records' events for an operator to
+// read. Where the operator may not (KMS refuses their Decrypt, say), it
+// warns once and shows the data sealed.
+func (s *stack) reveal(ctx context.Context, opts options, records []eventstore.Record) error {
+	var keys keyring.Keys
+	if r := s.keyring(); r != nil {
+		keys = r
+	}
+	ctx = keyring.WithCache(ctx)
+	for i, r := range records {
+		data, err := keyring.Reveal(ctx, keys, r.Envelope.Data)
+		if err != nil && keys != nil {
+			fmt.Fprintf(opts.errOut, "evctl: personal data shown sealed: %v\n", err)
+			keys = nil
+			data, err = keyring.Reveal(ctx, nil, r.Envelope.Data)
+		}
+		if err != nil {
+			return fmt.Errorf("%s v%d: %w", r.StreamID, r.Version, err)
+		}
+		records[i].Envelope.Data = data
+	}
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestAReplayIsMarkedAndStartsATraceOfItsOwn(t *testing.T) {
-	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"}, events.Metadata{
+	env, err := events.New(events.UserForgotten{UserID: uuid.NewString()}, events.Metadata{
 		CorrelationID: "flow-1", CausationID: "request-1", TraceHeader: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
 	})
 	if err != nil {

@@ -37,7 +37,8 @@ func main() {
 const help = `usage: evctl [--outputs FILE] [--stack NAME] [--json] COMMAND
 
   publish --file FILE                      publish an envelope, validated against its schema (- reads stdin)
-  publish --type TYPE --data JSON          build an envelope of TYPE around the payload and publish it
+  publish --type TYPE --data JSON          build an envelope of TYPE around the payload and publish it;
+                                           a contact given open, as history shows it, is sealed
           [--correlation-id ID]
   tail [--type TYPE]… [--count N] [--for DURATION] [--cloudevents]
                                            watch the bus through a temporary rule and queue, removed

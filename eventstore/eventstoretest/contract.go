@@ -195,7 +195,7 @@ func envelopes(t *testing.T, n int, correlation string) []events.Envelope {
 	t.Helper()
 	out := make([]events.Envelope, n)
 	for i := range out {
-		env, err := events.New(events.UserRegistered{UserID: newID(), Email: "ada@example.com", Name: "Ada"},
+		env, err := events.New(events.UserForgotten{UserID: newID()},
 			events.Metadata{CorrelationID: correlation, CausationID: newID()})
 		must(t, err)
 		out[i] = env

@@ -14,7 +14,9 @@ type Mail struct {
 	Template string // which mail it is, e.g. "welcome"
 	UserID   string
 	To       string
-	Subject  string
+	// Subject holds no personal data: notification.sent records it, in
+	// clear, for ever. The bodies may; nothing keeps them.
+	Subject string
 	Text     string
 	HTML     string
 }
@@ -32,10 +34,10 @@ const (
 	htmlSignature = "<p>— the eventshop team</p>"
 )
 
-func welcomeMail(p events.UserRegistered) Mail {
+func welcomeMail(p events.UserRegistered, to events.Contact) Mail {
 	return Mail{
-		Template: "welcome", UserID: p.UserID, To: p.Email,
-		Subject: "Welcome to eventshop, " + p.Name,
+		Template: "welcome", UserID: p.UserID, To: to.Email,
+		Subject: "Welcome to eventshop",
 		Text: fmt.Sprintf(`Hello %s,
 
 welcome to eventshop! Your account for %s is ready.
@@ -45,18 +47,18 @@ You can now place orders with your user id:
     %s
 
 %s
-`, p.Name, p.Email, p.UserID, signature),
+`, to.Name, to.Email, p.UserID, signature),
 		HTML: page(htmlf(`<h1>Welcome to eventshop, %s!</h1>
   <p>Your account for <strong>%s</strong> is ready.</p>
-  <p>You can now place orders with your user id: <code>%s</code></p>`, p.Name, p.Email, p.UserID)),
+  <p>You can now place orders with your user id: <code>%s</code></p>`, to.Name, to.Email, p.UserID)),
 	}
 }
 
 // passwordResetMail links to the page that takes the token.
-func passwordResetMail(p events.UserPasswordReset, link string) Mail {
+func passwordResetMail(p events.UserPasswordReset, to events.Contact, link string) Mail {
 	until := p.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
 	return Mail{
-		Template: "password-reset", UserID: p.UserID, To: p.Email,
+		Template: "password-reset", UserID: p.UserID, To: to.Email,
 		Subject: "Reset your eventshop password",
 		Text: fmt.Sprintf(`Hello %s,
 
@@ -69,12 +71,12 @@ It works once, until %s. If you did not ask for this,
 ignore this mail: your password stays as it is.
 
 %s
-`, p.Name, p.Email, link, until, signature),
+`, to.Name, to.Email, link, until, signature),
 		HTML: page(htmlf(`<p>Hello %s,</p>
   <p>someone, hopefully you, asked to reset the password of your eventshop account <strong>%s</strong>.</p>
   <p><a href="%s">Choose a new password</a></p>
   <p>The link works once, until %s. If you did not ask for this, ignore this mail: your password stays as it is.</p>`,
-			p.Name, p.Email, link, until)),
+			to.Name, to.Email, link, until)),
 	}
 }
 
@@ -97,13 +99,12 @@ func orderLines(items []events.LineItem) []orderLine {
 	return lines
 }
 
-func orderConfirmationMail(p events.OrderPlaced) Mail {
+func orderConfirmationMail(p events.OrderPlaced, to events.Contact) Mail {
 	o := struct {
-		OrderID  string
-		Customer events.Customer
-		Lines    []orderLine
-		Total    string
-	}{p.OrderID, p.Customer, orderLines(p.Items), money.Format(p.Total)}
+		OrderID string
+		Lines   []orderLine
+		Total   string
+	}{p.OrderID, orderLines(p.Items), money.Format(p.Total)}
 	var text, rows strings.Builder
 	for _, l := range o.Lines {
 		fmt.Fprintf(&text, "\n    %d × %s at %s = %s", l.Quantity, l.SKU, l.UnitPrice, l.Amount)
@@ -111,7 +112,7 @@ func orderConfirmationMail(p events.OrderPlaced) Mail {
     `, l.SKU, l.Quantity, l.UnitPrice, l.Amount))
 	}
 	return Mail{
-		Template: "order-confirmation", UserID: o.Customer.UserID, To: o.Customer.Email,
+		Template: "order-confirmation", UserID: p.Customer.UserID, To: to.Email,
 		Subject: "Your eventshop order " + shortID(o.OrderID),
 		Text: fmt.Sprintf(`Hello %s,
 
@@ -123,31 +124,30 @@ thank you for your order %s:
 We will let you know when it ships.
 
 %s
-`, o.Customer.Name, o.OrderID, text.String(), o.Total, signature),
+`, to.Name, o.OrderID, text.String(), o.Total, signature),
 		HTML: page(htmlf(`<p>Hello %s,</p>
   <p>thank you for your order <code>%s</code>:</p>
   <table style="border-collapse: collapse">
     <tr><th align="left">Item</th><th align="right">Quantity</th><th align="right">Unit price</th><th align="right">Amount</th></tr>
-    `, o.Customer.Name, o.OrderID) + rows.String() + htmlf(`<tr><th align="left" colspan="3">Total</th><th align="right">%s</th></tr>
+    `, to.Name, o.OrderID) + rows.String() + htmlf(`<tr><th align="left" colspan="3">Total</th><th align="right">%s</th></tr>
   </table>
   <p>We will let you know when it ships.</p>`, o.Total)),
 	}
 }
 
-func orderCancellationMail(p events.OrderCancelled) Mail {
+func orderCancellationMail(p events.OrderCancelled, to events.Contact) Mail {
 	o := struct {
-		OrderID  string
-		Customer events.Customer
-		Total    string
-		Reason   string
-	}{p.OrderID, p.Customer, money.Format(events.Money{AmountMinor: p.TotalCents, Currency: p.Currency}), p.Reason}
+		OrderID string
+		Total   string
+		Reason  string
+	}{p.OrderID, money.Format(p.Total), p.Reason}
 	var reasonText, reasonHTML string
 	if o.Reason != "" {
 		reasonText = "\nReason: " + o.Reason
 		reasonHTML = htmlf("\n  <p>Reason: %s</p>", o.Reason)
 	}
 	return Mail{
-		Template: "order-cancellation", UserID: o.Customer.UserID, To: o.Customer.Email,
+		Template: "order-cancellation", UserID: p.Customer.UserID, To: to.Email,
 		Subject: "Your eventshop order " + shortID(o.OrderID) + " is cancelled",
 		Text: fmt.Sprintf(`Hello %s,
 
@@ -156,16 +156,16 @@ your order %s of %s is cancelled.%s
 Nothing will be charged.
 
 %s
-`, o.Customer.Name, o.OrderID, o.Total, reasonText, signature),
+`, to.Name, o.OrderID, o.Total, reasonText, signature),
 		HTML: page(htmlf(`<p>Hello %s,</p>
-  <p>your order <code>%s</code> of %s is cancelled.</p>`, o.Customer.Name, o.OrderID, o.Total) + reasonHTML + `
+  <p>your order <code>%s</code> of %s is cancelled.</p>`, to.Name, o.OrderID, o.Total) + reasonHTML + `
   <p>Nothing will be charged.</p>`),
 	}
 }
 
-func orderShippedMail(p events.OrderShipped) Mail {
+func orderShippedMail(p events.OrderShipped, to events.Contact) Mail {
 	return Mail{
-		Template: "order-shipped", UserID: p.Customer.UserID, To: p.Customer.Email,
+		Template: "order-shipped", UserID: p.Customer.UserID, To: to.Email,
 		Subject: "Your eventshop order " + shortID(p.OrderID) + " has shipped",
 		Text: fmt.Sprintf(`Hello %s,
 
@@ -173,10 +173,10 @@ your order %s has shipped with %s.
 Its tracking number is %s.
 
 %s
-`, p.Customer.Name, p.OrderID, p.Carrier, p.TrackingNumber, signature),
+`, to.Name, p.OrderID, p.Carrier, p.TrackingNumber, signature),
 		HTML: page(htmlf(`<p>Hello %s,</p>
   <p>your order <code>%s</code> has shipped with %s.</p>
-  <p>Its tracking number is <strong>%s</strong>.</p>`, p.Customer.Name, p.OrderID, p.Carrier, p.TrackingNumber)),
+  <p>Its tracking number is <strong>%s</strong>.</p>`, to.Name, p.OrderID, p.Carrier, p.TrackingNumber)),
 	}
 }
 

@@ -10,16 +10,16 @@ import (
 
 func TestHTMLBodiesEscapeWhatTheyInsertAndTextBodiesDoNot(t *testing.T) {
 	name, sku, reason := `Ada <script>alert("x")</script> & Co`, `<b>BOOK</b>`, `"changed" <my> mind`
-	customer := events.Customer{UserID: "u-1", Email: "ada@example.com", Name: name}
+	to, customer := events.Contact{Email: "ada@example.com", Name: name}, events.Person{UserID: "u-1"}
 	eur := events.Money{AmountMinor: 100, Currency: "EUR"}
 	placed := events.OrderPlaced{OrderID: "9a8b7c6d-0000", Customer: customer, Total: eur,
 		Items: []events.LineItem{{SKU: sku, Quantity: 1, UnitPrice: eur}}}
-	cancelled := events.OrderCancelled{OrderID: "9a8b7c6d-0000", Customer: customer, Currency: "EUR", TotalCents: 100, Reason: reason}
+	cancelled := events.OrderCancelled{OrderID: "9a8b7c6d-0000", Customer: customer, Total: eur, Reason: reason}
 	mails := []Mail{
-		welcomeMail(events.UserRegistered{UserID: "u-1", Email: "ada@example.com", Name: name}),
-		passwordResetMail(events.UserPasswordReset{UserID: "u-1", Email: "ada@example.com", Name: name, ExpiresAt: time.Now()}, `https://shop.example/reset?token=a"b`),
-		orderConfirmationMail(placed),
-		orderCancellationMail(cancelled),
+		welcomeMail(events.UserRegistered{UserID: "u-1"}, to),
+		passwordResetMail(events.UserPasswordReset{UserID: "u-1", ExpiresAt: time.Now()}, to, `https://shop.example/reset?token=a"b`),
+		orderConfirmationMail(placed, to),
+		orderCancellationMail(cancelled, to),
 	}
 	for _, m := range mails {
 		t.Run(m.Template, func(t *testing.T) {
@@ -41,8 +41,9 @@ func TestHTMLBodiesEscapeWhatTheyInsertAndTextBodiesDoNot(t *testing.T) {
 
 func TestAnOrderConfirmationListsEveryLine(t *testing.T) {
 	eur := func(cents int64) events.Money { return events.Money{AmountMinor: cents, Currency: "EUR"} }
-	m := orderConfirmationMail(events.OrderPlaced{OrderID: "9a8b7c6d-0000", Customer: events.Customer{Name: "Ada"}, Total: eur(4248),
-		Items: []events.LineItem{{SKU: "BOOK-42", Quantity: 2, UnitPrice: eur(1999)}, {SKU: "PEN-1", Quantity: 1, UnitPrice: eur(250)}}})
+	m := orderConfirmationMail(events.OrderPlaced{OrderID: "9a8b7c6d-0000", Total: eur(4248),
+		Items: []events.LineItem{{SKU: "BOOK-42", Quantity: 2, UnitPrice: eur(1999)}, {SKU: "PEN-1", Quantity: 1, UnitPrice: eur(250)}}},
+		events.Contact{Email: "ada@example.com", Name: "Ada"})
 	for _, want := range []string{"2 × BOOK-42 at 19.99 EUR = 39.98 EUR", "1 × PEN-1 at 2.50 EUR = 2.50 EUR", "Total: 42.48 EUR"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("text body lacks %q:\n%s", want, m.Text)

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/eventshop/eventshop/backoff"
 	"github.com/eventshop/eventshop/contract"
@@ -14,7 +17,9 @@ import (
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
+	"github.com/eventshop/eventshop/functions/internal/secret"
 	"github.com/eventshop/eventshop/functions/internal/tracing"
+	"github.com/eventshop/eventshop/keyring"
 )
 
 // Mailer sends mail.
@@ -37,12 +42,27 @@ type Recorder interface {
 	Load(ctx context.Context, streamID string, from int) ([]eventstore.Record, error)
 }
 
-var _ Recorder = (*eventstore.Dynamo)(nil)
+// Tokens decrypts the secrets that events carry for the notification
+// function alone; see secret.Box.
+type Tokens interface {
+	// Open returns the secret of the subject (a user id).
+	Open(ctx context.Context, subject string, s events.Secret) (string, error)
+}
 
-// Notifier turns events into mail and records each mail it sent.
+var (
+	_ Recorder = (*eventstore.Dynamo)(nil)
+	_ Tokens   = (*secret.Box)(nil)
+)
+
+// Notifier turns events into mail and records each mail it sent. It opens
+// each recipient's contact to write to them, and writes to nobody who was
+// forgotten.
 type Notifier struct {
 	mail   Mailer
 	events Recorder
+	keys   keyring.Keys
+	// resetTokens decrypts password reset tokens.
+	resetTokens Tokens
 	// resetURL is the page that takes a password reset token, e.g.
 	// https://shop.example/reset; the mail links to it with ?token=.
 	resetURL string
@@ -56,22 +76,74 @@ type Notifier struct {
 // event type it is subscribed to, written in mail.go.
 func (n *Notifier) Routes() consumer.Routes {
 	return consumer.Route(
-		mail(n, welcomeMail),
-		mail(n, func(p events.UserPasswordReset) Mail {
-			return passwordResetMail(p, n.resetURL+"?token="+url.QueryEscape(p.Token))
-		}),
-		mail(n, orderConfirmationMail),
-		mail(n, orderCancellationMail),
-		mail(n, orderShippedMail),
+		mail(n, plain(welcomeMail)),
+		mail(n, n.passwordResetMail),
+		mail(n, plain(orderConfirmationMail)),
+		mail(n, plain(orderCancellationMail)),
+		mail(n, plain(orderShippedMail)),
 	)
 }
 
+// Handler is the notification function's Lambda handler: the consumer of
+// the routes, with each invocation reading each recipient's data key once.
+func (n *Notifier) Handler(c *consumer.Consumer) (consumer.Lambda, error) {
+	handle, err := c.Serve(n.Routes())
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, ev lambdaevents.SQSEvent) (lambdaevents.SQSEventResponse, error) {
+		return handle(keyring.WithCache(ctx), ev)
+	}, nil
+}
+
+// composer writes the mail an event of T's type calls for, to the
+// contact of its data subject.
+type composer[T events.Personal] func(ctx context.Context, p T, to events.Contact) (Mail, error)
+
+// plain is the composer of a mail that needs nothing but the event.
+func plain[T events.Personal](write func(T, events.Contact) Mail) composer[T] {
+	return func(_ context.Context, p T, to events.Contact) (Mail, error) { return write(p, to), nil }
+}
+
 // mail is the handler that sends the mail compose writes for each event
-// of T's type; see Notifier.send.
-func mail[T events.Payload](n *Notifier, compose func(T) Mail) consumer.Handler {
+// of T's type, to its data subject; see Notifier.send. A subject who was
+// forgotten gets none: their contact opens to nothing.
+func mail[T events.Personal](n *Notifier, compose composer[T]) consumer.Handler {
 	return consumer.On(func(ctx context.Context, p T, env events.Envelope) (consumer.Result, error) {
-		return n.send(ctx, env, compose(p))
+		subject := p.DataSubject()
+		r := consumer.Result{Log: []slog.Attr{slog.String("user_id", subject.UserID)}}
+		to, err := keyring.Open(ctx, n.keys, subject.Contact)
+		switch {
+		case errors.Is(err, keyring.ErrForgotten):
+			return r, fmt.Errorf("%w: the recipient was forgotten", consumer.ErrSkip)
+		case errors.Is(err, keyring.ErrUnreadable):
+			return r, consumer.Permanent(err)
+		case err != nil:
+			return r, err
+		}
+		m, err := compose(ctx, p, to)
+		if err != nil {
+			return r, err
+		}
+		return n.send(ctx, env, m)
 	})
+}
+
+// passwordResetMail decrypts the reset token for the mail's link. A reset
+// whose token expired is not mailed: a delayed or replayed one would only
+// send a link that no longer works.
+func (n *Notifier) passwordResetMail(ctx context.Context, p events.UserPasswordReset, to events.Contact) (Mail, error) {
+	if time.Now().After(p.ExpiresAt) {
+		return Mail{}, fmt.Errorf("%w: the reset expired at %s", consumer.ErrSkip, p.ExpiresAt.Format(time.RFC3339))
+	}
+	token, err := n.resetTokens.Open(ctx, p.UserID, p.Token)
+	if errors.Is(err, secret.ErrMissing) {
+		return Mail{}, consumer.Permanent(err)
+	}
+	if err != nil {
+		return Mail{}, err
+	}
+	return passwordResetMail(p, to, n.resetURL+"?token="+url.QueryEscape(token)), nil
 }
 
 // send sends m, the mail that env calls for, and returns the message id
@@ -82,8 +154,8 @@ func mail[T events.Payload](n *Notifier, compose func(T) Mail) consumer.Handler 
 // record that cannot be written after a few attempts is a
 // consumer.AfterEffect.
 func (n *Notifier) send(ctx context.Context, env events.Envelope, m Mail) (consumer.Result, error) {
-	r := consumer.Result{Log: []slog.Attr{slog.String("template", m.Template), slog.String("to", maskEmail(m.To))}}
-	stream := "notification-" + env.EventID
+	r := consumer.Result{Log: []slog.Attr{slog.String("template", m.Template), slog.String("user_id", m.UserID)}}
+	stream := contract.NotificationStream.ID(env.EventID)
 	if env.Metadata.Replay {
 		// A replay is for consumers that came later, and may bring events
 		// older than the consumer remembers handling; the event store

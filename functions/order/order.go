@@ -37,7 +37,7 @@ type Order struct {
 	// Version is the order stream's version this state reflects.
 	Version int `json:"version"`
 
-	customer events.Customer
+	customer events.Person
 }
 
 // Line is a line of an order as the API takes and shows it: so many of an

@@ -15,6 +15,7 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/metrics"
 	"github.com/eventshop/eventshop/functions/internal/money"
 	"github.com/eventshop/eventshop/functions/order/customer"
+	"github.com/eventshop/eventshop/keyring"
 )
 
 // Domain errors of the order service.
@@ -51,18 +52,23 @@ type Events interface {
 // Customers tells whom orders may be placed for; see customer.Table.
 type Customers interface {
 	// Get returns the customer, or customer.ErrNotFound.
-	Get(ctx context.Context, userID string) (events.Customer, error)
+	Get(ctx context.Context, userID string) (events.Person, error)
 }
 
 var (
-	_ Events    = (*eventstore.Dynamo)(nil)
-	_ Customers = (*customer.Table)(nil)
+	_ Events       = (*eventstore.Dynamo)(nil)
+	_ Customers    = (*customer.Table)(nil)
+	_ keyring.Keys = (*keyring.Keyring)(nil)
 )
 
 // Service places, shows and cancels orders. It is safe for concurrent use.
+// It never opens a customer's contact to take an order: it copies it,
+// sealed, from the customers table into the order's events. keys open it
+// for the order's history only.
 type Service struct {
 	events    Events
 	customers Customers
+	keys      keyring.Keys
 	metrics   *metrics.Emitter
 }
 
@@ -84,7 +90,7 @@ type Cancellation struct {
 	Reason string `json:"reason"`
 }
 
-func streamID(orderID string) string { return "order-" + orderID }
+func streamID(orderID string) string { return contract.OrderStream.ID(orderID) }
 
 // Place appends order.placed at version 1 of a new order's
 // stream, caused by the request that meta describes. It returns the new
@@ -147,13 +153,23 @@ func (s *Service) Get(ctx context.Context, orderID string) (Order, error) {
 }
 
 // History returns an order's events, oldest first, each at its type's
-// latest version.
+// latest version, for people to read: the customer's contact opened, or
+// shown as redacted once they are forgotten. It opens their key once.
 func (s *Service) History(ctx context.Context, orderID string) ([]eventstore.Record, error) {
 	records, err := s.history(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}
-	return eventstore.Latest(records)
+	if records, err = eventstore.Latest(records); err != nil {
+		return nil, err
+	}
+	ctx = keyring.WithCache(ctx)
+	for i, r := range records {
+		if records[i].Envelope.Data, err = keyring.Reveal(ctx, s.keys, r.Envelope.Data); err != nil {
+			return nil, fmt.Errorf("order %s v%d: %w", orderID, r.Version, err)
+		}
+	}
+	return records, nil
 }
 
 func (s *Service) history(ctx context.Context, orderID string) ([]eventstore.Record, error) {
@@ -183,7 +199,8 @@ func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, me
 		case Shipped:
 			return nil, ErrShipped
 		}
-		return events.OrderCancelled{OrderID: o.OrderID, Customer: o.customer, Reason: reason, Currency: o.Currency, TotalCents: o.TotalCents}, nil
+		return events.OrderCancelled{OrderID: o.OrderID, Customer: o.customer, Reason: reason,
+			Total: events.Money{AmountMinor: o.TotalCents, Currency: o.Currency}}, nil
 	})
 	if err == nil {
 		s.metrics.Emit(map[string]string{contract.DimCurrency: o.Currency}, metrics.CountOf(contract.OrdersCancelled, 1))

@@ -24,26 +24,44 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/failure"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 	"github.com/eventshop/eventshop/functions/order/customer"
+	"github.com/eventshop/eventshop/keyring"
 )
 
-type fakeCustomers map[string]events.Customer
+type fakeCustomers map[string]events.Person
 
-func (f fakeCustomers) Get(_ context.Context, id string) (events.Customer, error) {
+func (f fakeCustomers) Get(_ context.Context, id string) (events.Person, error) {
 	c, ok := f[id]
 	if !ok {
-		return events.Customer{}, customer.ErrNotFound
+		return events.Person{}, customer.ErrNotFound
 	}
 	return c, nil
 }
 
 var (
-	ada  = events.Customer{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"}
+	// keys holds the data key of ada, a customer.
+	keys = keyring.NewMemory()
+	ada  = sealedCustomer(keys, events.Contact{Email: "ada@example.com", Name: "Ada"})
 	meta = events.Metadata{CorrelationID: "flow-1", CausationID: "request-1"}
 )
 
+// sealedCustomer is a customer whose contact is sealed under a key that
+// keys keeps, as the user service seals it.
+func sealedCustomer(keys *keyring.Memory, c events.Contact) events.Person {
+	k, err := keys.New(context.Background(), uuid.NewString())
+	if err != nil {
+		panic(err)
+	}
+	keys.Keep(k)
+	sealed, err := keyring.Seal(k, c)
+	if err != nil {
+		panic(err)
+	}
+	return events.Person{UserID: k.Subject(), Contact: sealed}
+}
+
 func newService() (*Service, *eventstore.Memory) {
 	store := eventstore.NewMemory()
-	return &Service{events: store, customers: fakeCustomers{ada.UserID: ada}}, store
+	return &Service{events: store, customers: fakeCustomers{ada.UserID: ada}, keys: keys}, store
 }
 
 func placement() Placement {
@@ -62,7 +80,7 @@ func TestPlaceAppendsOrderPlacedAtVersionOne(t *testing.T) {
 	if o.Status != Placed || o.TotalCents != 4248 || o.UserID != ada.UserID || o.Version != 1 || len(o.Items) != 2 {
 		t.Errorf("order = %+v", o)
 	}
-	records, _ := store.Load(context.Background(), "order-"+o.OrderID, 1)
+	records, _ := store.Load(context.Background(), contract.OrderStream.ID(o.OrderID), 1)
 	if len(records) != 1 || records[0].Envelope.EventType != events.TypeOrderPlaced || !reflect.DeepEqual(records[0].Envelope.Metadata, meta) {
 		t.Fatalf("stream = %+v", records)
 	}
@@ -73,7 +91,7 @@ func TestPlaceAppendsOrderPlacedAtVersionOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Customer != ada || p.Total != (events.Money{AmountMinor: 4248, Currency: "EUR"}) || p.Items[0].UnitPrice.Currency != "EUR" {
+	if !reflect.DeepEqual(p.Customer, ada) || p.Total != (events.Money{AmountMinor: 4248, Currency: "EUR"}) || p.Items[0].UnitPrice.Currency != "EUR" {
 		t.Errorf("payload = %+v", p)
 	}
 }
@@ -146,7 +164,7 @@ func TestCancelAppendsOrderCancelledOnce(t *testing.T) {
 	if c.Status != Cancelled || c.Version != 2 || c.CancelReason != "changed my mind" || c.CancelledAt == nil {
 		t.Errorf("cancelled order = %+v", c)
 	}
-	if records, _ := store.Load(context.Background(), "order-"+o.OrderID, 2); len(records) != 1 || records[0].Envelope.EventID != cancelled.EventID ||
+	if records, _ := store.Load(context.Background(), contract.OrderStream.ID(o.OrderID), 2); len(records) != 1 || records[0].Envelope.EventID != cancelled.EventID ||
 		cancelled.EventType != events.TypeOrderCancelled {
 		t.Errorf("Cancel returned %s %s, appended %+v", cancelled.EventType, cancelled.EventID, records)
 	}
@@ -180,7 +198,7 @@ func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 			t.Errorf("a losing cancel returned %v, want a conflict", err)
 		}
 	}
-	records, _ := store.Load(context.Background(), "order-"+o.OrderID, 1)
+	records, _ := store.Load(context.Background(), contract.OrderStream.ID(o.OrderID), 1)
 	if wins != 1 || len(records) != 2 {
 		t.Errorf("%d cancels won, %d events stored; want 1 and 2", wins, len(records))
 	}
@@ -250,7 +268,7 @@ func TestAnOrderShipsOnceAndNotAfterACancel(t *testing.T) {
 	if err != nil || s.Status != Shipped || s.Carrier != "DHL" || s.TrackingNumber != "X1" || s.Version != 2 || s.ShippedAt == nil {
 		t.Fatalf("ship: %+v, %v", s, err)
 	}
-	if p, err := events.Decode[events.OrderShipped](shipped); err != nil || p.Customer != ada || p.OrderID != o.OrderID {
+	if p, err := events.Decode[events.OrderShipped](shipped); err != nil || !reflect.DeepEqual(p.Customer, ada) || p.OrderID != o.OrderID {
 		t.Errorf("order.shipped = %+v, %v", p, err)
 	}
 	if _, _, err := svc.Ship(context.Background(), o.OrderID, Shipment{Carrier: "DHL", TrackingNumber: "X2"}, meta); !errors.Is(err, ErrAlreadyShipped) {
@@ -268,5 +286,53 @@ func TestAnOrderShipsOnceAndNotAfterACancel(t *testing.T) {
 	}
 	if _, _, err := svc.Ship(context.Background(), c.OrderID, Shipment{Carrier: "DHL", TrackingNumber: "X3"}, meta); !errors.Is(err, ErrCancelled) {
 		t.Errorf("shipping a cancelled order: %v", err)
+	}
+}
+
+func TestTheHistoryShowsTheCustomerAndRedactsThemOnceForgotten(t *testing.T) {
+	mine := keyring.NewMemory()
+	bob := sealedCustomer(mine, events.Contact{Email: "bob@example.com", Name: "Bob"})
+	store := eventstore.NewMemory()
+	svc := &Service{events: store, customers: fakeCustomers{bob.UserID: bob}, keys: mine}
+	p := placement()
+	p.UserID = bob.UserID
+	o, _, err := svc.Place(context.Background(), p, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := store.Load(context.Background(), contract.OrderStream.ID(o.OrderID), 1)
+	for _, r := range stored {
+		if strings.Contains(string(r.Envelope.Data), "bob") {
+			t.Errorf("%s holds the contact in clear: %s", r.Envelope.EventType, r.Envelope.Data)
+		}
+	}
+	history := func() string {
+		records, err := svc.History(context.Background(), o.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, r := range records {
+			b.Write(r.Envelope.Data)
+		}
+		return b.String()
+	}
+	if h := history(); strings.Count(h, `"contact":{"email":"bob@example.com","name":"Bob"}`) != 2 {
+		t.Errorf("history = %s, want the contact opened in both events", h)
+	}
+	before := mine.Reads()
+	history()
+	if n := mine.Reads() - before; n != 1 {
+		t.Errorf("a history of two events read the key %d times", n)
+	}
+	mine.Delete(bob.UserID)
+	if h := history(); strings.Contains(h, "bob") || strings.Count(h, `"contact":"[redacted]"`) != 2 {
+		t.Errorf("history after the customer was forgotten = %s", h)
+	}
+	if got, err := svc.Get(context.Background(), o.OrderID); err != nil || got.Status != Cancelled {
+		t.Errorf("the order of a forgotten customer: %+v, %v", got, err)
 	}
 }

@@ -53,7 +53,7 @@ func newRelay(bus Publisher) *Relay {
 
 func registered(t testing.TB) events.Envelope {
 	t.Helper()
-	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"},
+	env, err := events.New(events.UserForgotten{UserID: uuid.NewString()},
 		events.Metadata{CorrelationID: "c", CausationID: "r"})
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestRelayCountsWhatItPublishedByEventType(t *testing.T) {
 	r := newRelay(&fakeBus{refuse: map[string]bool{b.EventID: true}})
 	r.metrics = metrics.New(&out, "relay")
 	r.Relay(context.Background(), []lambdaevents.DynamoDBEventRecord{insert(t, "1", a), insert(t, "2", b)})
-	for _, want := range []string{`"EventsPublished":1`, `"EventsNotPublished":1`, `"EventType":"user.registered"`} {
+	for _, want := range []string{`"EventsPublished":1`, `"EventsNotPublished":1`, `"EventType":"user.forgotten"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("metrics lack %s:\n%s", want, out.String())
 		}
@@ -172,7 +172,7 @@ func TestEveryLineNamesTheInvocationAndTheEvent(t *testing.T) {
 	}
 	a, b := registered(t), registered(t)
 	bad := insert(t, "3", b)
-	bad.Change.NewImage[contract.EventEnvelope] = lambdaevents.NewStringAttribute(`{"eventId":"` + b.EventID + `","eventType":"user.registered"}`)
+	bad.Change.NewImage[contract.EventEnvelope] = lambdaevents.NewStringAttribute(`{"eventId":"` + b.EventID + `","eventType":"user.forgotten"}`)
 	for name, tt := range map[string]struct {
 		bus     Publisher
 		records []lambdaevents.DynamoDBEventRecord

@@ -30,7 +30,7 @@ func FuzzPostUsers(f *testing.F) {
 	} {
 		f.Add(seed.contentType, seed.body, false)
 	}
-	h := httpapi.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), routes(&Service{store: &fakeStore{}}))
+	h := httpapi.Handler(slog.New(slog.NewTextHandler(io.Discard, nil)), routes(first(newService())))
 	f.Fuzz(func(t *testing.T, contentType, body string, base64 bool) {
 		req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: string(contract.RegisterUser), Headers: map[string]string{"content-type": contentType}, Body: body, IsBase64Encoded: base64}
 		req.RequestContext.RequestID = "fuzz"

@@ -35,6 +35,13 @@ func routes(users *Service) map[contract.Route]httpapi.Route {
 			}
 			return httpapi.Response{Status: http.StatusAccepted, Body: r, Events: []events.Envelope{reset}}, nil
 		},
+		contract.ForgetUser: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+			forgotten, err := users.Forget(ctx, req.PathParameters[contract.ParamUserID], req.Metadata())
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.Response{Status: http.StatusNoContent, Events: []events.Envelope{forgotten}}, nil
+		},
 		contract.GetUser: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			u, err := users.Get(ctx, req.PathParameters[contract.ParamUserID])
 			if err != nil {

@@ -21,8 +21,8 @@ import (
 
 func TestPostUsersAnswers201WithTheUserAndItsLocationAndLogsItsEvent(t *testing.T) {
 	var log bytes.Buffer
-	store := &fakeStore{}
-	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&log, nil)), routes(&Service{store: store}))
+	svc, store, _ := newService()
+	h := httpapi.Handler(slog.New(slog.NewJSONHandler(&log, nil)), routes(svc))
 	req := lambdaevents.APIGatewayV2HTTPRequest{
 		RouteKey: string(contract.RegisterUser),
 		Headers:  map[string]string{"content-type": "application/json"},
@@ -109,8 +109,8 @@ func TestInvalidRegistrationsAreRefusedByTheRequestSchema(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store := &fakeStore{}
-			status, e := post(t, &Service{store: store}, tt.body)
+			svc, store, _ := newService()
+			status, e := post(t, svc, tt.body)
 			if status != 400 || e.Field != tt.field {
 				t.Errorf("got %d %+v, want 400 naming %s", status, e, tt.field)
 			}
@@ -122,7 +122,24 @@ func TestInvalidRegistrationsAreRefusedByTheRequestSchema(t *testing.T) {
 			}
 		})
 	}
-	if status, e := post(t, &Service{store: &fakeStore{}}, `{"email":"ada@example.com","name":"`+strings.Repeat("é", 100)+`"}`); status != 201 {
+	if status, e := post(t, first(newService()), `{"email":"ada@example.com","name":"`+strings.Repeat("é", 100)+`"}`); status != 201 {
 		t.Errorf("a name of 100 characters: %d %+v", status, e)
+	}
+}
+
+func TestDeleteUserAnswers204WithNoBodyThen404(t *testing.T) {
+	svc, _, _ := newService()
+	u, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpapi.Handler(slog.New(slog.DiscardHandler), routes(svc))
+	req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: string(contract.ForgetUser), PathParameters: map[string]string{contract.ParamUserID: u.UserID}}
+	req.RequestContext.RequestID = "req-1"
+	for _, want := range []int{204, 404} {
+		resp, err := h(context.Background(), req)
+		if err != nil || resp.StatusCode != want || (want == 204 && (resp.Body != "" || resp.Headers["Content-Type"] != "")) {
+			t.Errorf("got %d %q %v, %v; want %d", resp.StatusCode, resp.Body, resp.Headers, err, want)
+		}
 	}
 }

@@ -6,18 +6,23 @@ import (
 	"encoding/hex"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/failure"
+	"github.com/eventshop/eventshop/keyring"
 )
 
-// fakeStore keeps users in memory with the Store contract: unique emails
-// regardless of case.
+// fakeStore keeps users in memory with the Store contract: unique email
+// keys, and the data keys of the users it holds kept in keys.
 type fakeStore struct {
-	users  []User
+	keys   *keyring.Memory
+	users  []Record
 	events []events.Envelope
 	resets map[string]string // token hash by user id
 	err    error
@@ -35,34 +40,63 @@ func (s *fakeStore) StartReset(_ context.Context, userID, tokenHash string, _ ti
 	return nil
 }
 
-func (s *fakeStore) Get(_ context.Context, id string) (User, error) {
+func (s *fakeStore) Get(_ context.Context, id string) (Record, error) {
 	for _, u := range s.users {
 		if u.UserID == id {
 			return u, nil
 		}
 	}
-	return User{}, ErrNotFound
+	return Record{}, ErrNotFound
 }
 
-func (s *fakeStore) Create(_ context.Context, u User, registered events.Envelope) error {
+func (s *fakeStore) Create(_ context.Context, r Record, key *keyring.Key, registered events.Envelope) error {
 	if s.err != nil {
 		return s.err
 	}
 	for _, other := range s.users {
-		if strings.EqualFold(other.Email, u.Email) {
+		if other.EmailKey == r.EmailKey {
 			return ErrEmailTaken
 		}
 	}
-	s.users = append(s.users, u)
+	s.keys.Keep(key)
+	s.users = append(s.users, r)
 	s.events = append(s.events, registered)
 	return nil
+}
+
+func (s *fakeStore) Forget(_ context.Context, userID string, forgotten events.Envelope) error {
+	i := slices.IndexFunc(s.users, func(r Record) bool { return r.UserID == userID })
+	if i < 0 {
+		return ErrNotFound
+	}
+	s.users = slices.Delete(s.users, i, i+1)
+	s.keys.Delete(userID)
+	s.events = append(s.events, forgotten)
+	return nil
+}
+
+// fakeTokens stands for the reset token key: it remembers the token
+// behind each ciphertext it made, which only the test reads.
+type fakeTokens struct{ clear map[string]string }
+
+func (f *fakeTokens) Seal(_ context.Context, subject, token string) (events.Secret, error) {
+	ciphertext := []byte(uuid.NewString())
+	f.clear[string(ciphertext)] = token
+	return events.Secret{Ciphertext: ciphertext}, nil
+}
+
+// newService returns a service over a fake store, a keyring in memory and
+// fake tokens.
+func newService() (*Service, *fakeStore, *fakeTokens) {
+	keys := keyring.NewMemory()
+	store, tokens := &fakeStore{keys: keys}, &fakeTokens{clear: map[string]string{}}
+	return &Service{store: store, keys: keys, tokens: tokens}, store, tokens
 }
 
 var meta = events.Metadata{CorrelationID: "flow-1", CausationID: "request-1"}
 
 func TestRegisterStoresTheUserWithItsEvent(t *testing.T) {
-	store := &fakeStore{}
-	svc := &Service{store: store}
+	svc, store, _ := newService()
 	u, registered, err := svc.Register(context.Background(), Registration{Email: "  ada@example.com ", Name: " Ada Lovelace "}, meta)
 	if err != nil {
 		t.Fatal(err)
@@ -84,20 +118,28 @@ func TestRegisterStoresTheUserWithItsEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != (events.UserRegistered{UserID: u.UserID, Email: u.Email, Name: u.Name}) {
-		t.Errorf("payload = %+v, user = %+v", p, u)
+	if strings.Contains(string(env.Data), "ada") || strings.Contains(string(env.Data), "Lovelace") || p.Contact.Legacy != nil {
+		t.Errorf("the event holds the contact in clear: %s", env.Data)
+	}
+	if c, err := keyring.Open(context.Background(), svc.keys, p.Contact); err != nil || p.UserID != u.UserID ||
+		c != (events.Contact{Email: u.Email, Name: u.Name}) {
+		t.Errorf("payload %+v opens to %+v, %v; user = %+v", p, c, err, u)
+	}
+	if rec := store.users[0]; strings.Contains(rec.EmailKey, "ada") || len(rec.EmailKey) != 64 {
+		t.Errorf("the email is reserved by %q, want its blind index", rec.EmailKey)
 	}
 }
 
 func TestRegisterAcceptsANameOf100Characters(t *testing.T) {
-	_, _, err := (&Service{store: &fakeStore{}}).Register(context.Background(), Registration{Email: "ada@example.com", Name: strings.Repeat("é", 100)}, meta)
+	svc, _, _ := newService()
+	_, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: strings.Repeat("é", 100)}, meta)
 	if err != nil {
 		t.Error(err)
 	}
 }
 
 func TestRegisterReportsATakenEmail(t *testing.T) {
-	svc := &Service{store: &fakeStore{}}
+	svc, _, _ := newService()
 	if _, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +150,8 @@ func TestRegisterReportsATakenEmail(t *testing.T) {
 }
 
 func TestRegisterPassesStoreFailuresOnAsInternal(t *testing.T) {
-	svc := &Service{store: &fakeStore{err: errors.New("throttled")}}
+	svc, store, _ := newService()
+	store.err = errors.New("throttled")
 	_, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
 	if err == nil || failure.Of(err).Kind != failure.Internal {
 		t.Errorf("err = %v, want an internal failure", err)
@@ -116,7 +159,7 @@ func TestRegisterPassesStoreFailuresOnAsInternal(t *testing.T) {
 }
 
 func TestGetFindsARegisteredUserAndNamesWhatIsWrongOtherwise(t *testing.T) {
-	svc := &Service{store: &fakeStore{}}
+	svc, _, _ := newService()
 	u, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
 	if err != nil {
 		t.Fatal(err)
@@ -132,9 +175,8 @@ func TestGetFindsARegisteredUserAndNamesWhatIsWrongOtherwise(t *testing.T) {
 	}
 }
 
-func TestAPasswordResetKeepsTheTokensHashAndMailsTheToken(t *testing.T) {
-	store := &fakeStore{}
-	svc := &Service{store: store}
+func TestAPasswordResetKeepsTheTokensHashAndMailsTheTokenEncrypted(t *testing.T) {
+	svc, store, tokens := newService()
 	u, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
 	if err != nil {
 		t.Fatal(err)
@@ -153,22 +195,26 @@ func TestAPasswordResetKeepsTheTokensHashAndMailsTheToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte(p.Token))
-	if store.resets[u.UserID] != hex.EncodeToString(sum[:]) || strings.Contains(store.resets[u.UserID], p.Token) {
-		t.Errorf("stored %q for token %q, want its SHA-256 only", store.resets[u.UserID], p.Token)
+	token := tokens.clear[string(p.Token.Ciphertext)]
+	sum := sha256.Sum256([]byte(token))
+	if store.resets[u.UserID] != hex.EncodeToString(sum[:]) || strings.Contains(store.resets[u.UserID], token) || len(token) != 43 {
+		t.Errorf("stored %q for token %q, want its SHA-256 only", store.resets[u.UserID], token)
 	}
-	if p.Email != u.Email || !p.ExpiresAt.Equal(r.ExpiresAt) || len(p.Token) != 43 {
-		t.Errorf("event = %+v", p)
+	if strings.Contains(string(store.events[len(store.events)-1].Data), token) || p.Token.Legacy != "" {
+		t.Error("the event holds the token in clear")
+	}
+	if c, err := keyring.Open(context.Background(), svc.keys, p.Contact); err != nil || c.Email != u.Email || !p.ExpiresAt.Equal(r.ExpiresAt) {
+		t.Errorf("event = %+v, contact %+v, %v", p, c, err)
 	}
 	again, _, _ := svc.StartPasswordReset(context.Background(), u.UserID, meta)
 	p2, _ := events.Decode[events.UserPasswordReset](store.events[len(store.events)-1])
-	if p2.Token == p.Token || again.UserID != u.UserID {
+	if tokens.clear[string(p2.Token.Ciphertext)] == token || again.UserID != u.UserID {
 		t.Error("a second reset reused the token")
 	}
 }
 
 func TestAPasswordResetForNobodyIsNotFound(t *testing.T) {
-	svc := &Service{store: &fakeStore{}}
+	svc, _, _ := newService()
 	if _, _, err := svc.StartPasswordReset(context.Background(), "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e", meta); !errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v", err)
 	}
@@ -176,3 +222,40 @@ func TestAPasswordResetForNobodyIsNotFound(t *testing.T) {
 		t.Errorf("malformed id: %v", err)
 	}
 }
+
+func TestAForgottenUserIsGoneWithTheirKeyAndTheirEmailIsFreeAgain(t *testing.T) {
+	svc, store, _ := newService()
+	ctx := context.Background()
+	u, registered, err := svc.Register(ctx, Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forgotten, err := svc.Forget(ctx, u.UserID, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := events.Decode[events.UserForgotten](forgotten); err != nil || p.UserID != u.UserID || store.events[len(store.events)-1].EventID != forgotten.EventID {
+		t.Errorf("forgotten = %+v, %v", p, err)
+	}
+	if _, err := svc.Get(ctx, u.UserID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get after Forget: %v", err)
+	}
+	p, _ := events.Decode[events.UserRegistered](registered)
+	if _, err := keyring.Open(ctx, svc.keys, p.Contact); !errors.Is(err, keyring.ErrForgotten) {
+		t.Errorf("the registration's contact opens after Forget: %v", err)
+	}
+	if _, err := svc.Forget(ctx, u.UserID, meta); !errors.Is(err, ErrNotFound) {
+		t.Errorf("forgetting twice: %v", err)
+	}
+	if _, _, err := svc.StartPasswordReset(ctx, u.UserID, meta); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a reset for a forgotten user: %v", err)
+	}
+	if _, _, err := svc.Register(ctx, Registration{Email: "Ada@Example.com", Name: "Ada again"}, meta); err != nil {
+		t.Errorf("the email of a forgotten user is not free: %v", err)
+	}
+	if _, err := svc.Forget(ctx, "nobody", meta); failure.Of(err).Kind != failure.Invalid {
+		t.Errorf("malformed id: %v", err)
+	}
+}
+
+func first[A, B, C any](a A, _ B, _ C) A { return a }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,17 +16,21 @@ import (
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/keyring"
 )
 
 // dynamoStore keeps users in the users table, keyed by pk:
 //
-//	USER#<userId>   the user
-//	EMAIL#<email>   the email's owner, lower-cased: what makes emails unique
+//	USER#<userId>      the user, their contact sealed
+//	EMAIL#<emailKey>   the owner of an email, by the email's blind index:
+//	                   what keeps emails unique without holding them
 //
-// and their events in the event store, written in the same transaction.
+// their data keys in the keys table, and their events in the event store,
+// each change to the three in one transaction.
 type dynamoStore struct {
 	db     DynamoDB
 	events *eventstore.Dynamo
+	keys   *keyring.Keyring
 	table  string
 }
 
@@ -42,72 +45,72 @@ var (
 )
 
 // userItem is a user as the table holds it, under its key
-// (contract.UsersKey) USER#<userId>.
+// (contract.UsersKey) USER#<userId>. Contact is the sealed contact's
+// ciphertext; its subject is the user.
 type userItem struct {
 	UserID    string `dynamodbav:"userId"`
-	Email     string `dynamodbav:"email"`
-	Name      string `dynamodbav:"name"`
+	Contact   []byte `dynamodbav:"contact"`
+	EmailKey  string `dynamodbav:"emailKey"`
 	CreatedAt string `dynamodbav:"createdAt"`
 }
 
-// emailItem names the owner of an email, under its key EMAIL#<email>.
+// emailItem names the owner of an email, under its key EMAIL#<emailKey>.
 type emailItem struct {
 	UserID string `dynamodbav:"userId"`
 }
 
-func userKey(id string) string      { return "USER#" + id }
-func emailKey(email string) string  { return "EMAIL#" + strings.ToLower(email) }
-func streamID(userID string) string { return "user-" + userID }
+func userKey(id string) string       { return "USER#" + id }
+func emailKey(blinded string) string { return "EMAIL#" + blinded }
+func streamID(userID string) string  { return contract.UserStream.ID(userID) }
 
-func (s *dynamoStore) Create(ctx context.Context, u User, registered events.Envelope) error {
-	user, err := s.putNew(userKey(u.UserID), userItem{
-		UserID: u.UserID, Email: u.Email, Name: u.Name, CreatedAt: u.CreatedAt.Format(time.RFC3339Nano),
+func (s *dynamoStore) Create(ctx context.Context, r Record, key *keyring.Key, registered events.Envelope) error {
+	user, err := s.putNew(userKey(r.UserID), userItem{
+		UserID: r.UserID, Contact: r.Contact.Ciphertext, EmailKey: r.EmailKey, CreatedAt: r.CreatedAt.Format(time.RFC3339Nano),
 	})
 	if err != nil {
 		return err
 	}
-	email, err := s.putNew(emailKey(u.Email), emailItem{UserID: u.UserID})
+	email, err := s.putNew(emailKey(r.EmailKey), emailItem{UserID: r.UserID})
 	if err != nil {
 		return err
 	}
-	err = s.events.AppendWith(ctx, streamID(u.UserID), 0, []events.Envelope{registered}, user, email)
+	err = s.events.AppendWith(ctx, streamID(r.UserID), 0, []events.Envelope{registered}, user, email, s.keys.Put(key))
 	var conflict *eventstore.StateConflictError
 	if errors.As(err, &conflict) && conflict.Index == 1 {
 		return ErrEmailTaken
 	}
 	if err != nil {
-		return fmt.Errorf("create user %s: %w", u.UserID, err)
+		return fmt.Errorf("create user %s: %w", r.UserID, err)
 	}
 	return nil
 }
 
-func (s *dynamoStore) Get(ctx context.Context, userID string) (User, error) {
+func (s *dynamoStore) Get(ctx context.Context, userID string) (Record, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            key(userKey(userID)),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return User{}, fmt.Errorf("get user %s: %w", userID, err)
+		return Record{}, fmt.Errorf("get user %s: %w", userID, err)
 	}
 	if out.Item == nil {
-		return User{}, ErrNotFound
+		return Record{}, ErrNotFound
 	}
 	var it userItem
 	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return User{}, fmt.Errorf("decode user %s: %w", userID, err)
+		return Record{}, fmt.Errorf("decode user %s: %w", userID, err)
 	}
 	created, err := time.Parse(time.RFC3339Nano, it.CreatedAt)
 	if err != nil {
-		return User{}, fmt.Errorf("decode user %s: createdAt: %w", userID, err)
+		return Record{}, fmt.Errorf("decode user %s: createdAt: %w", userID, err)
 	}
-	return User{UserID: it.UserID, Email: it.Email, Name: it.Name, CreatedAt: created}, nil
+	return Record{UserID: it.UserID, Contact: events.Sealed[events.Contact]{Subject: it.UserID, Ciphertext: it.Contact},
+		EmailKey: it.EmailKey, CreatedAt: created}, nil
 }
 
 // StartReset appends the reset at the stream's current version, with the
-// token's hash and expiry set on the user item in the same transaction. Two
-// resets at once race on the version; the loser reads it again and
-// appends after the winner, as the later reset.
+// token's hash and expiry set on the user item in the same transaction.
 func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time, reset events.Envelope) error {
 	update, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name("resetTokenHash"), expression.Value(tokenHash)).
@@ -125,12 +128,44 @@ func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, 
 		ExpressionAttributeNames:  update.Names(),
 		ExpressionAttributeValues: update.Values(),
 	}}
+	return s.appendLatest(ctx, userID, reset, write)
+}
+
+// Forget deletes the user item, the reservation of their email if it is
+// still theirs, and their data key, and appends forgotten, in one
+// transaction.
+func (s *dynamoStore) Forget(ctx context.Context, userID string, forgotten events.Envelope) error {
+	r, err := s.Get(ctx, userID)
+	if err != nil {
+		return err
+	}
+	user := types.TransactWriteItem{Delete: &types.Delete{
+		TableName:                aws.String(s.table),
+		Key:                      key(userKey(userID)),
+		ConditionExpression:      aws.String("attribute_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": contract.UsersKey},
+	}}
+	email := types.TransactWriteItem{Delete: &types.Delete{
+		TableName:                 aws.String(s.table),
+		Key:                       key(emailKey(r.EmailKey)),
+		ConditionExpression:       aws.String("#u = :u"),
+		ExpressionAttributeNames:  map[string]string{"#u": "userId"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": &types.AttributeValueMemberS{Value: userID}},
+	}}
+	return s.appendLatest(ctx, userID, forgotten, user, email, s.keys.Delete(userID))
+}
+
+// appendLatest appends env at the user stream's current version with
+// writes, in one transaction. Two changes at once race on the version; the
+// loser reads it again and appends after the winner. A write whose
+// condition fails means the user is gone: ErrNotFound.
+func (s *dynamoStore) appendLatest(ctx context.Context, userID string, env events.Envelope, writes ...types.TransactWriteItem) error {
 	for attempt := 1; ; attempt++ {
 		version, err := s.events.Version(ctx, streamID(userID))
 		if err != nil {
 			return err
 		}
-		err = s.events.AppendWith(ctx, streamID(userID), version, []events.Envelope{reset}, write)
+		err = s.events.AppendWith(ctx, streamID(userID), version, []events.Envelope{env}, writes...)
 		var conflict *eventstore.StateConflictError
 		switch {
 		case errors.As(err, &conflict):
@@ -138,7 +173,7 @@ func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, 
 		case errors.Is(err, eventstore.ErrConcurrency) && attempt < 3:
 			continue
 		case err != nil:
-			return fmt.Errorf("start reset for %s: %w", userID, err)
+			return fmt.Errorf("%s for %s: %w", env.EventType, userID, err)
 		}
 		return nil
 	}

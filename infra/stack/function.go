@@ -78,3 +78,23 @@ func grantTable(fn awslambda.Function, table awsdynamodb.ITable, actions ...stri
 		Resources: jsii.Strings(*table.TableArn()),
 	}))
 }
+
+// grantStreams lets fn call actions on the event store's items of fn's
+// own streams alone (contract.Function.Streams): DynamoDB checks every
+// item's partition key against the prefixes (dynamodb:LeadingKeys), in
+// transactions too. Nothing grants the correlation index, which only evctl
+// reads, with an operator's credentials.
+func grantStreams(fn awslambda.Function, f contract.Function, eventStore awsdynamodb.ITable, actions ...string) {
+	var prefixes []string
+	for _, s := range f.Streams() {
+		prefixes = append(prefixes, string(s)+"*")
+	}
+	if len(prefixes) == 0 {
+		panic("stack: " + string(f) + " has no streams of the event store to grant")
+	}
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings(actions...),
+		Resources:  jsii.Strings(*eventStore.TableArn()),
+		Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": prefixes}},
+	}))
+}

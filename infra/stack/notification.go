@@ -22,16 +22,16 @@ type NotificationService struct {
 // NewNotificationService declares the notification function and the SES
 // identity it sends from; it records the mail it sends in the event store.
 // Which events reach it is the topology's business.
-func NewNotificationService(scope constructs.Construct, id string, cfg Config, eventStore awsdynamodb.ITable) *NotificationService {
+func NewNotificationService(scope constructs.Construct, id string, cfg Config, eventStore awsdynamodb.ITable, personal *PersonalData) *NotificationService {
 	c := constructs.NewConstruct(scope, &id)
 	sender := awsses.NewEmailIdentity(c, jsii.String("Sender"), &awsses.EmailIdentityProps{
 		Identity: awsses.Identity_Email(jsii.String(cfg.MailFrom)),
 	})
-	fn := newFunction(c, "Function", cfg, contract.Notification, map[contract.Var]*string{
-		contract.EnvMailFrom:    jsii.String(cfg.MailFrom),
-		contract.EnvResetURL:    jsii.String(cfg.ResetURL),
-		contract.EnvEventsTable: eventStore.TableName(),
-	})
+	env := personal.Env(true)
+	env[contract.EnvMailFrom] = jsii.String(cfg.MailFrom)
+	env[contract.EnvResetURL] = jsii.String(cfg.ResetURL)
+	env[contract.EnvEventsTable] = eventStore.TableName()
+	fn := newFunction(c, "Function", cfg, contract.Notification, env)
 	// SendEmail alone, on this identity alone: the function never sends raw MIME.
 	sender.Grant(fn, jsii.String("ses:SendEmail"))
 	// In the SES sandbox, SES also authorizes SendEmail on the identity of
@@ -50,7 +50,10 @@ func NewNotificationService(scope constructs.Construct, id string, cfg Config, e
 			Resources: jsii.Strings(recipients...),
 		}))
 	}
-	// It records each mail sent as a new stream: puts only.
-	grantTable(fn, eventStore, "dynamodb:PutItem")
+	// It records each mail sent as a new stream, and reads one back when a
+	// replay asks whether the mail went out: notification streams only.
+	grantStreams(fn, contract.Notification, eventStore, "dynamodb:PutItem", "dynamodb:Query")
+	// It opens the recipient's contact of every mail.
+	personal.GrantOpen(fn)
 	return &NotificationService{Construct: c, Function: fn, Sender: sender}
 }

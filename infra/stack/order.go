@@ -27,12 +27,14 @@ type OrderServiceProps struct {
 	Config     Config
 	API        awsapigatewayv2.HttpApi
 	EventStore awsdynamodb.ITable
+	Personal   *PersonalData
 }
 
 // NewOrderService declares the order function with its routes, and the
 // customers projection with the table it keeps. The order function reads
-// and appends order streams and reads customers; the projection only puts
-// customers.
+// and appends order streams alone, reads customers, and opens their
+// contacts for orders' histories; the projection only puts customers and
+// their tombstones.
 func NewOrderService(scope constructs.Construct, id string, props OrderServiceProps) *OrderService {
 	c := constructs.NewConstruct(scope, &id)
 	cfg := props.Config
@@ -43,12 +45,13 @@ func NewOrderService(scope constructs.Construct, id string, props OrderServicePr
 		RemovalPolicy:                    removalPolicy(cfg),
 	})
 
-	fn := newFunction(c, "Function", cfg, contract.Order, map[contract.Var]*string{
-		contract.EnvEventsTable:    props.EventStore.TableName(),
-		contract.EnvCustomersTable: customers.TableName(),
-	})
-	grantTable(fn, props.EventStore, "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")
+	env := props.Personal.Env(false)
+	env[contract.EnvEventsTable] = props.EventStore.TableName()
+	env[contract.EnvCustomersTable] = customers.TableName()
+	fn := newFunction(c, "Function", cfg, contract.Order, env)
+	grantStreams(fn, contract.Order, props.EventStore, "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")
 	grantTable(fn, customers, "dynamodb:GetItem")
+	props.Personal.GrantOpen(fn)
 
 	projection := newFunction(c, "CustomersFunction", cfg, contract.Customers, map[contract.Var]*string{
 		contract.EnvCustomersTable: customers.TableName(),

@@ -25,8 +25,10 @@ type Stack struct {
 	Bus        awsevents.EventBus
 	EventStore awsdynamodb.Table
 	Users      awsdynamodb.Table
-	API        awsapigatewayv2.HttpApi
-	APIStage   awsapigatewayv2.HttpStage
+	// Personal holds the keys table and the KMS keys.
+	Personal *PersonalData
+	API      awsapigatewayv2.HttpApi
+	APIStage awsapigatewayv2.HttpStage
 	// Services.
 	User         *UserService
 	Order        *OrderService
@@ -61,11 +63,14 @@ func New(scope constructs.Construct, id string, props *Props) *Stack {
 		RemovalPolicy:                    removalPolicy(cfg),
 	})
 
+	s.Personal = NewPersonalData(stack, "PersonalData", cfg)
+
 	s.API, s.APIStage = newAPI(stack, cfg)
-	s.User = NewUserService(stack, "UserService", UserServiceProps{Config: cfg, API: s.API, Users: s.Users, EventStore: s.EventStore})
-	s.Order = NewOrderService(stack, "OrderService", OrderServiceProps{Config: cfg, API: s.API, EventStore: s.EventStore})
+	s.User = NewUserService(stack, "UserService", UserServiceProps{Config: cfg, API: s.API, Users: s.Users, EventStore: s.EventStore, Personal: s.Personal})
+	s.Order = NewOrderService(stack, "OrderService", OrderServiceProps{Config: cfg, API: s.API, EventStore: s.EventStore, Personal: s.Personal})
 	s.Relay = NewRelay(stack, "Relay", cfg, s.EventStore, s.Bus)
-	s.Notification = NewNotificationService(stack, "NotificationService", cfg, s.EventStore)
+	s.Notification = NewNotificationService(stack, "NotificationService", cfg, s.EventStore, s.Personal)
+	s.Personal.GrantResetTokens(s.User.Function, s.Notification.Function)
 
 	// Consumers and their subscriptions, from the topology.
 	functions := map[contract.Function]awslambda.Function{
@@ -108,6 +113,8 @@ func New(scope constructs.Construct, id string, props *Props) *Stack {
 	output(stack, contract.OutputEventStoreTable, s.EventStore.TableName())
 	output(stack, contract.OutputUsersTable, s.Users.TableName())
 	output(stack, contract.OutputCustomersTable, s.Order.CustomersTable.TableName())
+	output(stack, contract.OutputKeysTable, s.Personal.Keys.TableName())
+	output(stack, contract.OutputPersonalDataKeyARN, s.Personal.PersonalDataKey.KeyArn())
 	output(stack, contract.OutputRelayFailuresQueueURL, s.Relay.Failures.QueueUrl())
 	output(stack, contract.OutputBusDLQURL, busDLQ.QueueUrl())
 	if s.Observability != nil {

@@ -206,12 +206,12 @@ func TestFunctionsGetTheirConfigurationFromTheEnvironment(t *testing.T) {
 		function contract.Function
 		env      map[contract.Var]any
 	}{
-		{contract.User, map[contract.Var]any{contract.EnvUsersTable: ref(testStack.Users), contract.EnvEventsTable: ref(testStack.EventStore)}},
-		{contract.Order, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore), contract.EnvCustomersTable: ref(testStack.Order.CustomersTable)}},
+		{contract.User, personalEnv(true, map[contract.Var]any{contract.EnvUsersTable: ref(testStack.Users), contract.EnvEventsTable: ref(testStack.EventStore)})},
+		{contract.Order, personalEnv(false, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore), contract.EnvCustomersTable: ref(testStack.Order.CustomersTable)})},
 		{contract.Customers, consumerEnv(contract.Customers, map[contract.Var]any{contract.EnvCustomersTable: ref(testStack.Order.CustomersTable)})},
 		{contract.Relay, map[contract.Var]any{contract.EnvEventBusName: ref(testStack.Bus)}},
-		{contract.Notification, consumerEnv(contract.Notification, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore),
-			contract.EnvMailFrom: testMailFrom, contract.EnvResetURL: testResetURL})},
+		{contract.Notification, consumerEnv(contract.Notification, personalEnv(true, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore),
+			contract.EnvMailFrom: testMailFrom, contract.EnvResetURL: testResetURL}))},
 	}
 	if len(tests) != len(contract.Functions()) {
 		t.Errorf("%d functions checked of %d", len(tests), len(contract.Functions()))
@@ -382,15 +382,18 @@ func TestGrantsGiveEachFunctionWhatItNeedsOnItsResourcesOnly(t *testing.T) {
 		function contract.Function
 		allow    []string // "action on resource-logical-id-prefix"
 	}{
-		{contract.User, []string{"dynamodb:PutItem on Users", "dynamodb:GetItem on Users", "dynamodb:UpdateItem on Users",
-			"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore"}},
+		{contract.User, []string{"dynamodb:PutItem on Users", "dynamodb:GetItem on Users", "dynamodb:UpdateItem on Users", "dynamodb:DeleteItem on Users",
+			"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore",
+			"dynamodb:GetItem on PersonalDataKeys", "dynamodb:PutItem on PersonalDataKeys", "dynamodb:DeleteItem on PersonalDataKeys",
+			"kms:GenerateDataKey on PersonalDataPersonalDataKey", "kms:Decrypt on PersonalDataPersonalDataKey", "kms:Encrypt on PersonalDataResetTokenKey"}},
 		{contract.Order, []string{"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore",
-			"dynamodb:GetItem on OrderServiceCustomers"}},
+			"dynamodb:GetItem on OrderServiceCustomers", "dynamodb:GetItem on PersonalDataKeys", "kms:Decrypt on PersonalDataPersonalDataKey"}},
 		{contract.Customers, []string{"dynamodb:PutItem on OrderServiceCustomers", "dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency",
 			"sqs:SendMessage on CustomersDLQ"}},
 		{contract.Relay, []string{"events:PutEvents on Bus"}},
-		{contract.Notification, []string{`ses:SendEmail on identity/",{"Ref":"` + logicalID(testStack.Notification.Sender) + `"}`, "dynamodb:PutItem on EventStore",
-			"dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency", "sqs:SendMessage on NotificationDLQ"}},
+		{contract.Notification, []string{`ses:SendEmail on identity/",{"Ref":"` + logicalID(testStack.Notification.Sender) + `"}`,
+			"dynamodb:PutItem on EventStore", "dynamodb:Query on EventStore", "dynamodb:GetItem on PersonalDataKeys",
+			"kms:Decrypt on PersonalDataPersonalDataKey", "kms:Decrypt on PersonalDataResetTokenKey", "dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency", "sqs:SendMessage on NotificationDLQ"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.function), func(t *testing.T) {
@@ -656,8 +659,8 @@ func TestNoSecretIsPassedInTheEnvironment(t *testing.T) {
 	for _, id := range ofType("AWS::Lambda::Function") {
 		env, _ := resources[id].Properties["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
-		for name := range vars {
-			if secret.MatchString(name) {
+		for name, value := range vars {
+			if secret.MatchString(name) && !isKMSKeyARN(value) {
 				t.Errorf("%s gets %s in its environment", id, name)
 			}
 		}

@@ -23,19 +23,23 @@ type UserServiceProps struct {
 	API        awsapigatewayv2.HttpApi
 	Users      awsdynamodb.ITable
 	EventStore awsdynamodb.ITable
+	Personal   *PersonalData
 }
 
 // NewUserService declares the user function, its routes and its grants:
-// users are put, updated and read by key, and their events appended and
-// their streams' versions read.
+// users are put, updated, read and deleted by key; their events appended
+// and their streams' versions read, in user streams only; their data keys
+// made, kept, read and deleted. Reset tokens it encrypts; the grant to the
+// notification function to decrypt them is the stack's.
 func NewUserService(scope constructs.Construct, id string, props UserServiceProps) *UserService {
 	c := constructs.NewConstruct(scope, &id)
-	fn := newFunction(c, "Function", props.Config, contract.User, map[contract.Var]*string{
-		contract.EnvUsersTable:  props.Users.TableName(),
-		contract.EnvEventsTable: props.EventStore.TableName(),
-	})
-	grantTable(fn, props.Users, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
-	grantTable(fn, props.EventStore, "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")
+	env := props.Personal.Env(true)
+	env[contract.EnvUsersTable] = props.Users.TableName()
+	env[contract.EnvEventsTable] = props.EventStore.TableName()
+	fn := newFunction(c, "Function", props.Config, contract.User, env)
+	grantTable(fn, props.Users, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+	grantStreams(fn, contract.User, props.EventStore, "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")
+	props.Personal.GrantSeal(fn)
 
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("UserIntegration"), fn, nil)
 	addRoutes(props.API, contract.User, integration)

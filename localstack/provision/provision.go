@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -98,6 +99,7 @@ type Deployer struct {
 	ses    *sesv2.Client
 	sns    *sns.Client
 	cw     *cloudwatch.Client
+	kms    *kms.Client
 
 	stack    *Stack
 	resolver *template.Resolver
@@ -119,6 +121,7 @@ func New(cfg aws.Config, stackName string) *Deployer {
 		ses:       sesv2.NewFromConfig(cfg),
 		sns:       sns.NewFromConfig(cfg),
 		cw:        cloudwatch.NewFromConfig(cfg),
+		kms:       kms.NewFromConfig(cfg),
 	}
 }
 
@@ -139,6 +142,7 @@ func (d *Deployer) creators() map[string]creator {
 		"AWS::Events::Rule":               d.rule,
 		"AWS::IAM::Policy":                d.policy,
 		"AWS::IAM::Role":                  d.role,
+		"AWS::KMS::Key":                   d.kmsKey,
 		"AWS::Lambda::EventSourceMapping": d.eventSourceMapping,
 		"AWS::Lambda::Function":           d.function,
 		"AWS::Lambda::Permission":         d.permission,

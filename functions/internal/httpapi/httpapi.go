@@ -210,16 +210,14 @@ func sentence(field, message string) string {
 	return field + " " + message
 }
 
-// jsonResponse is a response with body encoded as JSON, or none if body
-// is nil.
+// jsonResponse is a response with body encoded as JSON, or none, and no
+// Content-Type, if body is nil.
 func jsonResponse(status int, body any) (lambdaevents.APIGatewayV2HTTPResponse, error) {
-	resp := lambdaevents.APIGatewayV2HTTPResponse{
-		StatusCode: status,
-		Headers:    map[string]string{"Content-Type": "application/json"},
-	}
+	resp := lambdaevents.APIGatewayV2HTTPResponse{StatusCode: status, Headers: map[string]string{}}
 	if body == nil {
 		return resp, nil
 	}
+	resp.Headers["Content-Type"] = "application/json"
 	b, err := json.Marshal(body)
 	if err != nil {
 		return resp, err

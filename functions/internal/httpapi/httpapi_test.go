@@ -181,7 +181,7 @@ func TestFailuresMapToTheirStatus(t *testing.T) {
 }
 
 func TestTheRequestLineNamesTheInvocationTheRequestAndTheEventsItAppended(t *testing.T) {
-	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"},
+	env, err := events.New(events.UserForgotten{UserID: uuid.NewString()},
 		events.Metadata{CorrelationID: "flow-1", CausationID: "req-1"})
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestTheRequestLineNamesTheInvocationTheRequestAndTheEventsItAppended(t *tes
 		t.Fatalf("log %q: %v", out.String(), err)
 	}
 	for key, want := range map[string]any{
-		"request_id": "lambda-1", "api_request_id": "api-1", "event_id": env.EventID, "event_type": events.TypeUserRegistered,
+		"request_id": "lambda-1", "api_request_id": "api-1", "event_id": env.EventID, "event_type": events.TypeUserForgotten,
 		"route": "POST /greet", "status": 201.0,
 	} {
 		if line[key] != want {
@@ -260,7 +260,7 @@ func TestTheCorrelationIDIsTheCallersOrNewAndAlwaysEchoed(t *testing.T) {
 }
 
 func TestABodyThatCannotBeEncodedIsA500LoggedAsAnErrorWithItsCauseAndItsEvents(t *testing.T) {
-	env, err := events.New(events.UserRegistered{UserID: uuid.NewString(), Email: "ada@example.com", Name: "Ada"},
+	env, err := events.New(events.UserForgotten{UserID: uuid.NewString()},
 		events.Metadata{CorrelationID: "flow-1", CausationID: "req-1"})
 	if err != nil {
 		t.Fatal(err)
