@@ -45,7 +45,14 @@ func (s Stream) ID(id string) string { return string(s) + id }
 const UsersKey = "pk"
 
 // The customers table of the order service, keyed by user id.
-const CustomersKey = "userId"
+const (
+	CustomersKey = "userId"
+	// CustomersContact is a customer's sealed contact, as JSON.
+	CustomersContact = "contact"
+	// CustomersForgotten is true on the tombstone of a forgotten user,
+	// which holds nothing else.
+	CustomersForgotten = "forgotten"
+)
 
 // The keys table: one item per user, holding the user's data key wrapped
 // by the personal data KMS key, and one for the key of the email index.

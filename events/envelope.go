@@ -69,6 +69,9 @@ func New(p Payload, meta Metadata) (Envelope, error) {
 	if err := checkData(data, def, def.Latest(), jsoncheck.Strict); err != nil {
 		return Envelope{}, err
 	}
+	if err := checkSubject(p); err != nil {
+		return Envelope{}, err
+	}
 	// The rest of the envelope is right by construction; only the
 	// caller's metadata needs checking.
 	rawMeta, err := json.Marshal(meta)

@@ -80,6 +80,7 @@ func TestNewRefusesAnInvalidPayload(t *testing.T) {
 		{"a user id that is not a uuid", events.UserForgotten{UserID: "42"}, meta, "data.userId"},
 		{"a sealed contact of nobody", events.UserRegistered{UserID: uuid.NewString(), Contact: events.Sealed[events.Contact]{Ciphertext: make([]byte, 40)}}, meta, "data.contact.subject"},
 		{"a ciphertext too short to hold a contact", events.UserRegistered{UserID: uuid.NewString(), Contact: events.Sealed[events.Contact]{Subject: uuid.NewString(), Ciphertext: []byte("short")}}, meta, "data.contact.ciphertext"},
+		{"a contact sealed for someone else", events.UserRegistered{UserID: uuid.NewString(), Contact: sealedPerson().Contact}, meta, "data"},
 		{"a carrier that is not a name", events.OrderShipped{OrderID: uuid.NewString(), Customer: sealedPerson(), Carrier: "\tDHL", TrackingNumber: "1"}, meta, "data.carrier"},
 		{"no correlation id", events.UserForgotten{UserID: uuid.NewString()}, events.Metadata{CausationID: "r"}, "metadata.correlationId"},
 	}

@@ -143,3 +143,33 @@ func TestTheLatestSamplesSealWhatTheSampleKeyringOpens(t *testing.T) {
 		t.Errorf("after Ada is forgotten her contact opens: %v", err)
 	}
 }
+
+// TestEveryPayloadThatCarriesAContactNamesItsDataSubject: whatever holds
+// a sealed contact says whose it is (events.Personal), which is how the
+// notification service finds whom to write to, and whom not to.
+func TestEveryPayloadThatCarriesAContactNamesItsDataSubject(t *testing.T) {
+	sealed := reflect.TypeOf(events.Sealed[events.Contact]{})
+	var carries func(reflect.Type) bool
+	carries = func(typ reflect.Type) bool {
+		switch typ.Kind() {
+		case reflect.Struct:
+			if typ == sealed {
+				return true
+			}
+			for i := range typ.NumField() {
+				if carries(typ.Field(i).Type) {
+					return true
+				}
+			}
+		case reflect.Slice, reflect.Pointer:
+			return carries(typ.Elem())
+		}
+		return false
+	}
+	for _, def := range events.Catalogue() {
+		_, personal := def.Payload.(events.Personal)
+		if c := carries(reflect.TypeOf(def.Payload)); c != personal {
+			t.Errorf("%s carries a sealed contact: %v; implements events.Personal: %v", def.Type, c, personal)
+		}
+	}
+}

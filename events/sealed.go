@@ -76,6 +76,19 @@ type Personal interface {
 	DataSubject() Person
 }
 
+// checkSubject checks what a schema cannot: that a payload's contact is
+// sealed for the person it names.
+func checkSubject(p Payload) error {
+	personal, ok := p.(Personal)
+	if !ok {
+		return nil
+	}
+	if s := personal.DataSubject(); s.Contact.Subject != s.UserID {
+		return &InvalidError{Field: "data", Reason: "the contact is sealed for another person than the one it names"}
+	}
+	return nil
+}
+
 // DataSubject implements [Personal].
 func (p UserRegistered) DataSubject() Person { return Person{UserID: p.UserID, Contact: p.Contact} }
 

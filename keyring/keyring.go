@@ -2,7 +2,6 @@ package keyring
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -108,15 +107,7 @@ func (r *Keyring) Delete(subject string) types.TransactWriteItem {
 // KMS Decrypt, or, inside WithCache, what an earlier call of the same
 // context found. A subject without a key is forgotten.
 func (r *Keyring) Key(ctx context.Context, subject string) (*Key, error) {
-	c := cacheOf(ctx)
-	if k, err, ok := c.get(subject); ok {
-		return k, err
-	}
-	k, err := r.read(ctx, subject)
-	if err == nil || errors.Is(err, ErrForgotten) {
-		c.put(subject, k, err)
-	}
-	return k, err
+	return cachedKey(ctx, subject, func() (*Key, error) { return r.read(ctx, subject) })
 }
 
 func (r *Keyring) read(ctx context.Context, subject string) (*Key, error) {

@@ -55,20 +55,15 @@ func (m *Memory) Delete(subject string) {
 
 // Key returns the subject's key, as Keyring.Key does, cache included.
 func (m *Memory) Key(ctx context.Context, subject string) (*Key, error) {
-	c := cacheOf(ctx)
-	if k, err, ok := c.get(subject); ok {
-		return k, err
-	}
-	m.mu.Lock()
-	k, ok := m.keys[subject]
-	m.reads++
-	m.mu.Unlock()
-	var err error
-	if !ok {
-		k, err = nil, fmt.Errorf("%w: %s", ErrForgotten, subject)
-	}
-	c.put(subject, k, err)
-	return k, err
+	return cachedKey(ctx, subject, func() (*Key, error) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.reads++
+		if k, ok := m.keys[subject]; ok {
+			return k, nil
+		}
+		return nil, fmt.Errorf("%w: %s", ErrForgotten, subject)
+	})
 }
 
 // Reads counts the keys read past the cache.

@@ -40,6 +40,16 @@ func Reveal(ctx context.Context, keys Keys, doc []byte) ([]byte, error) {
 	return bytes.TrimSpace(out.Bytes()), nil
 }
 
+// The JSON members the views look for: those of events.Sealed and
+// events.Person, whose tags a test holds them to.
+const (
+	memberSubject    = "subject"
+	memberCiphertext = "ciphertext"
+	memberLegacy     = "legacy"
+	memberUserID     = "userId"
+	memberContact    = "contact"
+)
+
 // member is one member of an object.
 type member struct {
 	name  string
@@ -119,9 +129,9 @@ func show(ctx context.Context, keys Keys, v jsontext.Value, members []member) (j
 	for _, m := range members {
 		names[m.name] = m.value
 	}
-	_, hasSubject := names["subject"]
-	_, hasCiphertext := names["ciphertext"]
-	_, hasLegacy := names["legacy"]
+	_, hasSubject := names[memberSubject]
+	_, hasCiphertext := names[memberCiphertext]
+	_, hasLegacy := names[memberLegacy]
 	switch {
 	case len(names) == 2 && hasSubject && (hasCiphertext || hasLegacy):
 		var s events.Sealed[jsontext.Value]

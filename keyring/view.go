@@ -73,9 +73,10 @@ func sealContact(ctx context.Context, key func(context.Context, string) (*Key, e
 	contact := -1
 	for i, m := range members {
 		switch m.name {
-		case "userId":
-			json.Unmarshal(m.value, &userID)
-		case "contact":
+		case memberUserID:
+			// Not a string: not a person's id, and nothing to seal.
+			_ = json.Unmarshal(m.value, &userID)
+		case memberContact:
 			contact = i
 		}
 	}

@@ -235,7 +235,9 @@ func (s *stack) keyring() *keyring.Keyring {
 }
 
 // keyOf returns a person's data key, making and keeping one for a person
-// who has none: evctl publish seals what it is given open.
+// whom the stack has never known (no user stream): evctl publish seals
+// what it is given open. A user who has a stream but no key was forgotten,
+// and is never given a key again.
 func (s *stack) keyOf(ctx context.Context, subject string) (*keyring.Key, error) {
 	r := s.keyring()
 	if r == nil {
@@ -247,6 +249,15 @@ func (s *stack) keyOf(ctx context.Context, subject string) (*keyring.Key, error)
 	k, err := r.Key(ctx, subject)
 	if !errors.Is(err, keyring.ErrForgotten) {
 		return k, err
+	}
+	store, err := s.eventStore()
+	if err != nil {
+		return nil, err
+	}
+	if version, err := store.Version(ctx, contract.UserStream.ID(subject)); err != nil {
+		return nil, err
+	} else if version > 0 {
+		return nil, fmt.Errorf("user %s has no data key: they were forgotten, and stay so", subject)
 	}
 	if k, err = r.New(ctx, subject); err != nil {
 		return nil, err

@@ -17,8 +17,8 @@ type Mail struct {
 	// Subject holds no personal data: notification.sent records it, in
 	// clear, for ever. The bodies may; nothing keeps them.
 	Subject string
-	Text     string
-	HTML     string
+	Text    string
+	HTML    string
 }
 
 // The mails are written in Go rather than with text/template and

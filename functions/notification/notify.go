@@ -112,6 +112,9 @@ func mail[T events.Personal](n *Notifier, compose composer[T]) consumer.Handler 
 	return consumer.On(func(ctx context.Context, p T, env events.Envelope) (consumer.Result, error) {
 		subject := p.DataSubject()
 		r := consumer.Result{Log: []slog.Attr{slog.String("user_id", subject.UserID)}}
+		if subject.Contact.Subject != subject.UserID {
+			return r, consumer.Permanent(fmt.Errorf("%w: the contact is sealed for another person than the one it names", events.ErrInvalid))
+		}
 		to, err := keyring.Open(ctx, n.keys, subject.Contact)
 		switch {
 		case errors.Is(err, keyring.ErrForgotten):

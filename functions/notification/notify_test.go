@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sesv2types "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
+	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
@@ -436,6 +437,17 @@ func TestNoMailGoesToAForgottenRecipientNotEvenOnReplay(t *testing.T) {
 				t.Errorf("sent %d mails, recorded %d", len(mailer.sent), len(records))
 			}
 		})
+	}
+}
+
+func TestAContactSealedForSomeoneElseIsNeverMailed(t *testing.T) {
+	n, mailer, _ := newNotifier(t)
+	env := fresh(t, events.TypeOrderPlaced)
+	p, _ := events.Decode[events.OrderPlaced](env)
+	p.Customer.UserID = uuid.NewString() // the contact stays Ada's
+	env.Data, _ = json.Marshal(p)
+	if _, err := n.notify(context.Background(), env); !consumer.IsPermanent(err) || len(mailer.sent) != 0 {
+		t.Errorf("err %v, %d mails; want a permanent failure and none", err, len(mailer.sent))
 	}
 }
 

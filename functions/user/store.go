@@ -56,8 +56,11 @@ type userItem struct {
 
 // emailItem names the owner of an email, under its key EMAIL#<emailKey>.
 type emailItem struct {
-	UserID string `dynamodbav:"userId"`
+	UserID string `dynamodbav:"userId"` // emailOwner
 }
+
+// emailOwner is emailItem's attribute that names the owner.
+const emailOwner = "userId"
 
 func userKey(id string) string       { return "USER#" + id }
 func emailKey(blinded string) string { return "EMAIL#" + blinded }
@@ -128,11 +131,11 @@ func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, 
 		ExpressionAttributeNames:  update.Names(),
 		ExpressionAttributeValues: update.Values(),
 	}}
-	return s.appendLatest(ctx, userID, reset, write)
+	return notFoundIfGone(s.appendLatest(ctx, userID, reset, write))
 }
 
-// Forget deletes the user item, the reservation of their email if it is
-// still theirs, and their data key, and appends forgotten, in one
+// Forget deletes the user item, the reservation of their email, which
+// must be theirs, and their data key, and appends forgotten, in one
 // transaction.
 func (s *dynamoStore) Forget(ctx context.Context, userID string, forgotten events.Envelope) error {
 	r, err := s.Get(ctx, userID)
@@ -149,16 +152,31 @@ func (s *dynamoStore) Forget(ctx context.Context, userID string, forgotten event
 		TableName:                 aws.String(s.table),
 		Key:                       key(emailKey(r.EmailKey)),
 		ConditionExpression:       aws.String("#u = :u"),
-		ExpressionAttributeNames:  map[string]string{"#u": "userId"},
+		ExpressionAttributeNames:  map[string]string{"#u": emailOwner},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":u": &types.AttributeValueMemberS{Value: userID}},
 	}}
-	return s.appendLatest(ctx, userID, forgotten, user, email, s.keys.Delete(userID))
+	err = s.appendLatest(ctx, userID, forgotten, user, email, s.keys.Delete(userID))
+	var conflict *eventstore.StateConflictError
+	if errors.As(err, &conflict) && conflict.Index == 1 {
+		return fmt.Errorf("forget user %s: the reservation of their email is not theirs", userID)
+	}
+	return notFoundIfGone(err)
+}
+
+// notFoundIfGone turns a failed condition on the user item (the first
+// state write) into ErrNotFound: the user is gone.
+func notFoundIfGone(err error) error {
+	var conflict *eventstore.StateConflictError
+	if errors.As(err, &conflict) && conflict.Index == 0 {
+		return ErrNotFound
+	}
+	return err
 }
 
 // appendLatest appends env at the user stream's current version with
 // writes, in one transaction. Two changes at once race on the version; the
 // loser reads it again and appends after the winner. A write whose
-// condition fails means the user is gone: ErrNotFound.
+// condition fails is a *eventstore.StateConflictError naming it.
 func (s *dynamoStore) appendLatest(ctx context.Context, userID string, env events.Envelope, writes ...types.TransactWriteItem) error {
 	for attempt := 1; ; attempt++ {
 		version, err := s.events.Version(ctx, streamID(userID))
@@ -169,7 +187,7 @@ func (s *dynamoStore) appendLatest(ctx context.Context, userID string, env event
 		var conflict *eventstore.StateConflictError
 		switch {
 		case errors.As(err, &conflict):
-			return ErrNotFound
+			return err
 		case errors.Is(err, eventstore.ErrConcurrency) && attempt < 3:
 			continue
 		case err != nil:

@@ -82,8 +82,10 @@ func grantTable(fn awslambda.Function, table awsdynamodb.ITable, actions ...stri
 // grantStreams lets fn call actions on the event store's items of fn's
 // own streams alone (contract.Function.Streams): DynamoDB checks every
 // item's partition key against the prefixes (dynamodb:LeadingKeys), in
-// transactions too. Nothing grants the correlation index, which only evctl
-// reads, with an operator's credentials.
+// transactions too, and a request that names no key (a Scan) is refused
+// (the Null condition: ForAllValues alone holds of an empty set). Nothing
+// grants the correlation index, which only evctl reads, with an operator's
+// credentials.
 func grantStreams(fn awslambda.Function, f contract.Function, eventStore awsdynamodb.ITable, actions ...string) {
 	var prefixes []string
 	for _, s := range f.Streams() {
@@ -95,6 +97,9 @@ func grantStreams(fn awslambda.Function, f contract.Function, eventStore awsdyna
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:    jsii.Strings(actions...),
 		Resources:  jsii.Strings(*eventStore.TableArn()),
-		Conditions: &map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": prefixes}},
+		Conditions: &map[string]any{
+			"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": prefixes},
+			"Null":                    map[string]any{"dynamodb:LeadingKeys": "false"},
+		},
 	}))
 }

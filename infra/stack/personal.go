@@ -82,8 +82,9 @@ func (p *PersonalData) GrantOpen(fn awslambda.Function) {
 }
 
 // GrantResetTokens lets writer encrypt reset tokens and reader decrypt
-// them, and the key's own policy denies Decrypt to every other principal
-// of the account, administrators included.
+// them. The key's own policy denies every other principal of the account,
+// administrators included, whatever would read a token: Decrypt, a
+// ReEncrypt to a key of their own, or a grant that allows either.
 func (p *PersonalData) GrantResetTokens(writer, reader awslambda.Function) {
 	grantKey(writer, p.ResetTokenKey, []string{contract.PurposePasswordReset}, "kms:Encrypt")
 	grantKey(reader, p.ResetTokenKey, []string{contract.PurposePasswordReset}, "kms:Decrypt")
@@ -91,11 +92,15 @@ func (p *PersonalData) GrantResetTokens(writer, reader awslambda.Function) {
 		Sid:        jsii.String("OnlyTheNotificationFunctionDecrypts"),
 		Effect:     awsiam.Effect_DENY,
 		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-		Actions:    jsii.Strings("kms:Decrypt"),
+		Actions:    jsii.Strings(resetTokenReads...),
 		Resources:  jsii.Strings("*"),
 		Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": *reader.Role().RoleArn()}},
 	}), jsii.Bool(false))
 }
+
+// resetTokenReads are the actions that would let a principal read a reset
+// token: only the notification function may.
+var resetTokenReads = []string{"kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"}
 
 // Env is what a function that seals or opens is told of these.
 func (p *PersonalData) Env(resetTokens bool) map[contract.Var]*string {

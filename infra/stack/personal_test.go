@@ -41,7 +41,10 @@ func TestEveryRoleTouchesTheEventStoreInItsOwnStreamsOnly(t *testing.T) {
 			for _, s := range fn.Streams() {
 				prefixes = append(prefixes, string(s)+"*")
 			}
-			want, _ := json.Marshal(map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": prefixes}})
+			want, _ := json.Marshal(map[string]any{
+				"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": prefixes},
+				"Null":                    map[string]any{"dynamodb:LeadingKeys": "false"},
+			})
 			granted := false
 			for _, s := range policyStatements(t, fn) {
 				for _, r := range s.resources {
@@ -91,15 +94,19 @@ func TestOnlyTheNotificationFunctionMayDecryptResetTokens(t *testing.T) {
 	notification, _ := function(t, contract.Notification)
 	role := resources[notification].Properties["Role"]
 	want, _ := json.Marshal(map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": role}})
-	found := false
+	denied := map[string]bool{}
 	for _, st := range policy.Statement {
 		cond, _ := json.Marshal(st["Condition"])
-		if st["Effect"] == "Deny" && st["Action"] == "kms:Decrypt" && st["Principal"].(map[string]any)["AWS"] == "*" && string(cond) == string(want) {
-			found = true
+		if st["Effect"] == "Deny" && st["Principal"].(map[string]any)["AWS"] == "*" && string(cond) == string(want) {
+			for _, a := range asList(st["Action"]) {
+				denied[a.(string)] = true
+			}
 		}
 	}
-	if !found {
-		t.Errorf("the reset token key's policy does not deny Decrypt to all but the notification function's role: %s", b)
+	for _, a := range []string{"kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"} {
+		if !denied[a] {
+			t.Errorf("the reset token key's policy does not deny %s to all but the notification function's role: %s", a, b)
+		}
 	}
 	for _, k := range ofType("AWS::KMS::Key") {
 		if resources[k].Properties["EnableKeyRotation"] != true {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-json-experiment/json"
@@ -173,6 +174,23 @@ func cached(t *testing.T, k Impl) {
 	}
 	if n := k.Reads() - before; n != 2 {
 		t.Errorf("2 opens without a cache read the key %d times, want 2", n)
+	}
+	// A batch's messages are handled at once: they wait for one read.
+	other := kept(t, k)
+	sealed := seal(t, other, ada)
+	batch := keyring.WithCache(context.Background())
+	before = k.Reads()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if _, err := keyring.Open(batch, k.Ring, sealed); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := k.Reads() - before; n != 1 {
+		t.Errorf("16 opens at once in one context read the key %d times, want 1", n)
 	}
 	k.Delete(t, key.Subject())
 	if _, err := keyring.Open(keyring.WithCache(context.Background()), k.Ring, s); !errors.Is(err, keyring.ErrForgotten) {

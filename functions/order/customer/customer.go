@@ -35,8 +35,9 @@ type DynamoDB interface {
 }
 
 // Table keeps customers in a DynamoDB table keyed by userId (the
-// contract's CustomersKey), one item each: the sealed contact's JSON, or,
-// once the user is forgotten, a tombstone that holds nothing of them, so
+// contract's CustomersKey), one item each: the sealed contact's JSON
+// (CustomersContact), or, once the user is forgotten, a tombstone
+// (CustomersForgotten) that holds nothing of them, so
 // that a user.registered delivered late or replayed does not bring them
 // back. It is safe for concurrent use.
 type Table struct {
@@ -46,12 +47,6 @@ type Table struct {
 
 // NewTable returns the customers kept in the named table.
 func NewTable(db DynamoDB, table string) *Table { return &Table{db: db, table: table} }
-
-// The attributes of an item besides its key.
-const (
-	attrContact   = "contact"   // the sealed contact, as JSON
-	attrForgotten = "forgotten" // true on a tombstone
-)
 
 // Put records a customer. Putting the same customer again changes nothing,
 // so a redelivered event is harmless; putting a forgotten one returns
@@ -64,11 +59,11 @@ func (t *Table) Put(ctx context.Context, p events.Person) error {
 	_, err = t.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(t.table),
 		Item: map[string]types.AttributeValue{
-			contract.CustomersKey: &types.AttributeValueMemberS{Value: p.UserID},
-			attrContact:           &types.AttributeValueMemberS{Value: string(contact)},
+			contract.CustomersKey:     &types.AttributeValueMemberS{Value: p.UserID},
+			contract.CustomersContact: &types.AttributeValueMemberS{Value: string(contact)},
 		},
 		ConditionExpression:      aws.String("attribute_not_exists(#f)"),
-		ExpressionAttributeNames: map[string]string{"#f": attrForgotten},
+		ExpressionAttributeNames: map[string]string{"#f": contract.CustomersForgotten},
 	})
 	var tombstone *types.ConditionalCheckFailedException
 	if errors.As(err, &tombstone) {
@@ -86,8 +81,8 @@ func (t *Table) Forget(ctx context.Context, userID string) error {
 	_, err := t.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(t.table),
 		Item: map[string]types.AttributeValue{
-			contract.CustomersKey: &types.AttributeValueMemberS{Value: userID},
-			attrForgotten:         &types.AttributeValueMemberBOOL{Value: true},
+			contract.CustomersKey:       &types.AttributeValueMemberS{Value: userID},
+			contract.CustomersForgotten: &types.AttributeValueMemberBOOL{Value: true},
 		},
 	})
 	if err != nil {
@@ -105,7 +100,7 @@ func (t *Table) Get(ctx context.Context, userID string) (events.Person, error) {
 	if err != nil {
 		return events.Person{}, fmt.Errorf("get customer %s: %w", userID, err)
 	}
-	contact, ok := out.Item[attrContact].(*types.AttributeValueMemberS)
+	contact, ok := out.Item[contract.CustomersContact].(*types.AttributeValueMemberS)
 	if !ok { // no item, or a tombstone
 		return events.Person{}, ErrNotFound
 	}
