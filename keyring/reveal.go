@@ -1,11 +1,9 @@
 package keyring
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -32,12 +30,9 @@ const (
 // legacy data shows as Unopened. The order of members is kept. A value
 // that does not open is an error wrapping ErrUnreadable.
 func Reveal(ctx context.Context, keys Keys, doc []byte) ([]byte, error) {
-	var out bytes.Buffer
-	enc := jsontext.NewEncoder(&out)
-	if err := reveal(ctx, keys, jsontext.Value(doc), enc); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSpace(out.Bytes()), nil
+	return rewrite(doc, func(v jsontext.Value, members []member) (jsontext.Value, bool, error) {
+		return show(ctx, keys, v, members)
+	})
 }
 
 // The JSON members the views look for: those of events.Sealed and
@@ -49,78 +44,6 @@ const (
 	memberUserID     = "userId"
 	memberContact    = "contact"
 )
-
-// member is one member of an object.
-type member struct {
-	name  string
-	value jsontext.Value
-}
-
-func reveal(ctx context.Context, keys Keys, v jsontext.Value, enc *jsontext.Encoder) error {
-	switch v.Kind() {
-	case '{':
-		members, err := membersOf(v)
-		if err != nil {
-			return err
-		}
-		if shown, ok, err := show(ctx, keys, v, members); ok || err != nil {
-			if err != nil {
-				return err
-			}
-			return enc.WriteValue(shown)
-		}
-		if err := enc.WriteToken(jsontext.BeginObject); err != nil {
-			return err
-		}
-		for _, m := range members {
-			if err := enc.WriteToken(jsontext.String(m.name)); err != nil {
-				return err
-			}
-			if err := reveal(ctx, keys, m.value, enc); err != nil {
-				return err
-			}
-		}
-		return enc.WriteToken(jsontext.EndObject)
-	case '[':
-		var items []jsontext.Value
-		if err := json.Unmarshal(v, &items); err != nil {
-			return err
-		}
-		if err := enc.WriteToken(jsontext.BeginArray); err != nil {
-			return err
-		}
-		for _, it := range items {
-			if err := reveal(ctx, keys, it, enc); err != nil {
-				return err
-			}
-		}
-		return enc.WriteToken(jsontext.EndArray)
-	default:
-		return enc.WriteValue(v)
-	}
-}
-
-func membersOf(v jsontext.Value) ([]member, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(v))
-	if _, err := dec.ReadToken(); err != nil {
-		return nil, err
-	}
-	var members []member
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return nil, err
-		}
-		m := member{name: name.String()}
-		value, err := dec.ReadValue()
-		if err != nil {
-			return nil, err
-		}
-		m.value = slices.Clone(value)
-		members = append(members, m)
-	}
-	return members, nil
-}
 
 // show returns what stands for a sealed value or a secret, and whether the
 // members are one.

@@ -1,7 +1,6 @@
 package keyring
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 
@@ -17,53 +16,9 @@ import (
 // person it is about — is checked and sealed under that person's key,
 // which key returns. Everything else is kept as it is.
 func SealView(ctx context.Context, key func(ctx context.Context, subject string) (*Key, error), doc []byte) ([]byte, error) {
-	var out bytes.Buffer
-	enc := jsontext.NewEncoder(&out)
-	if err := sealView(ctx, key, jsontext.Value(doc), enc); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSpace(out.Bytes()), nil
-}
-
-func sealView(ctx context.Context, key func(context.Context, string) (*Key, error), v jsontext.Value, enc *jsontext.Encoder) error {
-	switch v.Kind() {
-	case '{':
-		members, err := membersOf(v)
-		if err != nil {
-			return err
-		}
-		if err := sealContact(ctx, key, members); err != nil {
-			return err
-		}
-		if err := enc.WriteToken(jsontext.BeginObject); err != nil {
-			return err
-		}
-		for _, m := range members {
-			if err := enc.WriteToken(jsontext.String(m.name)); err != nil {
-				return err
-			}
-			if err := sealView(ctx, key, m.value, enc); err != nil {
-				return err
-			}
-		}
-		return enc.WriteToken(jsontext.EndObject)
-	case '[':
-		var items []jsontext.Value
-		if err := json.Unmarshal(v, &items); err != nil {
-			return err
-		}
-		if err := enc.WriteToken(jsontext.BeginArray); err != nil {
-			return err
-		}
-		for _, it := range items {
-			if err := sealView(ctx, key, it, enc); err != nil {
-				return err
-			}
-		}
-		return enc.WriteToken(jsontext.EndArray)
-	default:
-		return enc.WriteValue(v)
-	}
+	return rewrite(doc, func(_ jsontext.Value, members []member) (jsontext.Value, bool, error) {
+		return nil, false, sealContact(ctx, key, members)
+	})
 }
 
 // sealContact seals the open contact among an object's members, if it
