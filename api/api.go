@@ -41,7 +41,7 @@ func For(route contract.Route) (Route, bool) {
 	case contract.GetUser:
 		return Route{Operation: "getUser", Summary: "Read a user, without secrets.", Response: "user.json", Status: 200}, true
 	case contract.StartPasswordReset:
-		return Route{Operation: "startPasswordReset", Summary: "Start a password reset; emits user.passwordReset, whose mail carries the token.",
+		return Route{Operation: "startPasswordReset", Summary: "Start a password reset; emits user.passwordReset, whose mail carries the token. At most one a minute and five an hour per user: past that, 429 with Retry-After.",
 			Request: "start-password-reset.json", RequestOptional: true, Response: "password-reset.json", Status: 202}, true
 	case contract.ForgetUser:
 		return Route{Operation: "forgetUser", Summary: "Forget a user at their request: their state and data key go, so that their personal data in every event opens to nothing; emits user.forgotten. No body.",
@@ -76,3 +76,12 @@ func RequestCheck(route contract.Route) func(*jsoncheck.Checker) {
 	}
 	return checkSchema(r.Request)
 }
+
+// ValidID says whether s is an id as the API takes them in paths and
+// bodies: a UUID in its one canonical form, lower-case with dashes
+// (common.json#/$defs/id). An upper-case, braced, urn: or undashed
+// spelling of the same UUID is not one.
+func ValidID(s string) bool { return jsoncheck.CheckString(s, checkCommonId) == nil }
+
+// IDRule says what ValidID wants, for an error message.
+const IDRule = "must be a UUID in lower case with dashes, such as 8f0c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"

@@ -70,28 +70,29 @@ var (
 	text35     = jsoncheck.StringRule{Pattern: &pattern34}
 	pattern36  = jsoncheck.Pattern{Expr: `Z$`}
 	text37     = jsoncheck.StringRule{Pattern: &pattern36, Format: jsoncheck.DateTime}
-	text38     = jsoncheck.StringRule{Format: jsoncheck.UUID}
-	pattern39  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
-	text40     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern39}
-	pattern41  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
-	text42     = jsoncheck.StringRule{Pattern: &pattern41}
-	names43    = []string{"quantity", "sku", "unitPriceCents"}
-	required44 = []int{1, 0, 2}
-	pattern45  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
-	text46     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern45}
-	pattern47  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
-	text48     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern47, Format: jsoncheck.Email}
-	pattern49  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text50     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern49}
-	names51    = []string{"causationId", "correlationId", "replay", "traceHeader"}
-	number52   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
-	pattern53  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
-	text54     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern53}
-	number55   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
-	pattern56  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
-	text57     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern56}
-	pattern58  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
-	text59     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern58}
+	pattern38  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`}
+	text39     = jsoncheck.StringRule{Pattern: &pattern38, Format: jsoncheck.UUID}
+	pattern40  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
+	text41     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern40}
+	pattern42  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
+	text43     = jsoncheck.StringRule{Pattern: &pattern42}
+	names44    = []string{"quantity", "sku", "unitPriceCents"}
+	required45 = []int{1, 0, 2}
+	pattern46  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
+	text47     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern46}
+	pattern48  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
+	text49     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern48, Format: jsoncheck.Email}
+	pattern50  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text51     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern50}
+	names52    = []string{"causationId", "correlationId", "replay", "traceHeader"}
+	number53   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
+	pattern54  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
+	text55     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern54}
+	number56   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
+	pattern57  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
+	text58     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern57}
+	pattern59  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
+	text60     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern59}
 )
 
 func checkCancelOrder(c *jsoncheck.Checker) {
@@ -193,7 +194,7 @@ func checkOrderHistory(c *jsoncheck.Checker) {
 		case "orderId":
 			seen[1] = true
 			c.Enter(name)
-			checkCommonUuid(c)
+			checkCommonId(c)
 			c.Leave()
 		default:
 			c.Unknown(name, names9, true)
@@ -242,7 +243,7 @@ func checkOrder(c *jsoncheck.Checker) {
 		case "orderId":
 			seen[5] = true
 			c.Enter(name)
-			checkCommonUuid(c)
+			checkCommonId(c)
 			c.Leave()
 		case "placedAt":
 			seen[6] = true
@@ -272,7 +273,7 @@ func checkOrder(c *jsoncheck.Checker) {
 		case "userId":
 			seen[11] = true
 			c.Enter(name)
-			checkCommonUuid(c)
+			checkCommonId(c)
 			c.Leave()
 		case "version":
 			seen[12] = true
@@ -303,7 +304,7 @@ func checkPasswordReset(c *jsoncheck.Checker) {
 		case "userId":
 			seen[1] = true
 			c.Enter(name)
-			checkCommonUuid(c)
+			checkCommonId(c)
 			c.Leave()
 		default:
 			c.Unknown(name, names17, true)
@@ -337,7 +338,7 @@ func checkPlaceOrder(c *jsoncheck.Checker) {
 		case "userId":
 			seen[2] = true
 			c.Enter(name)
-			checkCommonUuid(c)
+			checkCommonId(c)
 			c.Leave()
 		default:
 			c.Unknown(name, names18, true)
@@ -441,7 +442,7 @@ func checkUser(c *jsoncheck.Checker) {
 		case "userId":
 			seen[3] = true
 			c.Enter(name)
-			checkCommonUuid(c)
+			checkCommonId(c)
 			c.Leave()
 		default:
 			c.Unknown(name, names24, true)
@@ -505,16 +506,16 @@ func checkEnvelope(c *jsoncheck.Checker) {
 	c.Required(seen[:], names28, required29)
 }
 
-func checkCommonUuid(c *jsoncheck.Checker) {
-	c.String(&text38)
+func checkCommonId(c *jsoncheck.Checker) {
+	c.String(&text39)
 }
 
 func checkCommonCarrier(c *jsoncheck.Checker) {
-	c.String(&text40)
+	c.String(&text41)
 }
 
 func checkCommonCurrency(c *jsoncheck.Checker) {
-	c.String(&text42)
+	c.String(&text43)
 }
 
 func checkPlaceOrderLine(c *jsoncheck.Checker) {
@@ -542,22 +543,22 @@ func checkPlaceOrderLine(c *jsoncheck.Checker) {
 			checkCommonUnitPriceMinor(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names43, true)
+			c.Unknown(name, names44, true)
 		}
 	}
-	c.Required(seen[:], names43, required44)
+	c.Required(seen[:], names44, required45)
 }
 
 func checkCommonTrackingNumber(c *jsoncheck.Checker) {
-	c.String(&text46)
+	c.String(&text47)
 }
 
 func checkCommonEmail(c *jsoncheck.Checker) {
-	c.String(&text48)
+	c.String(&text49)
 }
 
 func checkCommonName(c *jsoncheck.Checker) {
-	c.String(&text50)
+	c.String(&text51)
 }
 
 func checkEnvelopeMetadata(c *jsoncheck.Checker) {
@@ -590,28 +591,28 @@ func checkEnvelopeMetadata(c *jsoncheck.Checker) {
 			checkEnvelopeTraceHeader(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names51, false)
+			c.Unknown(name, names52, false)
 		}
 	}
-	c.Required(seen[:], names51, required10)
+	c.Required(seen[:], names52, required10)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
-	c.Number(&number52)
+	c.Number(&number53)
 }
 
 func checkCommonSku(c *jsoncheck.Checker) {
-	c.String(&text54)
+	c.String(&text55)
 }
 
 func checkCommonUnitPriceMinor(c *jsoncheck.Checker) {
-	c.Number(&number55)
+	c.Number(&number56)
 }
 
 func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text57)
+	c.String(&text58)
 }
 
 func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
-	c.String(&text59)
+	c.String(&text60)
 }

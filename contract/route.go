@@ -6,6 +6,10 @@ import "strings"
 // path, whose parameters are in braces.
 type Route string
 
+// CorrelationHeader carries a flow's correlation id into a request and out
+// of its response.
+const CorrelationHeader = "X-Correlation-Id"
+
 // Path parameters of the routes.
 const (
 	ParamUserID  = "userId"
@@ -24,6 +28,15 @@ const (
 	CancelOrder        Route = "POST /orders/{" + ParamOrderID + "}/cancel"
 	ShipOrder          Route = "POST /orders/{" + ParamOrderID + "}/ship"
 )
+
+// Fallback is API Gateway's catch-all route: a request that no route
+// matches — an unknown path, or a known path with another method — goes to
+// FallbackServer, whose HTTP edge answers 404 or 405 in the API's error
+// shape. It is not one of Routes.
+const Fallback Route = "$default"
+
+// FallbackServer is the function that serves Fallback.
+const FallbackServer = User
 
 // routes says which function serves each route: adding a route is its
 // constant above and a line here.
@@ -47,6 +60,32 @@ func Routes() map[Function][]Route {
 	out := map[Function][]Route{}
 	for _, r := range routes {
 		out[r.serves] = append(out[r.serves], r.route)
+	}
+	return out
+}
+
+// Match returns the routes whose path matches path, such as
+// /users/8f0c…/password-reset, in the order they are declared: none for an
+// unknown path, one for each method the path takes.
+func Match(path string) []Route {
+	got := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	var out []Route
+	for _, r := range routes {
+		want := strings.Split(r.route.Path(), "/")
+		if len(want) != len(got) {
+			continue
+		}
+		matches := true
+		for i, seg := range want {
+			param := strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}")
+			if param && got[i] == "" || !param && seg != got[i] {
+				matches = false
+				break
+			}
+		}
+		if matches {
+			out = append(out, r.route)
+		}
 	}
 	return out
 }

@@ -89,6 +89,10 @@ func checkAnswer(t testing.TB, method, path string, status int, body []byte) {
 	t.Helper()
 	route, ok := routeOf(method, strings.SplitN(path, "?", 2)[0])
 	if !ok {
+		// No route: the fallback's 404 or 405, in the error shape.
+		if err := jsoncheck.Check(body, jsoncheck.Strict, api.Check(api.ErrorSchema)); status < 400 || err != nil {
+			t.Errorf("%s %s, which no route serves, answered %d: %v\n%s", method, path, status, err, body)
+		}
 		return
 	}
 	r, _ := api.For(route)
@@ -115,24 +119,9 @@ func checkAnswer(t testing.TB, method, path string, status int, body []byte) {
 
 // routeOf finds the route of the contract that a request is for.
 func routeOf(method, path string) (contract.Route, bool) {
-	for _, routes := range contract.Routes() {
-		for _, r := range routes {
-			if r.Method() != method {
-				continue
-			}
-			want, got := strings.Split(r.Path(), "/"), strings.Split(path, "/")
-			if len(want) != len(got) {
-				continue
-			}
-			match := true
-			for i := range want {
-				if !strings.HasPrefix(want[i], "{") && want[i] != got[i] {
-					match = false
-				}
-			}
-			if match {
-				return r, true
-			}
+	for _, r := range contract.Match(path) {
+		if r.Method() == method {
+			return r, true
 		}
 	}
 	return "", false

@@ -131,6 +131,15 @@ func TestBadRegistrationsAreRefusedNamingTheProblem(t *testing.T) {
 		{"a number for the email", `{"email":42,"name":"Ada"}`, nil, 400, "email"},
 		{"a body over 64 KiB", `{"email":"ada@example.com","name":"` + strings.Repeat("a", 70000) + `"}`, nil, 413, ""},
 		{"a malformed correlation id", valid, []string{"X-Correlation-Id", "has spaces"}, 400, "X-Correlation-Id"},
+		{"the email twice", `{"email":"a@example.com","email":"b@example.com","name":"n"}`, nil, 400, "email"},
+		{"the email in capitals", `{"EMAIL":"a@example.com","name":"n"}`, nil, 400, "EMAIL"},
+		{"email and Email", `{"email":"a@example.com","Email":"b@example.com","name":"n"}`, nil, 400, "Email"},
+		{"invalid UTF-8 in the name", "{\"email\":\"a@example.com\",\"name\":\"Ada \xff\"}", nil, 400, "name"},
+		{"a lone surrogate in the name", `{"email":"a@example.com","name":"Ada \ud800"}`, nil, 400, "name"},
+		{"an address literal", `{"email":"x@[127.0.0.1]","name":"Ada"}`, nil, 400, "email"},
+		{"a dotless domain", `{"email":"x@localhost","name":"Ada"}`, nil, 400, "email"},
+		{"a bidi override in the name", `{"email":"a@example.com","name":"Ada \u202e"}`, nil, 400, "name"},
+		{"a line separator in the name", `{"email":"a@example.com","name":"Ada\u2028Lovelace"}`, nil, 400, "name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

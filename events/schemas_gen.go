@@ -100,28 +100,33 @@ var (
 	names55    = []string{"amountMinor", "currency"}
 	required56 = []int{0, 1}
 	number57   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
-	names58    = []string{"quantity", "sku", "unitPrice"}
-	pattern59  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
-	text60     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern59}
-	pattern61  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
-	text62     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern61}
-	names63    = []string{"ciphertext", "legacy", "subject"}
-	required64 = []int{2}
-	pattern65  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`}
-	text66     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern65}
-	names67    = []string{"ciphertext", "legacy"}
-	required68 = []int{}
-	text69     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern65}
-	text70     = jsoncheck.StringRule{MaxLength: 1024}
-	pattern71  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
-	text72     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern71}
-	pattern73  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
-	text74     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern73}
-	pattern75  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
-	text76     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern75, Format: jsoncheck.Email}
-	pattern77  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text78     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern77}
-	names79    = []string{"email", "name"}
+	names58    = []string{"email", "id", "name", "userId"}
+	required59 = []int{3, 0, 2}
+	pattern60  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`}
+	text61     = jsoncheck.StringRule{Pattern: &pattern60, Format: jsoncheck.UUID}
+	names62    = []string{"quantity", "sku", "unitPrice"}
+	pattern63  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
+	text64     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern63}
+	pattern65  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
+	text66     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern65}
+	names67    = []string{"ciphertext", "legacy", "subject"}
+	required68 = []int{2}
+	pattern69  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`}
+	text70     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern69}
+	names71    = []string{"ciphertext", "legacy"}
+	required72 = []int{}
+	text73     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern69}
+	text74     = jsoncheck.StringRule{MaxLength: 1024}
+	pattern75  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
+	text76     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern75}
+	pattern77  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
+	text78     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern77}
+	pattern79  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
+	text80     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern79, Format: jsoncheck.Email}
+	pattern81  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text82     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern81}
+	names83    = []string{"email", "id", "name"}
+	required84 = []int{0, 2}
 )
 
 func checkEnvelope(c *jsoncheck.Checker) {
@@ -829,7 +834,7 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 
 func checkCommonCustomer(c *jsoncheck.Checker) {
 	c.OpenObject()
-	var seen [3]bool
+	var seen [4]bool
 	for {
 		name, ok := c.Next()
 		if !ok {
@@ -841,21 +846,26 @@ func checkCommonCustomer(c *jsoncheck.Checker) {
 			c.Enter(name)
 			checkCommonEmail(c)
 			c.Leave()
-		case "name":
+		case "id":
 			seen[1] = true
+			c.Enter(name)
+			c.String(&text61)
+			c.Leave()
+		case "name":
+			seen[2] = true
 			c.Enter(name)
 			checkCommonName(c)
 			c.Leave()
 		case "userId":
-			seen[2] = true
+			seen[3] = true
 			c.Enter(name)
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names48, true)
+			c.Unknown(name, names58, true)
 		}
 	}
-	c.Required(seen[:], names48, required49)
+	c.Required(seen[:], names58, required59)
 }
 
 func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
@@ -883,10 +893,10 @@ func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names58, true)
+			c.Unknown(name, names62, true)
 		}
 	}
-	c.Required(seen[:], names58, required28)
+	c.Required(seen[:], names62, required28)
 }
 
 func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
@@ -914,18 +924,18 @@ func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names58, true)
+			c.Unknown(name, names62, true)
 		}
 	}
-	c.Required(seen[:], names58, required28)
+	c.Required(seen[:], names62, required28)
 }
 
 func checkCommonCarrier(c *jsoncheck.Checker) {
-	c.String(&text60)
+	c.String(&text64)
 }
 
 func checkCommonTrackingNumber(c *jsoncheck.Checker) {
-	c.String(&text62)
+	c.String(&text66)
 }
 
 func checkCommonSealedContact(c *jsoncheck.Checker) {
@@ -940,7 +950,7 @@ func checkCommonSealedContact(c *jsoncheck.Checker) {
 		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text66)
+			c.String(&text70)
 			c.Leave()
 		case "legacy":
 			seen[1] = true
@@ -953,10 +963,10 @@ func checkCommonSealedContact(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names63, true)
+			c.Unknown(name, names67, true)
 		}
 	}
-	c.Required(seen[:], names63, required64)
+	c.Required(seen[:], names67, required68)
 }
 
 func checkCommonSecret(c *jsoncheck.Checker) {
@@ -971,26 +981,26 @@ func checkCommonSecret(c *jsoncheck.Checker) {
 		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text69)
+			c.String(&text73)
 			c.Leave()
 		case "legacy":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text70)
+			c.String(&text74)
 			c.Leave()
 		default:
-			c.Unknown(name, names67, true)
+			c.Unknown(name, names71, true)
 		}
 	}
-	c.Required(seen[:], names67, required68)
+	c.Required(seen[:], names71, required72)
 }
 
 func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text72)
+	c.String(&text76)
 }
 
 func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
-	c.String(&text74)
+	c.String(&text78)
 }
 
 func checkCommonCurrency(c *jsoncheck.Checker) {
@@ -998,11 +1008,11 @@ func checkCommonCurrency(c *jsoncheck.Checker) {
 }
 
 func checkCommonEmail(c *jsoncheck.Checker) {
-	c.String(&text76)
+	c.String(&text80)
 }
 
 func checkCommonName(c *jsoncheck.Checker) {
-	c.String(&text78)
+	c.String(&text82)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
@@ -1041,7 +1051,7 @@ func checkCommonUnitPrice(c *jsoncheck.Checker) {
 
 func checkCommonContact(c *jsoncheck.Checker) {
 	c.OpenObject()
-	var seen [2]bool
+	var seen [3]bool
 	for {
 		name, ok := c.Next()
 		if !ok {
@@ -1053,16 +1063,21 @@ func checkCommonContact(c *jsoncheck.Checker) {
 			c.Enter(name)
 			checkCommonEmail(c)
 			c.Leave()
-		case "name":
+		case "id":
 			seen[1] = true
+			c.Enter(name)
+			c.String(&text61)
+			c.Leave()
+		case "name":
+			seen[2] = true
 			c.Enter(name)
 			checkCommonName(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names79, true)
+			c.Unknown(name, names83, true)
 		}
 	}
-	c.Required(seen[:], names79, required56)
+	c.Required(seen[:], names83, required84)
 }
 
 func checkCommonUnitPriceMinor(c *jsoncheck.Checker) {

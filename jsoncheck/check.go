@@ -162,7 +162,7 @@ func (c *Checker) syntax(err error) {
 		c.path = c.path[:0]
 		c.fail("is not valid JSON: it ends too early")
 	case errors.Is(err, jsontext.ErrDuplicateName):
-		c.path = append(c.path, segment{name: truncate(se2name(err))})
+		c.path = append(c.path, segment{name: Truncate(se2name(err))})
 		c.fail("appears twice; a name may appear once in an object")
 	case errors.As(err, &se) && se.Err != nil && se.Err.Error() == "invalid UTF-8":
 		c.fail("is not valid UTF-8")
@@ -183,8 +183,9 @@ func se2name(err error) string {
 	return ""
 }
 
-// truncate keeps at most 32 bytes of a name the caller chose, whole runes.
-func truncate(s string) string {
+// Truncate keeps at most 32 bytes of a name or value the caller chose,
+// whole runes, so that what quotes it — an error, a log line — stays short.
+func Truncate(s string) string {
 	if len(s) <= 32 {
 		return s
 	}
@@ -230,7 +231,7 @@ func (c *Checker) Next() (string, bool) {
 // for that one; a strict check refuses any other in a closed object; else
 // its value is skipped.
 func (c *Checker) Unknown(name string, known []string, closed bool) {
-	c.Enter(truncate(name))
+	c.Enter(Truncate(name))
 	for _, k := range known {
 		if strings.EqualFold(k, name) {
 			c.fail("is not a known field: names are case-sensitive, and this is not %s", k)
@@ -316,9 +317,16 @@ type StringRule struct {
 	Enum                 []string
 }
 
-// String reads a string that must follow r, and returns it.
+// String reads a string that must follow r, and returns it. A strict
+// check also refuses U+FFFD, the replacement character: it stands for
+// bytes that were not UTF-8 where the text was read, which a gateway may
+// have replaced before the check could see them, so that the caller and
+// eventshop would read the text two ways.
 func (c *Checker) String(r *StringRule) string {
 	s := c.kind('"', "a string").String()
+	if c.mode == Strict && strings.ContainsRune(s, utf8.RuneError) {
+		c.fail("holds U+FFFD, which stands for bytes that were not UTF-8")
+	}
 	if r.MinLength > 0 || r.MaxLength > 0 {
 		n := utf8.RuneCountInString(s)
 		switch {

@@ -56,6 +56,11 @@ func openAPI(m *model) map[string]any {
 				responses["409"] = errs(http.StatusConflict)["409"]
 			case contract.PlaceOrder:
 				responses["422"] = errs(http.StatusUnprocessableEntity)["422"]
+			case contract.StartPasswordReset:
+				tooMany := errs(http.StatusTooManyRequests)["429"].(map[string]any)
+				tooMany["headers"] = map[string]any{"Retry-After": map[string]any{
+					"description": "Seconds until the user may start another reset.", "schema": map[string]any{"type": "integer", "minimum": 1}}}
+				responses["429"] = tooMany
 			}
 			if route.Method() == http.MethodPost && !strings.Contains(route.Path(), "{") {
 				responses[strconv.Itoa(r.Status)].(map[string]any)["headers"] = map[string]any{
@@ -69,7 +74,7 @@ func openAPI(m *model) map[string]any {
 						"description": "A lower-case UUID with dashes.", "schema": m.api["user.json"]["properties"].(map[string]any)["userId"]})
 				}
 			}
-			params = append(params, map[string]any{"name": "X-Correlation-Id", "in": "header", "required": false,
+			params = append(params, map[string]any{"name": contract.CorrelationHeader, "in": "header", "required": false,
 				"description": "The flow this request belongs to; echoed, or a new one made.", "schema": map[string]any{"type": "string", "maxLength": 128}})
 			op["parameters"] = params
 			item, _ := paths[route.Path()].(map[string]any)

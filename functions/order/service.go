@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/api"
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
@@ -173,8 +174,8 @@ func (s *Service) History(ctx context.Context, orderID string) ([]eventstore.Rec
 }
 
 func (s *Service) history(ctx context.Context, orderID string) ([]eventstore.Record, error) {
-	if uuid.Validate(orderID) != nil {
-		return nil, failure.InvalidField("orderId", "must be a UUID")
+	if !api.ValidID(orderID) {
+		return nil, failure.InvalidField("orderId", api.IDRule)
 	}
 	records, err := s.events.Load(ctx, streamID(orderID), 1)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/eventshop/eventshop/api"
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/failure"
@@ -42,6 +43,9 @@ type Record struct {
 	Contact   events.Sealed[events.Contact]
 	EmailKey  string
 	CreatedAt time.Time
+	// Resets are the times of the user's recent password resets, oldest
+	// first: what the reset limit needs to remember (see limit.go).
+	Resets []time.Time
 }
 
 // Domain errors of the user service.
@@ -51,6 +55,9 @@ var (
 	// ErrNotFound means there is no user with the id: there never was, or
 	// they were forgotten.
 	ErrNotFound = failure.New(failure.NotFound, "no such user")
+	// ErrResetsChanged means a reset was recorded after the one being
+	// started read the user: the limit must be checked again.
+	ErrResetsChanged = errors.New("the user's resets changed meanwhile")
 )
 
 // Store keeps users. Implementations are safe for concurrent use.
@@ -63,10 +70,12 @@ type Store interface {
 	// Get returns the user with the id, or ErrNotFound. It reads what
 	// Create wrote, however recently.
 	Get(ctx context.Context, userID string) (Record, error)
-	// StartReset replaces the user's reset token hash and expiry and
-	// appends reset to the user's stream, in one transaction. It returns
-	// ErrNotFound if there is no such user.
-	StartReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time, reset events.Envelope) error
+	// StartReset replaces the user's reset token hash and expiry, and their
+	// recent resets seen with resets, and appends reset to the user's
+	// stream, in one transaction. It returns ErrResetsChanged if the
+	// user's recent resets are no longer seen (another reset came first),
+	// and ErrNotFound if there is no such user.
+	StartReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time, seen, resets []time.Time, reset events.Envelope) error
 	// Forget deletes the user, their email's reservation and their data
 	// key, and appends forgotten to their stream, in one transaction. It
 	// returns ErrNotFound if there is no such user.
@@ -170,8 +179,8 @@ func (s *Service) Get(ctx context.Context, userID string) (User, error) {
 }
 
 func (s *Service) record(ctx context.Context, userID string) (Record, error) {
-	if err := uuid.Validate(userID); err != nil {
-		return Record{}, failure.InvalidField("userId", "must be a UUID")
+	if !api.ValidID(userID) {
+		return Record{}, failure.InvalidField("userId", api.IDRule)
 	}
 	return s.store.Get(ctx, userID)
 }
@@ -189,12 +198,29 @@ type PasswordReset struct {
 // StartPasswordReset makes a single-use token for the user, keeps its
 // SHA-256 and appends user.passwordReset, which carries the token to the
 // mail encrypted for the notification function alone, and the user's
-// contact as sealed. A newer reset replaces an older one's token. It
-// returns the reset and the event it appended.
+// contact as sealed. A newer reset replaces an older one's token. A reset
+// past the user's limit (limit.go) is a TooManyRequests failure that says
+// when to try again; of resets at once, the limit lets through what it
+// would one after another. It returns the reset and the event it
+// appended.
 func (s *Service) StartPasswordReset(ctx context.Context, userID string, meta events.Metadata) (PasswordReset, events.Envelope, error) {
+	for attempt := 1; ; attempt++ {
+		r, env, err := s.startPasswordReset(ctx, userID, meta)
+		if errors.Is(err, ErrResetsChanged) && attempt < 3 {
+			continue // read the user again, limit included
+		}
+		return r, env, err
+	}
+}
+
+func (s *Service) startPasswordReset(ctx context.Context, userID string, meta events.Metadata) (PasswordReset, events.Envelope, error) {
 	rec, err := s.record(ctx, userID)
 	if err != nil {
 		return PasswordReset{}, events.Envelope{}, err
+	}
+	now := time.Now().UTC()
+	if wait := resetWait(rec.Resets, now); wait > 0 {
+		return PasswordReset{}, events.Envelope{}, errTooManyResets(wait)
 	}
 	token, hash, err := newResetToken()
 	if err != nil {
@@ -204,12 +230,13 @@ func (s *Service) StartPasswordReset(ctx context.Context, userID string, meta ev
 	if err != nil {
 		return PasswordReset{}, events.Envelope{}, err
 	}
-	expires := time.Now().UTC().Add(resetTTL).Truncate(time.Second)
+	expires := now.Add(resetTTL).Truncate(time.Second)
 	env, err := events.New(events.UserPasswordReset{UserID: rec.UserID, Contact: rec.Contact, Token: encrypted, ExpiresAt: expires}, meta)
 	if err != nil {
 		return PasswordReset{}, events.Envelope{}, err
 	}
-	if err := s.store.StartReset(ctx, rec.UserID, hash, expires, env); err != nil {
+	resets := append(inWindow(rec.Resets, now), now)
+	if err := s.store.StartReset(ctx, rec.UserID, hash, expires, rec.Resets, resets, env); err != nil {
 		return PasswordReset{}, events.Envelope{}, err
 	}
 	s.metrics.Emit(nil, metrics.CountOf(contract.PasswordResetsStarted, 1))
@@ -235,8 +262,8 @@ func newResetToken() (token, hash string, err error) {
 // nothing; the services that keep anything of them purge it on
 // user.forgotten. It returns the event it appended.
 func (s *Service) Forget(ctx context.Context, userID string, meta events.Metadata) (events.Envelope, error) {
-	if err := uuid.Validate(userID); err != nil {
-		return events.Envelope{}, failure.InvalidField("userId", "must be a UUID")
+	if !api.ValidID(userID) {
+		return events.Envelope{}, failure.InvalidField("userId", api.IDRule)
 	}
 	env, err := events.New(events.UserForgotten{UserID: userID}, meta)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 // fakeStore keeps users in memory with the Store contract: unique email
 // keys, and the data keys of the users it holds kept in keys.
 type fakeStore struct {
+	mu     sync.Mutex
 	keys   *keyring.Memory
 	users  []Record
 	events []events.Envelope
@@ -28,19 +30,28 @@ type fakeStore struct {
 	err    error
 }
 
-func (s *fakeStore) StartReset(_ context.Context, userID, tokenHash string, _ time.Time, reset events.Envelope) error {
-	if _, err := s.Get(context.Background(), userID); err != nil {
-		return err
+func (s *fakeStore) StartReset(_ context.Context, userID, tokenHash string, _ time.Time, seen, resets []time.Time, reset events.Envelope) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.users, func(r Record) bool { return r.UserID == userID })
+	if i < 0 {
+		return ErrNotFound
+	}
+	if !slices.EqualFunc(s.users[i].Resets, seen, time.Time.Equal) {
+		return ErrResetsChanged
 	}
 	if s.resets == nil {
 		s.resets = map[string]string{}
 	}
 	s.resets[userID] = tokenHash
+	s.users[i].Resets = resets
 	s.events = append(s.events, reset)
 	return nil
 }
 
 func (s *fakeStore) Get(_ context.Context, id string) (Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, u := range s.users {
 		if u.UserID == id {
 			return u, nil
@@ -50,6 +61,8 @@ func (s *fakeStore) Get(_ context.Context, id string) (Record, error) {
 }
 
 func (s *fakeStore) Create(_ context.Context, r Record, key *keyring.Key, registered events.Envelope) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.err != nil {
 		return s.err
 	}
@@ -65,6 +78,8 @@ func (s *fakeStore) Create(_ context.Context, r Record, key *keyring.Key, regist
 }
 
 func (s *fakeStore) Forget(_ context.Context, userID string, forgotten events.Envelope) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	i := slices.IndexFunc(s.users, func(r Record) bool { return r.UserID == userID })
 	if i < 0 {
 		return ErrNotFound
@@ -206,7 +221,11 @@ func TestAPasswordResetKeepsTheTokensHashAndMailsTheTokenEncrypted(t *testing.T)
 	if c, err := keyring.Open(context.Background(), svc.keys, p.Contact); err != nil || c.Email != u.Email || !p.ExpiresAt.Equal(r.ExpiresAt) {
 		t.Errorf("event = %+v, contact %+v, %v", p, c, err)
 	}
-	again, _, _ := svc.StartPasswordReset(context.Background(), u.UserID, meta)
+	store.users[0].Resets[0] = store.users[0].Resets[0].Add(-time.Minute) // a minute later
+	again, _, err := svc.StartPasswordReset(context.Background(), u.UserID, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p2, _ := events.Decode[events.UserPasswordReset](store.events[len(store.events)-1])
 	if tokens.clear[string(p2.Token.Ciphertext)] == token || again.UserID != u.UserID {
 		t.Error("a second reset reused the token")
@@ -259,3 +278,33 @@ func TestAForgottenUserIsGoneWithTheirKeyAndTheirEmailIsFreeAgain(t *testing.T) 
 }
 
 func first[A, B, C any](a A, _ B, _ C) A { return a }
+
+func TestOfResetsAtOnceTheLimitLetsOneThroughAndTellsTheOthersWhenToTryAgain(t *testing.T) {
+	svc, store, _ := newService()
+	u, _, err := svc.Register(context.Background(), Registration{Email: "ada@example.com", Name: "Ada"}, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	started, limited := 0, 0
+	for range 30 {
+		wg.Go(func() {
+			_, _, err := svc.StartPasswordReset(context.Background(), u.UserID, meta)
+			mu.Lock()
+			defer mu.Unlock()
+			switch f := failure.Of(err); {
+			case err == nil:
+				started++
+			case f.Kind == failure.TooManyRequests && f.RetryAfter > 0 && f.RetryAfter <= time.Minute:
+				limited++
+			default:
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if started != 1 || limited != 29 || len(store.events) != 2 {
+		t.Errorf("%d started, %d limited, %d events; want 1, 29 and the registration and one reset", started, limited, len(store.events))
+	}
+}

@@ -48,11 +48,15 @@ var (
 // (contract.UsersKey) USER#<userId>. Contact is the sealed contact's
 // ciphertext; its subject is the user.
 type userItem struct {
-	UserID    string `dynamodbav:"userId"`
-	Contact   []byte `dynamodbav:"contact"`
-	EmailKey  string `dynamodbav:"emailKey"`
-	CreatedAt string `dynamodbav:"createdAt"`
+	UserID    string   `dynamodbav:"userId"`
+	Contact   []byte   `dynamodbav:"contact"`
+	EmailKey  string   `dynamodbav:"emailKey"`
+	CreatedAt string   `dynamodbav:"createdAt"`
+	Resets    []string `dynamodbav:"resets,omitempty"` // attrResets
 }
+
+// attrResets is userItem's list of recent reset times, RFC 3339.
+const attrResets = "resets"
 
 // emailItem names the owner of an email, under its key EMAIL#<emailKey>.
 type emailItem struct {
@@ -108,17 +112,48 @@ func (s *dynamoStore) Get(ctx context.Context, userID string) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("decode user %s: createdAt: %w", userID, err)
 	}
+	resets, err := parseTimes(it.Resets)
+	if err != nil {
+		return Record{}, fmt.Errorf("decode user %s: %s: %w", userID, attrResets, err)
+	}
 	return Record{UserID: it.UserID, Contact: events.Sealed[events.Contact]{Subject: it.UserID, Ciphertext: it.Contact},
-		EmailKey: it.EmailKey, CreatedAt: created}, nil
+		EmailKey: it.EmailKey, CreatedAt: created, Resets: resets}, nil
+}
+
+func formatTimes(times []time.Time) []string {
+	out := make([]string, len(times))
+	for i, t := range times {
+		out[i] = t.Format(time.RFC3339Nano)
+	}
+	return out
+}
+
+func parseTimes(s []string) ([]time.Time, error) {
+	out := make([]time.Time, len(s))
+	for i, v := range s {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = t
+	}
+	return out, nil
 }
 
 // StartReset appends the reset at the stream's current version, with the
-// token's hash and expiry set on the user item in the same transaction.
-func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time, reset events.Envelope) error {
+// token's hash and expiry and the recent resets set on the user item in the
+// same transaction, on the condition that the item still holds the resets
+// seen: of two resets at once, the second finds the first's.
+func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time, seen, resets []time.Time, reset events.Envelope) error {
+	unchanged := expression.AttributeNotExists(expression.Name(attrResets))
+	if len(seen) > 0 {
+		unchanged = expression.Name(attrResets).Equal(expression.Value(formatTimes(seen)))
+	}
 	update, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name("resetTokenHash"), expression.Value(tokenHash)).
-			Set(expression.Name("resetExpiresAt"), expression.Value(expiresAt.Format(time.RFC3339)))).
-		WithCondition(expression.AttributeExists(expression.Name(contract.UsersKey))).
+			Set(expression.Name("resetExpiresAt"), expression.Value(expiresAt.Format(time.RFC3339))).
+			Set(expression.Name(attrResets), expression.Value(formatTimes(resets)))).
+		WithCondition(expression.AttributeExists(expression.Name(contract.UsersKey)).And(unchanged)).
 		Build()
 	if err != nil {
 		return fmt.Errorf("reset update: %w", err)
@@ -131,7 +166,12 @@ func (s *dynamoStore) StartReset(ctx context.Context, userID, tokenHash string, 
 		ExpressionAttributeNames:  update.Names(),
 		ExpressionAttributeValues: update.Values(),
 	}}
-	return notFoundIfGone(s.appendLatest(ctx, userID, reset, write))
+	err = s.appendLatest(ctx, userID, reset, write)
+	var conflict *eventstore.StateConflictError
+	if errors.As(err, &conflict) {
+		return ErrResetsChanged // or the user is gone, which reading them again tells
+	}
+	return err
 }
 
 // Forget deletes the user item, the reservation of their email, which

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -46,9 +47,9 @@ func newAPI(scope constructs.Construct, cfg Config) (awsapigatewayv2.HttpApi, aw
 	if len(cfg.CORSOrigins) > 0 {
 		props.CorsPreflight = &awsapigatewayv2.CorsPreflightOptions{
 			AllowOrigins:  jsii.Strings(cfg.CORSOrigins...),
-			AllowMethods:  &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST},
-			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", "X-Correlation-Id", "X-Amz-Date", "X-Amz-Security-Token"),
-			ExposeHeaders: jsii.Strings("Location", "X-Correlation-Id"),
+			AllowMethods:  corsMethods(),
+			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", contract.CorrelationHeader, "X-Amz-Date", "X-Amz-Security-Token"),
+			ExposeHeaders: jsii.Strings("Location", contract.CorrelationHeader, "Allow", "Retry-After"),
 			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
 		}
 	}
@@ -71,7 +72,9 @@ func newAPI(scope constructs.Construct, cfg Config) (awsapigatewayv2.HttpApi, aw
 	return api, stage
 }
 
-// addRoutes routes every route the contract gives fn to its integration.
+// addRoutes routes every route the contract gives fn to its integration,
+// and, if fn serves the fallback, the $default route too: what no route
+// matches, under the same authorization.
 func addRoutes(api awsapigatewayv2.HttpApi, fn contract.Function, integration awsapigatewayv2.HttpRouteIntegration) {
 	for _, route := range fn.Routes() {
 		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
@@ -80,4 +83,26 @@ func addRoutes(api awsapigatewayv2.HttpApi, fn contract.Function, integration aw
 			Integration: integration,
 		})
 	}
+	if fn == contract.FallbackServer {
+		awsapigatewayv2.NewHttpRoute(api, jsii.String("FallbackRoute"), &awsapigatewayv2.HttpRouteProps{
+			HttpApi:     api,
+			RouteKey:    awsapigatewayv2.HttpRouteKey_DEFAULT(),
+			Integration: integration,
+			Authorizer:  api.DefaultAuthorizer(),
+		})
+	}
+}
+
+// corsMethods are the methods of the API's routes, each once.
+func corsMethods() *[]awsapigatewayv2.CorsHttpMethod {
+	var out []awsapigatewayv2.CorsHttpMethod
+	for _, fn := range contract.Functions() {
+		for _, r := range fn.Routes() {
+			if m := awsapigatewayv2.CorsHttpMethod(r.Method()); !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
+	slices.Sort(out)
+	return &out
 }

@@ -347,6 +347,22 @@ func TestTheTopologyNamesOnlyCataloguedEventsWithAConsumer(t *testing.T) {
 	}
 }
 
+func TestWhatNoRouteMatchesGoesToTheFallbackServer(t *testing.T) {
+	fn, _ := function(t, contract.FallbackServer)
+	var integration string
+	for _, id := range ofType("AWS::ApiGatewayV2::Integration") {
+		if b, _ := json.Marshal(resources[id].Properties["IntegrationUri"]); strings.Contains(string(b), `"`+fn+`"`) {
+			integration = id
+		}
+	}
+	check(t, func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
+			"RouteKey": string(contract.Fallback), "AuthorizationType": "AWS_IAM",
+			"Target": map[string]any{"Fn::Join": []any{"", []any{"integrations/", map[string]any{"Ref": integration}}}},
+		})
+	})
+}
+
 func TestUserRoutesGoToTheUserFunction(t *testing.T) {
 	user, _ := function(t, contract.User)
 	check(t, func() {
@@ -557,12 +573,12 @@ func TestCdkNagRunsOnEveryStack(t *testing.T) {
 
 func TestEveryRouteNeedsAnIAMSignatureByDefault(t *testing.T) {
 	routes := ofType("AWS::ApiGatewayV2::Route")
-	want := 0
+	want := 1 // the fallback
 	for _, rs := range contract.Routes() {
 		want += len(rs)
 	}
 	if len(routes) != want {
-		t.Errorf("the template has %d routes, the contract %d", len(routes), want)
+		t.Errorf("the template has %d routes, the contract %d and the fallback", len(routes), want-1)
 	}
 	for _, id := range routes {
 		if got := resources[id].Properties["AuthorizationType"]; got != "AWS_IAM" {
@@ -586,7 +602,7 @@ func TestAJWTIssuerReplacesIAMAndCORSOpensOnlyToTheConfiguredOrigins(t *testing.
 	})
 	check(t, func() {
 		optTpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
-			"CorsConfiguration": map[string]any{"AllowOrigins": []any{"https://shop.example.com"}},
+			"CorsConfiguration": map[string]any{"AllowOrigins": []any{"https://shop.example.com"}, "AllowMethods": []any{"DELETE", "GET", "POST"}},
 		})
 	})
 }

@@ -1,12 +1,17 @@
 package apiproxy
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventshop/eventshop/contract"
 )
 
 // New returns a handler that forwards every request to the HTTP API apiID
@@ -23,6 +28,7 @@ func New(emulatorURL, apiID string, log io.Writer) (http.Handler, error) {
 			r.Out.Host = host
 			r.SetXForwarded()
 		},
+		ErrorHandler: unavailable,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -40,4 +46,23 @@ type statusRecorder struct {
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+// unavailable answers a request that the emulator could not take — it is
+// down, or restarting — as API Gateway answers when its integration cannot
+// be reached: a 503, here in the API's own error shape, with the request's
+// correlation id, so that a caller sees one kind of error whatever fails.
+func unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	correlation := r.Header.Get(contract.CorrelationHeader)
+	if correlation == "" || len(correlation) > 128 {
+		correlation = uuid.NewString()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(contract.CorrelationHeader, correlation)
+	w.Header().Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(map[string]string{
+		"error":   "unavailable",
+		"message": "the local stack's emulator does not answer; is make local still running?",
+	})
 }

@@ -3,6 +3,7 @@ package failure
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the class of a failure: what the caller can do about it. A
@@ -27,6 +28,12 @@ const (
 	// UnsupportedMediaType means the request's body is in a format or
 	// encoding the service does not read; Field names the header at fault.
 	UnsupportedMediaType
+	// MethodNotAllowed means the path exists but not with the request's
+	// method; Allow lists those it takes.
+	MethodNotAllowed
+	// TooManyRequests means the caller asked too often; RetryAfter says
+	// when they may again.
+	TooManyRequests
 )
 
 // Error is a classified failure with a message meant for the caller.
@@ -34,6 +41,11 @@ type Error struct {
 	Kind    Kind
 	Field   string // the request field at fault, if any
 	Message string
+	// Allow lists the methods a path takes, for MethodNotAllowed.
+	Allow []string
+	// RetryAfter is how long the caller should wait, for
+	// TooManyRequests.
+	RetryAfter time.Duration
 }
 
 // Error is the message, after the field if there is one.

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,10 +20,11 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/failure"
 	"github.com/eventshop/eventshop/functions/internal/logging"
 	"github.com/eventshop/eventshop/functions/internal/tracing"
+	"github.com/eventshop/eventshop/jsoncheck"
 )
 
 // CorrelationHeader carries a flow's correlation id in and out.
-const CorrelationHeader = "X-Correlation-Id"
+const CorrelationHeader = contract.CorrelationHeader
 
 // Request is an HTTP API request with its correlation id resolved.
 type Request struct {
@@ -81,6 +84,10 @@ func Handler(log *slog.Logger, routes map[contract.Route]Route) func(context.Con
 
 		if req.CorrelationID, err = correlationID(raw); err != nil {
 			req.CorrelationID = uuid.NewString()
+			return errorResponse(err, raw.RequestContext.RequestID), nil
+		}
+		if contract.Route(raw.RouteKey) == contract.Fallback {
+			err = unrouted(raw.RequestContext.HTTP.Method, raw.RawPath)
 			return errorResponse(err, raw.RequestContext.RequestID), nil
 		}
 		route, ok := routes[contract.Route(raw.RouteKey)]
@@ -169,6 +176,21 @@ type errorBody struct {
 	RequestID string `json:"requestId,omitempty"`
 }
 
+// unrouted is the failure of a request that no route of the API matched,
+// which API Gateway hands to the fallback route: 405 if its path is a
+// route's with other methods, 404 otherwise. The path is not echoed.
+func unrouted(method, path string) error {
+	var allow []string
+	for _, r := range contract.Match(path) {
+		allow = append(allow, r.Method())
+	}
+	if len(allow) == 0 {
+		return failure.New(failure.NotFound, "no such resource; the API's routes are in its OpenAPI document")
+	}
+	return &failure.Error{Kind: failure.MethodNotAllowed, Allow: allow,
+		Message: fmt.Sprintf("%s is not a method of this resource; it takes %s", jsoncheck.Truncate(method), strings.Join(allow, ", "))}
+}
+
 // errorResponse maps an error to its status and body: a failure's message
 // for a 4xx, "internal error" for anything else.
 func errorResponse(err error, requestID string) lambdaevents.APIGatewayV2HTTPResponse {
@@ -179,6 +201,12 @@ func errorResponse(err error, requestID string) lambdaevents.APIGatewayV2HTTPRes
 		body = errorBody{Error: code, Message: "internal error", RequestID: requestID}
 	}
 	resp, _ := jsonResponse(status, body) // an errorBody always encodes
+	if len(fe.Allow) > 0 {
+		resp.Headers["Allow"] = strings.Join(fe.Allow, ", ")
+	}
+	if fe.RetryAfter > 0 {
+		resp.Headers["Retry-After"] = strconv.Itoa(int(math.Ceil(fe.RetryAfter.Seconds())))
+	}
 	return resp
 }
 
@@ -198,6 +226,10 @@ func statusOf(kind failure.Kind) (int, string) {
 		return http.StatusRequestEntityTooLarge, "too_large"
 	case failure.UnsupportedMediaType:
 		return http.StatusUnsupportedMediaType, "unsupported_media_type"
+	case failure.MethodNotAllowed:
+		return http.StatusMethodNotAllowed, "method_not_allowed"
+	case failure.TooManyRequests:
+		return http.StatusTooManyRequests, "too_many_requests"
 	}
 	return http.StatusInternalServerError, "internal"
 }
