@@ -23,6 +23,9 @@ const (
 	EnvEventBusName Var = "EVENT_BUS_NAME"
 	// EnvMailFrom is the verified SES identity mail is sent from.
 	EnvMailFrom Var = "MAIL_FROM"
+	// EnvMailConfigurationSet is the SES configuration set every mail is
+	// sent with: it publishes bounces and complaints, and suppresses.
+	EnvMailConfigurationSet Var = "MAIL_CONFIGURATION_SET"
 	// EnvResetURL is the shop's page that takes a password reset token.
 	EnvResetURL Var = "RESET_URL"
 	// EnvKeysTable keeps each user's data key, wrapped by EnvPersonalDataKey.
@@ -45,6 +48,18 @@ const (
 	EnvRetryBaseSeconds Var = "RETRY_BASE_SECONDS"
 	// EnvLeaseSeconds is the function's timeout, which bounds a claim.
 	EnvLeaseSeconds Var = "LEASE_SECONDS"
+)
+
+// The tags of every mail sent, which SES hands back with the mail's
+// bounces and complaints: whom it went to and why. Tag values may hold
+// letters, digits, _ - . and @ only.
+const (
+	// MailTagUserID is the recipient's user id.
+	MailTagUserID = "eventshop-user-id"
+	// MailTagEventID is the event whose mail it is.
+	MailTagEventID = "eventshop-event-id"
+	// MailTagTemplate is which mail it is, such as "welcome".
+	MailTagTemplate = "eventshop-template"
 )
 
 // MaxReceiveCount is how often a consumer queue delivers a message before

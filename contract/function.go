@@ -18,6 +18,9 @@ const (
 	Relay Function = "relay"
 	// Notification mails users what happened.
 	Notification Function = "notification"
+	// Bounces is the notification service's reader of SES's bounces and
+	// complaints: it suppresses the recipients mail must not go to again.
+	Bounces Function = "bounces"
 )
 
 // function is what the stack knows of a function.
@@ -35,8 +38,10 @@ var functions = map[Function]function{
 		env: []Var{EnvEventsTable, EnvCustomersTable, EnvKeysTable, EnvPersonalDataKey}},
 	Customers: {source: "functions/order/customers", service: "order", env: []Var{EnvCustomersTable}},
 	Relay:     {source: "functions/relay", service: "relay", env: []Var{EnvEventBusName}},
-	Notification: {source: "functions/notification", service: "notification", streams: []Stream{NotificationStream},
-		env: []Var{EnvMailFrom, EnvResetURL, EnvEventsTable, EnvKeysTable, EnvPersonalDataKey, EnvResetTokenKey}},
+	Notification: {source: "functions/notification", service: "notification", streams: []Stream{NotificationStream, SuppressionStream},
+		env: []Var{EnvMailFrom, EnvMailConfigurationSet, EnvResetURL, EnvEventsTable, EnvKeysTable, EnvPersonalDataKey, EnvResetTokenKey}},
+	Bounces: {source: "functions/notification/bounces", service: "notification", streams: []Stream{SuppressionStream},
+		env: []Var{EnvEventsTable, EnvDLQURL}},
 }
 
 // Functions lists every function of the stack, sorted.

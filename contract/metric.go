@@ -13,6 +13,7 @@ const (
 	DimEventType = "EventType"
 	DimCurrency  = "Currency"
 	DimTemplate  = "Template"
+	DimReason    = "Reason"
 )
 
 // Metric is a metric the functions emit and the dashboard and the alarms
@@ -39,6 +40,8 @@ const (
 	OrderValue            Metric = "OrderValue"
 	OrdersCancelled       Metric = "OrdersCancelled"
 	MailsSent             Metric = "MailsSent"
+	MailsSuppressed       Metric = "MailsSuppressed"
+	RecipientsSuppressed  Metric = "RecipientsSuppressed"
 )
 
 var (
@@ -51,7 +54,8 @@ var (
 		EventsDuplicated: consumerDims, EventsSkipped: consumerDims, FollowUpsFailed: consumerDims, ProcessingLag: consumerDims,
 		UsersRegistered: {DimService}, PasswordResetsStarted: {DimService}, UsersForgotten: {DimService},
 		OrdersPlaced: orderDims, OrderValue: orderDims, OrdersCancelled: orderDims,
-		MailsSent: {DimService, DimTemplate},
+		MailsSent: {DimService, DimTemplate}, MailsSuppressed: {DimService, DimTemplate},
+		RecipientsSuppressed: {DimService, DimReason},
 	}
 )
 

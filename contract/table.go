@@ -35,6 +35,9 @@ const (
 	// NotificationStream holds the record of the mail an event caused:
 	// notification-<eventId>.
 	NotificationStream Stream = "notification-"
+	// SuppressionStream holds why no mail goes to a user any more — their
+	// mail bounced, or they complained: suppression-<userId>.
+	SuppressionStream Stream = "suppression-"
 )
 
 // ID is the stream of the aggregate with the id: UserStream.ID(u) is

@@ -55,7 +55,8 @@ func injectFaults(t *testing.T, rules faults.Rules) func() faults.Stats {
 	t.Cleanup(func() { do(&faults.Rules{}) })
 	return func() faults.Stats {
 		out := struct{ Stats faults.Stats }{do(nil)}
-		return faults.Stats{Calls: out.Stats.Calls - before.Calls, Injected: out.Stats.Injected - before.Injected, Lost: out.Stats.Lost - before.Lost}
+		return faults.Stats{Calls: out.Stats.Calls - before.Calls, Injected: out.Stats.Injected - before.Injected, Lost: out.Stats.Lost - before.Lost,
+			Published: out.Stats.Published - before.Published}
 	}
 }
 

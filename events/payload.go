@@ -12,13 +12,14 @@ const (
 
 // Event types, named <aggregate>.<pastTense>.
 const (
-	TypeUserRegistered    = "user.registered"
-	TypeUserPasswordReset = "user.passwordReset"
-	TypeUserForgotten     = "user.forgotten"
-	TypeOrderPlaced       = "order.placed"
-	TypeOrderCancelled    = "order.cancelled"
-	TypeOrderShipped      = "order.shipped"
-	TypeNotificationSent  = "notification.sent"
+	TypeUserRegistered         = "user.registered"
+	TypeUserPasswordReset      = "user.passwordReset"
+	TypeUserForgotten          = "user.forgotten"
+	TypeOrderPlaced            = "order.placed"
+	TypeOrderCancelled         = "order.cancelled"
+	TypeOrderShipped           = "order.shipped"
+	TypeNotificationSent       = "notification.sent"
+	TypeNotificationSuppressed = "notification.suppressed"
 )
 
 // The payload structs are those of each type's latest version, which
@@ -127,3 +128,26 @@ type NotificationSent struct {
 
 // EventType implements [Payload].
 func (NotificationSent) EventType() string { return TypeNotificationSent }
+
+// Reasons a recipient is suppressed.
+const (
+	SuppressedForBounce    = "bounce"
+	SuppressedForComplaint = "complaint"
+)
+
+// NotificationSuppressed records that no mail goes to a user any more:
+// SES reported that a mail to them bounced for good, or that they
+// complained of one. It is the first event of stream
+// suppression-<userId>, and names the user by id, not by address.
+type NotificationSuppressed struct {
+	UserID string `json:"userId"`
+	// Reason is SuppressedForBounce or SuppressedForComplaint.
+	Reason string `json:"reason"`
+	// Detail is SES's bounce subtype or complaint feedback type.
+	Detail string `json:"detail,omitempty"`
+	// MessageID is SES's id of the mail.
+	MessageID string `json:"messageId"`
+}
+
+// EventType implements [Payload].
+func (NotificationSuppressed) EventType() string { return TypeNotificationSuppressed }

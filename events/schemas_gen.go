@@ -13,6 +13,8 @@ func checkSchema(file string) func(*jsoncheck.Checker) {
 		return checkNotificationSentV1
 	case "notification.sent.v2.json":
 		return checkNotificationSentV2
+	case "notification.suppressed.v1.json":
+		return checkNotificationSuppressedV1
 	case "order.cancelled.v1.json":
 		return checkOrderCancelledV1
 	case "order.cancelled.v2.json":
@@ -60,73 +62,78 @@ var (
 	text15     = jsoncheck.StringRule{Format: jsoncheck.UUID}
 	pattern16  = jsoncheck.Pattern{Expr: `^[a-z][a-z0-9-]*$`}
 	text17     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern16}
-	names18    = []string{"currency", "customer", "orderId", "reason", "totalCents"}
-	required19 = []int{2, 1, 0, 4}
-	pattern20  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
-	text21     = jsoncheck.StringRule{Pattern: &pattern20}
-	text22     = jsoncheck.StringRule{MaxLength: 200}
-	names23    = []string{"customer", "orderId", "reason", "total"}
-	required24 = []int{1, 0, 3}
-	names25    = []string{"currency", "customer", "items", "orderId", "totalCents"}
-	required26 = []int{3, 1, 2, 0, 4}
-	names27    = []string{"quantity", "sku", "unitPriceCents"}
-	required28 = []int{1, 0, 2}
-	number29   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
-	pattern30  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
-	text31     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern30}
-	number32   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
-	names33    = []string{"customer", "items", "orderId", "total"}
-	required34 = []int{2, 0, 1, 3}
-	names35    = []string{"carrier", "customer", "orderId", "trackingNumber"}
-	required36 = []int{2, 1, 0, 3}
-	names37    = []string{"userId"}
-	required38 = []int{0}
-	names39    = []string{"email", "expiresAt", "name", "token", "userId"}
-	required40 = []int{4, 0, 2, 3, 1}
-	text41     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
-	text42     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
-	text43     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
-	pattern44  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`}
-	text45     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern44}
-	names46    = []string{"contact", "expiresAt", "token", "userId"}
-	required47 = []int{3, 0, 2, 1}
-	names48    = []string{"email", "name", "userId"}
-	required49 = []int{2, 0, 1}
-	names50    = []string{"contact", "userId"}
-	required51 = []int{1, 0}
-	names52    = []string{"causationId", "correlationId", "replay", "traceHeader"}
-	pattern53  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text54     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern53}
-	names55    = []string{"amountMinor", "currency"}
-	required56 = []int{0, 1}
-	number57   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
-	names58    = []string{"email", "id", "name", "userId"}
-	required59 = []int{3, 0, 2}
-	pattern60  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`}
-	text61     = jsoncheck.StringRule{Pattern: &pattern60, Format: jsoncheck.UUID}
-	names62    = []string{"quantity", "sku", "unitPrice"}
-	pattern63  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
-	text64     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern63}
-	pattern65  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
-	text66     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern65}
-	names67    = []string{"ciphertext", "legacy", "subject"}
-	required68 = []int{2}
-	pattern69  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`}
-	text70     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern69}
-	names71    = []string{"ciphertext", "legacy"}
-	required72 = []int{}
-	text73     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern69}
-	text74     = jsoncheck.StringRule{MaxLength: 1024}
-	pattern75  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
-	text76     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern75}
-	pattern77  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
-	text78     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern77}
-	pattern79  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
-	text80     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern79, Format: jsoncheck.Email}
-	pattern81  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text82     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern81}
-	names83    = []string{"email", "id", "name"}
-	required84 = []int{0, 2}
+	names18    = []string{"detail", "messageId", "reason", "userId"}
+	required19 = []int{3, 2, 1}
+	pattern20  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9-]*$`}
+	text21     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern20}
+	text22     = jsoncheck.StringRule{Enum: []string{"bounce", "complaint"}}
+	names23    = []string{"currency", "customer", "orderId", "reason", "totalCents"}
+	required24 = []int{2, 1, 0, 4}
+	pattern25  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
+	text26     = jsoncheck.StringRule{Pattern: &pattern25}
+	text27     = jsoncheck.StringRule{MaxLength: 200}
+	names28    = []string{"customer", "orderId", "reason", "total"}
+	required29 = []int{1, 0, 3}
+	names30    = []string{"currency", "customer", "items", "orderId", "totalCents"}
+	required31 = []int{3, 1, 2, 0, 4}
+	names32    = []string{"quantity", "sku", "unitPriceCents"}
+	required33 = []int{1, 0, 2}
+	number34   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
+	pattern35  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
+	text36     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern35}
+	number37   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
+	names38    = []string{"customer", "items", "orderId", "total"}
+	required39 = []int{2, 0, 1, 3}
+	names40    = []string{"carrier", "customer", "orderId", "trackingNumber"}
+	required41 = []int{2, 1, 0, 3}
+	names42    = []string{"userId"}
+	required43 = []int{0}
+	names44    = []string{"email", "expiresAt", "name", "token", "userId"}
+	required45 = []int{4, 0, 2, 3, 1}
+	text46     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
+	text47     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
+	text48     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
+	pattern49  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`}
+	text50     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern49}
+	names51    = []string{"contact", "expiresAt", "token", "userId"}
+	required52 = []int{3, 0, 2, 1}
+	names53    = []string{"email", "name", "userId"}
+	required54 = []int{2, 0, 1}
+	names55    = []string{"contact", "userId"}
+	required56 = []int{1, 0}
+	names57    = []string{"causationId", "correlationId", "replay", "traceHeader"}
+	pattern58  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text59     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern58}
+	names60    = []string{"amountMinor", "currency"}
+	required61 = []int{0, 1}
+	number62   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
+	names63    = []string{"email", "id", "name", "userId"}
+	required64 = []int{3, 0, 2}
+	pattern65  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`}
+	text66     = jsoncheck.StringRule{Pattern: &pattern65, Format: jsoncheck.UUID}
+	names67    = []string{"quantity", "sku", "unitPrice"}
+	pattern68  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
+	text69     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern68}
+	pattern70  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
+	text71     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern70}
+	names72    = []string{"ciphertext", "legacy", "subject"}
+	required73 = []int{2}
+	pattern74  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`}
+	text75     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern74}
+	names76    = []string{"ciphertext", "legacy"}
+	required77 = []int{}
+	text78     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern74}
+	text79     = jsoncheck.StringRule{MaxLength: 1024}
+	pattern80  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
+	text81     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern80}
+	pattern82  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
+	text83     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern82}
+	pattern84  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
+	text85     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern84, Format: jsoncheck.Email}
+	pattern86  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	text87     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern86}
+	names88    = []string{"email", "id", "name"}
+	required89 = []int{0, 2}
 )
 
 func checkEnvelope(c *jsoncheck.Checker) {
@@ -252,6 +259,42 @@ func checkNotificationSentV2(c *jsoncheck.Checker) {
 	c.Required(seen[:], names11, required12)
 }
 
+func checkNotificationSuppressedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [4]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "detail":
+			seen[0] = true
+			c.Enter(name)
+			c.String(&text21)
+			c.Leave()
+		case "messageId":
+			seen[1] = true
+			c.Enter(name)
+			c.String(&text13)
+			c.Leave()
+		case "reason":
+			seen[2] = true
+			c.Enter(name)
+			c.String(&text22)
+			c.Leave()
+		case "userId":
+			seen[3] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names18, true)
+		}
+	}
+	c.Required(seen[:], names18, required19)
+}
+
 func checkOrderCancelledV1(c *jsoncheck.Checker) {
 	c.OpenObject()
 	var seen [5]bool
@@ -264,7 +307,7 @@ func checkOrderCancelledV1(c *jsoncheck.Checker) {
 		case "currency":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text21)
+			c.String(&text26)
 			c.Leave()
 		case "customer":
 			seen[1] = true
@@ -279,7 +322,7 @@ func checkOrderCancelledV1(c *jsoncheck.Checker) {
 		case "reason":
 			seen[3] = true
 			c.Enter(name)
-			c.String(&text22)
+			c.String(&text27)
 			c.Leave()
 		case "totalCents":
 			seen[4] = true
@@ -287,10 +330,10 @@ func checkOrderCancelledV1(c *jsoncheck.Checker) {
 			c.Number(&number6)
 			c.Leave()
 		default:
-			c.Unknown(name, names18, true)
+			c.Unknown(name, names23, true)
 		}
 	}
-	c.Required(seen[:], names18, required19)
+	c.Required(seen[:], names23, required24)
 }
 
 func checkOrderCancelledV2(c *jsoncheck.Checker) {
@@ -323,10 +366,10 @@ func checkOrderCancelledV2(c *jsoncheck.Checker) {
 			checkCommonMoney(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names23, true)
+			c.Unknown(name, names28, true)
 		}
 	}
-	c.Required(seen[:], names23, required24)
+	c.Required(seen[:], names28, required29)
 }
 
 func checkOrderPlacedV1(c *jsoncheck.Checker) {
@@ -341,7 +384,7 @@ func checkOrderPlacedV1(c *jsoncheck.Checker) {
 		case "currency":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text21)
+			c.String(&text26)
 			c.Leave()
 		case "customer":
 			seen[1] = true
@@ -364,23 +407,23 @@ func checkOrderPlacedV1(c *jsoncheck.Checker) {
 					case "quantity":
 						seen[0] = true
 						c.Enter(name)
-						c.Number(&number29)
+						c.Number(&number34)
 						c.Leave()
 					case "sku":
 						seen[1] = true
 						c.Enter(name)
-						c.String(&text31)
+						c.String(&text36)
 						c.Leave()
 					case "unitPriceCents":
 						seen[2] = true
 						c.Enter(name)
-						c.Number(&number32)
+						c.Number(&number37)
 						c.Leave()
 					default:
-						c.Unknown(name, names27, true)
+						c.Unknown(name, names32, true)
 					}
 				}
-				c.Required(seen[:], names27, required28)
+				c.Required(seen[:], names32, required33)
 			}
 			c.Leave()
 		case "orderId":
@@ -394,10 +437,10 @@ func checkOrderPlacedV1(c *jsoncheck.Checker) {
 			c.Number(&number6)
 			c.Leave()
 		default:
-			c.Unknown(name, names25, true)
+			c.Unknown(name, names30, true)
 		}
 	}
-	c.Required(seen[:], names25, required26)
+	c.Required(seen[:], names30, required31)
 }
 
 func checkOrderPlacedV2(c *jsoncheck.Checker) {
@@ -433,10 +476,10 @@ func checkOrderPlacedV2(c *jsoncheck.Checker) {
 			checkCommonMoney(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names33, true)
+			c.Unknown(name, names38, true)
 		}
 	}
-	c.Required(seen[:], names33, required34)
+	c.Required(seen[:], names38, required39)
 }
 
 func checkOrderPlacedV3(c *jsoncheck.Checker) {
@@ -472,10 +515,10 @@ func checkOrderPlacedV3(c *jsoncheck.Checker) {
 			checkCommonMoney(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names33, true)
+			c.Unknown(name, names38, true)
 		}
 	}
-	c.Required(seen[:], names33, required34)
+	c.Required(seen[:], names38, required39)
 }
 
 func checkOrderShippedV1(c *jsoncheck.Checker) {
@@ -508,10 +551,10 @@ func checkOrderShippedV1(c *jsoncheck.Checker) {
 			checkCommonTrackingNumber(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names35, true)
+			c.Unknown(name, names40, true)
 		}
 	}
-	c.Required(seen[:], names35, required36)
+	c.Required(seen[:], names40, required41)
 }
 
 func checkOrderShippedV2(c *jsoncheck.Checker) {
@@ -544,10 +587,10 @@ func checkOrderShippedV2(c *jsoncheck.Checker) {
 			checkCommonTrackingNumber(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names35, true)
+			c.Unknown(name, names40, true)
 		}
 	}
-	c.Required(seen[:], names35, required36)
+	c.Required(seen[:], names40, required41)
 }
 
 func checkUserForgottenV1(c *jsoncheck.Checker) {
@@ -565,10 +608,10 @@ func checkUserForgottenV1(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names37, true)
+			c.Unknown(name, names42, true)
 		}
 	}
-	c.Required(seen[:], names37, required38)
+	c.Required(seen[:], names42, required43)
 }
 
 func checkUserPasswordResetV1(c *jsoncheck.Checker) {
@@ -583,22 +626,22 @@ func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text41)
+			c.String(&text46)
 			c.Leave()
 		case "expiresAt":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text42)
+			c.String(&text47)
 			c.Leave()
 		case "name":
 			seen[2] = true
 			c.Enter(name)
-			c.String(&text43)
+			c.String(&text48)
 			c.Leave()
 		case "token":
 			seen[3] = true
 			c.Enter(name)
-			c.String(&text45)
+			c.String(&text50)
 			c.Leave()
 		case "userId":
 			seen[4] = true
@@ -606,10 +649,10 @@ func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names39, true)
+			c.Unknown(name, names44, true)
 		}
 	}
-	c.Required(seen[:], names39, required40)
+	c.Required(seen[:], names44, required45)
 }
 
 func checkUserPasswordResetV2(c *jsoncheck.Checker) {
@@ -629,7 +672,7 @@ func checkUserPasswordResetV2(c *jsoncheck.Checker) {
 		case "expiresAt":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text42)
+			c.String(&text47)
 			c.Leave()
 		case "token":
 			seen[2] = true
@@ -642,10 +685,10 @@ func checkUserPasswordResetV2(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names46, true)
+			c.Unknown(name, names51, true)
 		}
 	}
-	c.Required(seen[:], names46, required47)
+	c.Required(seen[:], names51, required52)
 }
 
 func checkUserRegisteredV1(c *jsoncheck.Checker) {
@@ -660,12 +703,12 @@ func checkUserRegisteredV1(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text41)
+			c.String(&text46)
 			c.Leave()
 		case "name":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text43)
+			c.String(&text48)
 			c.Leave()
 		case "userId":
 			seen[2] = true
@@ -673,10 +716,10 @@ func checkUserRegisteredV1(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names48, true)
+			c.Unknown(name, names53, true)
 		}
 	}
-	c.Required(seen[:], names48, required49)
+	c.Required(seen[:], names53, required54)
 }
 
 func checkUserRegisteredV2(c *jsoncheck.Checker) {
@@ -699,10 +742,10 @@ func checkUserRegisteredV2(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names50, true)
+			c.Unknown(name, names55, true)
 		}
 	}
-	c.Required(seen[:], names50, required51)
+	c.Required(seen[:], names55, required56)
 }
 
 func checkEnvelopeMetadata(c *jsoncheck.Checker) {
@@ -735,10 +778,10 @@ func checkEnvelopeMetadata(c *jsoncheck.Checker) {
 			checkEnvelopeTraceHeader(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names52, false)
+			c.Unknown(name, names57, false)
 		}
 	}
-	c.Required(seen[:], names52, required51)
+	c.Required(seen[:], names57, required56)
 }
 
 func checkCommonUuid(c *jsoncheck.Checker) {
@@ -757,12 +800,12 @@ func checkOrderPlacedV1Customer(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text41)
+			c.String(&text46)
 			c.Leave()
 		case "name":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text43)
+			c.String(&text48)
 			c.Leave()
 		case "userId":
 			seen[2] = true
@@ -770,10 +813,10 @@ func checkOrderPlacedV1Customer(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names48, true)
+			c.Unknown(name, names53, true)
 		}
 	}
-	c.Required(seen[:], names48, required49)
+	c.Required(seen[:], names53, required54)
 }
 
 func checkCommonPerson(c *jsoncheck.Checker) {
@@ -796,14 +839,14 @@ func checkCommonPerson(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names50, true)
+			c.Unknown(name, names55, true)
 		}
 	}
-	c.Required(seen[:], names50, required51)
+	c.Required(seen[:], names55, required56)
 }
 
 func checkCommonReason(c *jsoncheck.Checker) {
-	c.String(&text54)
+	c.String(&text59)
 }
 
 func checkCommonMoney(c *jsoncheck.Checker) {
@@ -818,7 +861,7 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 		case "amountMinor":
 			seen[0] = true
 			c.Enter(name)
-			c.Number(&number57)
+			c.Number(&number62)
 			c.Leave()
 		case "currency":
 			seen[1] = true
@@ -826,10 +869,10 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 			checkCommonCurrency(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names55, true)
+			c.Unknown(name, names60, true)
 		}
 	}
-	c.Required(seen[:], names55, required56)
+	c.Required(seen[:], names60, required61)
 }
 
 func checkCommonCustomer(c *jsoncheck.Checker) {
@@ -849,7 +892,7 @@ func checkCommonCustomer(c *jsoncheck.Checker) {
 		case "id":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text61)
+			c.String(&text66)
 			c.Leave()
 		case "name":
 			seen[2] = true
@@ -862,10 +905,10 @@ func checkCommonCustomer(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names58, true)
+			c.Unknown(name, names63, true)
 		}
 	}
-	c.Required(seen[:], names58, required59)
+	c.Required(seen[:], names63, required64)
 }
 
 func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
@@ -893,10 +936,10 @@ func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names62, true)
+			c.Unknown(name, names67, true)
 		}
 	}
-	c.Required(seen[:], names62, required28)
+	c.Required(seen[:], names67, required33)
 }
 
 func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
@@ -924,18 +967,18 @@ func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names62, true)
+			c.Unknown(name, names67, true)
 		}
 	}
-	c.Required(seen[:], names62, required28)
+	c.Required(seen[:], names67, required33)
 }
 
 func checkCommonCarrier(c *jsoncheck.Checker) {
-	c.String(&text64)
+	c.String(&text69)
 }
 
 func checkCommonTrackingNumber(c *jsoncheck.Checker) {
-	c.String(&text66)
+	c.String(&text71)
 }
 
 func checkCommonSealedContact(c *jsoncheck.Checker) {
@@ -950,7 +993,7 @@ func checkCommonSealedContact(c *jsoncheck.Checker) {
 		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text70)
+			c.String(&text75)
 			c.Leave()
 		case "legacy":
 			seen[1] = true
@@ -963,10 +1006,10 @@ func checkCommonSealedContact(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names67, true)
+			c.Unknown(name, names72, true)
 		}
 	}
-	c.Required(seen[:], names67, required68)
+	c.Required(seen[:], names72, required73)
 }
 
 func checkCommonSecret(c *jsoncheck.Checker) {
@@ -981,46 +1024,46 @@ func checkCommonSecret(c *jsoncheck.Checker) {
 		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text73)
+			c.String(&text78)
 			c.Leave()
 		case "legacy":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text74)
+			c.String(&text79)
 			c.Leave()
 		default:
-			c.Unknown(name, names71, true)
+			c.Unknown(name, names76, true)
 		}
 	}
-	c.Required(seen[:], names71, required72)
+	c.Required(seen[:], names76, required77)
 }
 
 func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text76)
+	c.String(&text81)
 }
 
 func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
-	c.String(&text78)
+	c.String(&text83)
 }
 
 func checkCommonCurrency(c *jsoncheck.Checker) {
-	c.String(&text21)
+	c.String(&text26)
 }
 
 func checkCommonEmail(c *jsoncheck.Checker) {
-	c.String(&text80)
+	c.String(&text85)
 }
 
 func checkCommonName(c *jsoncheck.Checker) {
-	c.String(&text82)
+	c.String(&text87)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
-	c.Number(&number29)
+	c.Number(&number34)
 }
 
 func checkCommonSku(c *jsoncheck.Checker) {
-	c.String(&text31)
+	c.String(&text36)
 }
 
 func checkCommonUnitPrice(c *jsoncheck.Checker) {
@@ -1043,10 +1086,10 @@ func checkCommonUnitPrice(c *jsoncheck.Checker) {
 			checkCommonCurrency(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names55, true)
+			c.Unknown(name, names60, true)
 		}
 	}
-	c.Required(seen[:], names55, required56)
+	c.Required(seen[:], names60, required61)
 }
 
 func checkCommonContact(c *jsoncheck.Checker) {
@@ -1066,7 +1109,7 @@ func checkCommonContact(c *jsoncheck.Checker) {
 		case "id":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text61)
+			c.String(&text66)
 			c.Leave()
 		case "name":
 			seen[2] = true
@@ -1074,12 +1117,12 @@ func checkCommonContact(c *jsoncheck.Checker) {
 			checkCommonName(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names83, true)
+			c.Unknown(name, names88, true)
 		}
 	}
-	c.Required(seen[:], names83, required84)
+	c.Required(seen[:], names88, required89)
 }
 
 func checkCommonUnitPriceMinor(c *jsoncheck.Checker) {
-	c.Number(&number32)
+	c.Number(&number37)
 }

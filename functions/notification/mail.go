@@ -13,6 +13,7 @@ import (
 type Mail struct {
 	Template string // which mail it is, e.g. "welcome"
 	UserID   string
+	EventID  string // the event the mail answers
 	To       string
 	// Subject holds no personal data: notification.sent records it, in
 	// clear, for ever. The bodies may; nothing keeps them.

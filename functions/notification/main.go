@@ -25,7 +25,8 @@ func main() { boot.Run(contract.Notification, setup) }
 func setup(_ context.Context, s boot.Setup) (any, error) {
 	db, kmsClient := awsclient.DynamoDB(s.AWS), kms.NewFromConfig(s.AWS)
 	notifier := &Notifier{
-		mail:        &sesMailer{client: sesv2.NewFromConfig(s.AWS), from: s.Env.Get(contract.EnvMailFrom)},
+		mail: &sesMailer{client: sesv2.NewFromConfig(s.AWS), from: s.Env.Get(contract.EnvMailFrom),
+			configurationSet: s.Env.Get(contract.EnvMailConfigurationSet)},
 		events:      eventstore.NewDynamo(db, s.Env.Get(contract.EnvEventsTable)),
 		keys:        keyring.New(kmsClient, db, s.Env.Get(contract.EnvKeysTable), s.Env.Get(contract.EnvPersonalDataKey)),
 		resetTokens: secret.NewBox(kmsClient, s.Env.Get(contract.EnvResetTokenKey), contract.PurposePasswordReset),

@@ -40,6 +40,8 @@ type Recorder interface {
 	// Load returns the stream's records from version from on, in version
 	// order, reading consistently; a stream that does not exist is empty.
 	Load(ctx context.Context, streamID string, from int) ([]eventstore.Record, error)
+	// Version returns the stream's latest version, 0 if it has none.
+	Version(ctx context.Context, streamID string) (int, error)
 }
 
 // Tokens decrypts the secrets that events carry for the notification
@@ -128,8 +130,25 @@ func mail[T events.Personal](n *Notifier, compose composer[T]) consumer.Handler 
 		if err != nil {
 			return r, err
 		}
+		if suppressed, err := n.suppressed(ctx, subject.UserID); err != nil {
+			return r, err
+		} else if suppressed {
+			n.metrics.Emit(map[string]string{contract.DimTemplate: m.Template}, metrics.CountOf(contract.MailsSuppressed, 1))
+			r.Log = append(r.Log, slog.String("template", m.Template))
+			return r, fmt.Errorf("%w: the recipient is suppressed: a mail to them bounced for good, or they complained", consumer.ErrSkip)
+		}
 		return n.send(ctx, env, m)
 	})
+}
+
+// suppressed says whether no mail may go to the user: the bounces
+// function started their suppression stream.
+func (n *Notifier) suppressed(ctx context.Context, userID string) (bool, error) {
+	version, err := n.events.Version(ctx, contract.SuppressionStream.ID(userID))
+	if err != nil {
+		return false, fmt.Errorf("read the suppression of %s: %w", userID, err)
+	}
+	return version > 0, nil
 }
 
 // passwordResetMail decrypts the reset token for the mail's link. A reset
@@ -157,6 +176,7 @@ func (n *Notifier) passwordResetMail(ctx context.Context, p events.UserPasswordR
 // record that cannot be written after a few attempts is a
 // consumer.AfterEffect.
 func (n *Notifier) send(ctx context.Context, env events.Envelope, m Mail) (consumer.Result, error) {
+	m.EventID = env.EventID
 	r := consumer.Result{Log: []slog.Attr{slog.String("template", m.Template), slog.String("user_id", m.UserID)}}
 	stream := contract.NotificationStream.ID(env.EventID)
 	if env.Metadata.Replay {

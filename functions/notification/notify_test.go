@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -27,6 +28,7 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/boot/boottest"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/functions/internal/idempotency"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 	"github.com/eventshop/eventshop/functions/internal/secret"
 	"github.com/eventshop/eventshop/keyring"
 )
@@ -494,3 +496,51 @@ func TestNoSubjectHoldsTheRecipientsContact(t *testing.T) {
 		}
 	}
 }
+
+func TestNoMailGoesToASuppressedRecipient(t *testing.T) {
+	n, mailer, store := newNotifier(t)
+	suppressed, err := events.New(events.NotificationSuppressed{UserID: eventstest.SampleSubject, Reason: events.SuppressedForBounce, MessageID: "m-1"},
+		events.Metadata{CorrelationID: "c", CausationID: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Append(context.Background(), contract.SuppressionStream.ID(eventstest.SampleSubject), 0, suppressed); err != nil {
+		t.Fatal(err)
+	}
+	var metrics bytes.Buffer
+	n.metrics = metricsTo(&metrics)
+	for _, eventType := range []string{events.TypeUserPasswordReset, events.TypeOrderPlaced} {
+		if _, err := n.notify(context.Background(), fresh(t, eventType)); !errors.Is(err, consumer.ErrSkip) || !strings.Contains(err.Error(), "suppressed") {
+			t.Errorf("%s: err = %v, want a skip", eventType, err)
+		}
+	}
+	if len(mailer.sent) != 0 || strings.Count(metrics.String(), `"MailsSuppressed":1`) != 2 {
+		t.Errorf("sent %d mails; metrics:\n%s", len(mailer.sent), metrics.String())
+	}
+}
+
+// recordingSES keeps the last request.
+type recordingSES struct{ in *sesv2.SendEmailInput }
+
+func (r *recordingSES) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	r.in = in
+	return &sesv2.SendEmailOutput{MessageId: aws.String("m-1")}, nil
+}
+
+func TestEveryMailGoesWithTheConfigurationSetAndTagsThatNameItsRecipient(t *testing.T) {
+	ses := &recordingSES{}
+	m := &sesMailer{client: ses, from: "shop@example.com", configurationSet: "eventshop-mail"}
+	if _, err := m.Send(context.Background(), Mail{Template: "welcome", UserID: "u-1", EventID: "e-1", To: "ada@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string]string{}
+	for _, tag := range ses.in.EmailTags {
+		tags[aws.ToString(tag.Name)] = aws.ToString(tag.Value)
+	}
+	if aws.ToString(ses.in.ConfigurationSetName) != "eventshop-mail" || tags[contract.MailTagUserID] != "u-1" ||
+		tags[contract.MailTagEventID] != "e-1" || tags[contract.MailTagTemplate] != "welcome" {
+		t.Errorf("configuration set %q, tags %v", aws.ToString(ses.in.ConfigurationSetName), tags)
+	}
+}
+
+func metricsTo(w io.Writer) *metrics.Emitter { return metrics.New(w, "notification") }

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"github.com/eventshop/eventshop/contract"
 )
 
 // SES is the part of the SES v2 client the mailer uses.
@@ -15,10 +17,14 @@ type SES interface {
 	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
 }
 
-// sesMailer sends mail through SES v2 from one verified identity.
+// sesMailer sends mail through SES v2 from one verified identity, with
+// the configuration set that publishes its bounces and complaints, and
+// tags that say whom each mail went to and why, which SES hands back with
+// them.
 type sesMailer struct {
-	client SES
-	from   string
+	client           SES
+	from             string
+	configurationSet string
 }
 
 var _ Mailer = (*sesMailer)(nil)
@@ -26,8 +32,14 @@ var _ Mailer = (*sesMailer)(nil)
 func (m *sesMailer) Send(ctx context.Context, mail Mail) (string, error) {
 	utf8 := aws.String("UTF-8")
 	out, err := m.client.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(m.from),
-		Destination:      &types.Destination{ToAddresses: []string{mail.To}},
+		FromEmailAddress:     aws.String(m.from),
+		ConfigurationSetName: aws.String(m.configurationSet),
+		EmailTags: []types.MessageTag{
+			{Name: aws.String(contract.MailTagUserID), Value: aws.String(mail.UserID)},
+			{Name: aws.String(contract.MailTagTemplate), Value: aws.String(mail.Template)},
+			{Name: aws.String(contract.MailTagEventID), Value: aws.String(mail.EventID)},
+		},
+		Destination: &types.Destination{ToAddresses: []string{mail.To}},
 		Content: &types.EmailContent{Simple: &types.Message{
 			Subject: &types.Content{Data: aws.String(mail.Subject), Charset: utf8},
 			Body: &types.Body{

@@ -95,8 +95,8 @@ func grantStreams(fn awslambda.Function, f contract.Function, eventStore awsdyna
 		panic("stack: " + string(f) + " has no streams of the event store to grant")
 	}
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:    jsii.Strings(actions...),
-		Resources:  jsii.Strings(*eventStore.TableArn()),
+		Actions:   jsii.Strings(actions...),
+		Resources: jsii.Strings(*eventStore.TableArn()),
 		Conditions: &map[string]any{
 			"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": prefixes},
 			"Null":                    map[string]any{"dynamodb:LeadingKeys": "false"},

@@ -22,7 +22,7 @@ type NotificationService struct {
 // NewNotificationService declares the notification function and the SES
 // identity it sends from; it records the mail it sends in the event store.
 // Which events reach it is the topology's business.
-func NewNotificationService(scope constructs.Construct, id string, cfg Config, eventStore awsdynamodb.ITable, personal *PersonalData) *NotificationService {
+func NewNotificationService(scope constructs.Construct, id string, cfg Config, eventStore awsdynamodb.ITable, personal *PersonalData, reputation *Reputation) *NotificationService {
 	c := constructs.NewConstruct(scope, &id)
 	sender := awsses.NewEmailIdentity(c, jsii.String("Sender"), &awsses.EmailIdentityProps{
 		Identity: awsses.Identity_Email(jsii.String(cfg.MailFrom)),
@@ -30,10 +30,13 @@ func NewNotificationService(scope constructs.Construct, id string, cfg Config, e
 	env := personal.Env(true)
 	env[contract.EnvMailFrom] = jsii.String(cfg.MailFrom)
 	env[contract.EnvResetURL] = jsii.String(cfg.ResetURL)
+	env[contract.EnvMailConfigurationSet] = reputation.ConfigurationSet.ConfigurationSetName()
 	env[contract.EnvEventsTable] = eventStore.TableName()
 	fn := newFunction(c, "Function", cfg, contract.Notification, env)
-	// SendEmail alone, on this identity alone: the function never sends raw MIME.
+	// SendEmail alone, on this identity and configuration set alone: the
+	// function never sends raw MIME.
 	sender.Grant(fn, jsii.String("ses:SendEmail"))
+	reputation.GrantSend(fn)
 	// In the SES sandbox, SES also authorizes SendEmail on the identity of
 	// each recipient, which must be verified in the account: grant it on
 	// the configured ones, by name, and on nothing else.
@@ -50,8 +53,9 @@ func NewNotificationService(scope constructs.Construct, id string, cfg Config, e
 			Resources: jsii.Strings(recipients...),
 		}))
 	}
-	// It records each mail sent as a new stream, and reads one back when a
-	// replay asks whether the mail went out: notification streams only.
+	// It records each mail sent as a new stream, reads one back when a
+	// replay asks whether the mail went out, and reads whether a recipient
+	// is suppressed: notification and suppression streams only.
 	grantStreams(fn, contract.Notification, eventStore, "dynamodb:PutItem", "dynamodb:Query")
 	// It opens the recipient's contact of every mail.
 	personal.GrantOpen(fn)

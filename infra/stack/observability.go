@@ -130,6 +130,24 @@ func NewObservability(scope constructs.Construct, id string, props Observability
 			fmt.Sprintf("the %s consumer failed deliveries in each of %d five-minute periods: "+
 				"see its log lines with outcome retry, and evctl dlq list", q.name, failingPeriods), failingPeriods)
 	}
+	// The account's standing with SES, before SES acts on it.
+	for _, r := range []struct {
+		metric, id, why string
+		threshold       float64
+	}{
+		{"Reputation.BounceRate", "MailBouncing", "over 4 % of the account's mail bounces: SES reviews an account at 5 % and may pause its sending at 10 %", 0.04},
+		{"Reputation.ComplaintRate", "MailComplainedOf", "over 0.08 % of the account's mail is complained of: SES reviews an account at 0.1 % and may pause its sending at 0.5 %", 0.0008},
+	} {
+		alarm(awscloudwatch.NewAlarm(c, jsii.String(r.id), &awscloudwatch.AlarmProps{
+			Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{Namespace: jsii.String("AWS/SES"), MetricName: jsii.String(r.metric),
+				Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(15))}),
+			AlarmDescription:   jsii.String(r.why + "; see the bounces function's log lines and notification.suppressed"),
+			Threshold:          jsii.Number(r.threshold),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(1),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}))
+	}
 	// A consumer whose effect happened but whose follow-up failed (a mail
 	// sent but not recorded) has acknowledged the event: nothing retries
 	// it, a person must look.

@@ -34,6 +34,7 @@ type Stack struct {
 	Order        *OrderService
 	Relay        *Relay
 	Notification *NotificationService
+	Reputation   *Reputation
 	// Consumers of the topology, by name, and where they record the
 	// events they handled.
 	Consumers   map[contract.Function]*consumer
@@ -69,16 +70,17 @@ func New(scope constructs.Construct, id string, props *Props) *Stack {
 	s.User = NewUserService(stack, "UserService", UserServiceProps{Config: cfg, API: s.API, Users: s.Users, EventStore: s.EventStore, Personal: s.Personal})
 	s.Order = NewOrderService(stack, "OrderService", OrderServiceProps{Config: cfg, API: s.API, EventStore: s.EventStore, Personal: s.Personal})
 	s.Relay = NewRelay(stack, "Relay", cfg, s.EventStore, s.Bus)
-	s.Notification = NewNotificationService(stack, "NotificationService", cfg, s.EventStore, s.Personal)
+	busDLQ := newQueue(stack, "BusDLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
+	deadEnd(busDLQ, "EventBridge puts events here that it could not deliver to a rule's target")
+	s.Reputation = NewReputation(stack, "Reputation", cfg, s.EventStore, busDLQ)
+	s.Notification = NewNotificationService(stack, "NotificationService", cfg, s.EventStore, s.Personal, s.Reputation)
 	s.Personal.GrantResetTokens(s.User.Function, s.Notification.Function)
 
 	// Consumers and their subscriptions, from the topology.
 	functions := map[contract.Function]awslambda.Function{
 		contract.User: s.User.Function, contract.Order: s.Order.Function, contract.Customers: s.Order.Customers,
-		contract.Relay: s.Relay.Function, contract.Notification: s.Notification.Function,
+		contract.Relay: s.Relay.Function, contract.Notification: s.Notification.Function, contract.Bounces: s.Reputation.Bounces,
 	}
-	busDLQ := newQueue(stack, "BusDLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
-	deadEnd(busDLQ, "EventBridge puts events here that it could not deliver to a rule's target")
 	s.Idempotency = awsdynamodb.NewTable(stack, jsii.String("Idempotency"), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String(contract.IdempotencyKey), Type: awsdynamodb.AttributeType_STRING},
 		BillingMode:                      awsdynamodb.BillingMode_PAY_PER_REQUEST,
@@ -102,7 +104,7 @@ func New(scope constructs.Construct, id string, props *Props) *Stack {
 			API:       s.API,
 			Functions: functions,
 			Queues:    watched,
-			DeadEnds:  map[string]awssqs.IQueue{"relay failures": s.Relay.Failures, "bus DLQ": busDLQ},
+			DeadEnds:  map[string]awssqs.IQueue{"relay failures": s.Relay.Failures, "bus DLQ": busDLQ, "bounces DLQ": s.Reputation.DLQ},
 		})
 	}
 
@@ -117,6 +119,8 @@ func New(scope constructs.Construct, id string, props *Props) *Stack {
 	output(stack, contract.OutputPersonalDataKeyARN, s.Personal.PersonalDataKey.KeyArn())
 	output(stack, contract.OutputRelayFailuresQueueURL, s.Relay.Failures.QueueUrl())
 	output(stack, contract.OutputBusDLQURL, busDLQ.QueueUrl())
+	output(stack, contract.QueueOutput(string(contract.Bounces)), s.Reputation.Queue.QueueUrl())
+	output(stack, contract.DLQOutput(string(contract.Bounces)), s.Reputation.DLQ.QueueUrl())
 	if s.Observability != nil {
 		output(stack, contract.OutputAlarmTopicARN, s.Observability.Alarms.TopicArn())
 		output(stack, contract.OutputDashboardName, s.Observability.Dashboard.DashboardName())

@@ -211,7 +211,8 @@ func TestFunctionsGetTheirConfigurationFromTheEnvironment(t *testing.T) {
 		{contract.Customers, consumerEnv(contract.Customers, map[contract.Var]any{contract.EnvCustomersTable: ref(testStack.Order.CustomersTable)})},
 		{contract.Relay, map[contract.Var]any{contract.EnvEventBusName: ref(testStack.Bus)}},
 		{contract.Notification, consumerEnv(contract.Notification, personalEnv(true, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore),
-			contract.EnvMailFrom: testMailFrom, contract.EnvResetURL: testResetURL}))},
+			contract.EnvMailFrom: testMailFrom, contract.EnvResetURL: testResetURL, contract.EnvMailConfigurationSet: ref(testStack.Reputation.ConfigurationSet)}))},
+		{contract.Bounces, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore), contract.EnvDLQURL: ref(testStack.Reputation.DLQ)}},
 	}
 	if len(tests) != len(contract.Functions()) {
 		t.Errorf("%d functions checked of %d", len(tests), len(contract.Functions()))
@@ -307,7 +308,8 @@ func TestEveryConsumerQueueHasADeadLetterQueueAndOutlastsSixInvocations(t *testi
 
 func TestEverySubscriptionIsOneRuleToItsConsumersQueue(t *testing.T) {
 	check(t, func() {
-		tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(contract.Topology()))))
+		// One rule each, and the one that routes SES's bounces and complaints.
+		tpl.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(float64(len(contract.Topology())+1)))
 	})
 	for _, sub := range contract.Topology() {
 		t.Run(string(sub.Consumer)+" on "+sub.EventType, func(t *testing.T) {
@@ -407,7 +409,9 @@ func TestGrantsGiveEachFunctionWhatItNeedsOnItsResourcesOnly(t *testing.T) {
 		{contract.Customers, []string{"dynamodb:PutItem on OrderServiceCustomers", "dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency",
 			"sqs:SendMessage on CustomersDLQ"}},
 		{contract.Relay, []string{"events:PutEvents on Bus"}},
+		{contract.Bounces, []string{"dynamodb:PutItem on EventStore", "sqs:SendMessage on ReputationDLQ"}},
 		{contract.Notification, []string{`ses:SendEmail on identity/",{"Ref":"` + logicalID(testStack.Notification.Sender) + `"}`,
+			`ses:SendEmail on configuration-set/",{"Ref":"` + logicalID(testStack.Reputation.ConfigurationSet) + `"}`,
 			"dynamodb:PutItem on EventStore", "dynamodb:Query on EventStore", "dynamodb:GetItem on PersonalDataKeys",
 			"kms:Decrypt on PersonalDataPersonalDataKey", "kms:Decrypt on PersonalDataResetTokenKey", "dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency", "sqs:SendMessage on NotificationDLQ"}},
 	}
@@ -699,6 +703,9 @@ func TestAlarmsTellOneTopicAboutDeadLettersLagAndFailures(t *testing.T) {
 		switch {
 		case p["MetricName"] == "ApproximateNumberOfMessagesVisible" && p["Threshold"] == 0.0:
 			count["dead letters"]++
+		case p["Namespace"] == "AWS/SES" && (p["MetricName"] == "Reputation.BounceRate" && p["Threshold"] == 0.04 ||
+			p["MetricName"] == "Reputation.ComplaintRate" && p["Threshold"] == 0.0008):
+			count["reputation"]++
 		case p["MetricName"] == "ApproximateAgeOfOldestMessage" && p["Threshold"] == float64(oldestMessageAlarm):
 			count["lag"]++
 		case strings.Contains(string(metrics), `"MetricName":"Errors","Namespace":"AWS/Lambda"`) &&
@@ -733,7 +740,8 @@ func TestAlarmsTellOneTopicAboutDeadLettersLagAndFailures(t *testing.T) {
 		}
 	}
 	want := map[string]int{
-		"dead letters":      len(contract.Consumers()) + 2, // each consumer's DLQ, the relay's failures and the bus DLQ
+		"dead letters":      len(contract.Consumers()) + 3, // each consumer's DLQ, the relay's failures, the bus DLQ and the bounces DLQ
+		"reputation":        2,
 		"lag":               len(contract.Consumers()),
 		"consumer failures": len(contract.Consumers()),
 		"relay refusals":    1,

@@ -10,11 +10,19 @@
 //
 //	curl -X PUT http://127.0.0.1:PORT/_faults -d '{"failRate":0.3}'
 //	curl -X PUT http://127.0.0.1:PORT/_faults -d '{"loseRate":0.3,"maxPerRecipient":2}'
+//	curl -X PUT http://127.0.0.1:PORT/_faults -d '{"bounceFor":["gone@example.com"]}'
 //	curl http://127.0.0.1:PORT/_faults   # the rules and what they did
+//
+// It also stands in for what the emulator's SES does not do: publishing a
+// mail's bounce or complaint. A mail sent with a configuration set to an
+// address of BounceFor or ComplainFor is accepted, as SES accepts it, and
+// then the proxy publishes the hard bounce or the complaint to the default
+// event bus, shaped as SES publishes them.
 package faults
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,6 +59,10 @@ type Rules struct {
 	// inject a high rate of faults yet know that no message runs out of
 	// retries.
 	MaxPerRecipient int `json:"maxPerRecipient,omitempty"`
+	// BounceFor lists mail recipients whose mail bounces for good.
+	BounceFor []string `json:"bounceFor,omitempty"`
+	// ComplainFor lists mail recipients who complain of every mail.
+	ComplainFor []string `json:"complainFor,omitempty"`
 }
 
 // Stats count what the proxy saw and did.
@@ -58,7 +70,13 @@ type Stats struct {
 	Calls    int64 `json:"calls"`    // every call that reached the proxy
 	Injected int64 `json:"injected"` // calls failed without reaching the service
 	Lost     int64 `json:"lost"`     // calls the service acted on whose answer was lost
+	// Published counts the bounces and complaints published.
+	Published int64 `json:"published"`
 }
+
+// Publisher puts an event on the emulator's default event bus, as SES
+// publishes its sending events.
+type Publisher func(ctx context.Context, detailType string, detail []byte) error
 
 // Proxy forwards calls to the emulator, failing those the rules choose.
 type Proxy struct {
@@ -68,6 +86,8 @@ type Proxy struct {
 	proxy  *httputil.ReverseProxy
 	server *http.Server
 
+	publish Publisher
+
 	mu    sync.Mutex
 	rules Rules
 	stats Stats
@@ -75,8 +95,9 @@ type Proxy struct {
 	faulted map[string]int
 }
 
-// Start listens on a free port of 127.0.0.1 and forwards to target.
-func Start(target string) (*Proxy, error) {
+// Start listens on a free port of 127.0.0.1 and forwards to target;
+// publish puts the bounces and complaints it makes, or nil for none.
+func Start(target string, publish Publisher) (*Proxy, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err
@@ -85,7 +106,7 @@ func Start(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{URL: "http://" + l.Addr().String(), target: u, proxy: httputil.NewSingleHostReverseProxy(u), faulted: map[string]int{}}
+	p := &Proxy{URL: "http://" + l.Addr().String(), target: u, proxy: httputil.NewSingleHostReverseProxy(u), faulted: map[string]int{}, publish: publish}
 	p.server = &http.Server{Handler: p}
 	go func() { _ = p.server.Serve(l) }()
 	return p, nil
@@ -128,6 +149,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case lost:
 		p.loseAnswer(w, r)
 	default:
+		if outcome, to := p.outcomeOf(body); outcome != "" {
+			p.deliverThen(w, r, body, outcome, to)
+			return
+		}
 		p.proxy.ServeHTTP(w, r)
 	}
 }
@@ -226,7 +251,7 @@ func (p *Proxy) control(w http.ResponseWriter, r *http.Request) {
 		var rules Rules
 		dec := json.NewDecoder(r.Body)
 		dec.DisallowUnknownFields()
-		const want = `want {"failRate": 0..1, "failFor": ["address"], "error": "throttle|unavailable|reject", "loseRate": 0..1, "maxPerRecipient": n}`
+		const want = `want {"failRate": 0..1, "failFor": ["address"], "error": "throttle|unavailable|reject", "loseRate": 0..1, "maxPerRecipient": n, "bounceFor": ["address"], "complainFor": ["address"]}`
 		var problem string
 		switch err := dec.Decode(&rules); {
 		case err != nil:

@@ -47,7 +47,7 @@ func ses(url string) *sesv2.Client {
 // ends, and an SES client that calls it.
 func startProxy(t *testing.T, backendURL string) (*faults.Proxy, *sesv2.Client) {
 	t.Helper()
-	p, err := faults.Start(backendURL)
+	p, err := faults.Start(backendURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func (d *Deployer) alarm(ctx context.Context, id string, _ template.Resource, p 
 	if p.has("Metrics") {
 		p.notEmulated("Metrics", "AlarmActions", "OKActions", "InsufficientDataActions", "AlarmDescription", "Threshold",
 			"ComparisonOperator", "EvaluationPeriods", "DatapointsToAlarm", "TreatMissingData", "ActionsEnabled")
-		d.note("AWS::CloudWatch::Alarm on metric math")
+		d.note("AWS::CloudWatch::Alarm on metric math", "no metrics flow locally")
 		return Resource{PhysicalID: name, Attrs: map[string]string{"Arn": d.arn("cloudwatch", "alarm:"+name)}}, nil
 	}
 	in := &cloudwatch.PutMetricAlarmInput{
@@ -86,12 +86,13 @@ func (d *Deployer) dashboard(_ context.Context, id string, _ template.Resource, 
 		name = d.physicalName(id, 255)
 	}
 	p.notEmulated("DashboardBody")
-	d.note("AWS::CloudWatch::Dashboard")
+	d.note("AWS::CloudWatch::Dashboard", "no metrics flow locally")
 	return Resource{PhysicalID: name}, nil
 }
 
 // note counts a declared resource of a kind the emulator has no use for.
-func (d *Deployer) note(kind string) {
+func (d *Deployer) note(kind, why string) {
+	kind += " (" + why + ")"
 	if d.NotEmulated == nil {
 		d.NotEmulated = map[string]int{}
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -478,15 +477,6 @@ func (d *Deployer) route(ctx context.Context, id string, _ template.Resource, p 
 		return Resource{}, err
 	}
 	return Resource{PhysicalID: aws.ToString(out.RouteId)}, nil
-}
-
-func (d *Deployer) emailIdentity(ctx context.Context, id string, _ template.Resource, p *props) (Resource, error) {
-	identity := p.str("EmailIdentity")
-	if _, err := d.ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(identity)}); err != nil {
-		return Resource{}, err
-	}
-	p.notEmulated("ConfigurationSetAttributes", "DkimAttributes", "DkimSigningAttributes", "FeedbackAttributes", "MailFromAttributes")
-	return Resource{PhysicalID: identity}, nil
 }
 
 // cdkMetadata is CDK's version report: a no-op for CloudFormation too.

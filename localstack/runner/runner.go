@@ -19,6 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -145,7 +147,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.AWS, err = emulator.Config(ctx, s.emu.URL, opts.Region); err != nil {
 		return nil, err
 	}
-	if s.Faults, err = faults.Start(s.EmulatorURL); err != nil {
+	if s.Faults, err = faults.Start(s.EmulatorURL, sesPublisher(eventbridge.NewFromConfig(s.AWS))); err != nil {
 		return nil, err
 	}
 
@@ -166,7 +168,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		for _, k := range slices.Sorted(maps.Keys(deployer.NotEmulated)) {
 			kinds = append(kinds, fmt.Sprintf("%d × %s", deployer.NotEmulated[k], k))
 		}
-		fmt.Fprintf(opts.Progress, "         recorded, not emulated (no metrics flow locally): %s\n", strings.Join(kinds, ", "))
+		fmt.Fprintf(opts.Progress, "         recorded, not emulated: %s\n", strings.Join(kinds, ", "))
 	}
 
 	step(fmt.Sprintf("starting %d functions, %d event source mappings and the API", len(s.Deployed.Functions), len(s.Deployed.Mappings)))
@@ -316,5 +318,20 @@ func progress(w io.Writer) func(string) {
 	start := time.Now()
 	return func(what string) {
 		fmt.Fprintf(w, "[%4.1fs] %s…\n", time.Since(start).Seconds(), what)
+	}
+}
+
+// sesPublisher puts the fault proxy's bounces and complaints on the
+// emulator's default event bus, where SES publishes its sending events.
+func sesPublisher(bus *eventbridge.Client) faults.Publisher {
+	return func(ctx context.Context, detailType string, detail []byte) error {
+		out, err := bus.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+			EventBusName: aws.String("default"), Source: aws.String("aws.ses"),
+			DetailType: aws.String(detailType), Detail: aws.String(string(detail)),
+		}}})
+		if err == nil && out.FailedEntryCount > 0 {
+			err = fmt.Errorf("the bus refused the %s event: %s", detailType, aws.ToString(out.Entries[0].ErrorMessage))
+		}
+		return err
 	}
 }
