@@ -70,7 +70,7 @@ unit: ## only the fast, hermetic tests
 	$(NODE_ENV) go test ./...
 
 FUZZTIME ?= 60s
-FUZZ_TARGETS := eventbus:FuzzDecode functions/user:FuzzPostUsers functions/order:FuzzPostOrders
+FUZZ_TARGETS := eventbus:FuzzDecode functions/user:FuzzPostUsers functions/order:FuzzPostOrders functions/internal/httpapi:FuzzUnrouted
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (default 60s); go test runs their seed corpora

@@ -83,7 +83,9 @@ func FuzzDecode(f *testing.F) {
 		body, _ := json.Marshal(map[string]any{"version": "0", "detail-type": env.EventType, "source": env.Source, "detail": json.RawMessage(detail)})
 		f.Add(string(body))
 	}
-	for _, s := range []string{"", "{}", "null", `{"detail-type":"x","detail":{}}`, `{"detail-type":"user.registered","detail":[]}`} {
+	for _, s := range []string{"", "{}", "null", `{"detail-type":"x","detail":{}}`, `{"detail-type":"user.registered","detail":[]}`,
+		`{"detail-type":"user.forgotten","source":"eventshop.user","detail":{"eventId":"1","eventId":"2"}}`,
+		`{"detail-type":"user.forgotten","source":"eventshop.user","detail":{"EventId":"1","eventId":"2"}}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {

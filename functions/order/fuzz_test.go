@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -22,6 +23,12 @@ func FuzzPostOrders(f *testing.F) {
 		`{"userId":"` + ada.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1e3,"unitPriceCents":-1}]}`,
 		`{"userId":"` + ada.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":9223372036854775807,"unitPriceCents":9223372036854775807}]}`,
 		`{"userId":"x","currency":"","items":null}`,
+		`{"userId":"` + strings.ToUpper(ada.UserID) + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":1}]}`,
+		`{"userId":"` + ada.UserID + `","userId":"` + ada.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":1}]}`,
+		`{"userId":"` + ada.UserID + `","Currency":"EUR","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":1}]}`,
+		`{"userId":"` + ada.UserID + `","currency":"EUR","items":[{"sku":"A\ud800","quantity":1,"unitPriceCents":1}]}`,
+		"{\"userId\":\"" + ada.UserID + "\",\"currency\":\"EUR\",\"items\":[{\"sku\":\"A\xff\",\"quantity\":1,\"unitPriceCents\":1}]}",
+		`{"userId":"` + ada.UserID + `","currency":"EUR","items":[{"sku":"A\ufffd","quantity":1,"unitPriceCents":1}]}`,
 		`{"items":[{}]}`,
 		`{"userId":1}`,
 		`[]`,

@@ -27,6 +27,12 @@ func FuzzPostUsers(f *testing.F) {
 		{"", ``},
 		{"application/json", `[{}]`},
 		{"application/json", `{"email":"ada@example.com","name":"Ada"} {}`},
+		{"application/json", `{"email":"a@example.com","email":"b@example.com","name":"n"}`},
+		{"application/json", `{"email":"a@example.com","Email":"b@example.com","name":"n"}`},
+		{"application/json", `{"email":"a@example.com","name":"Ada \ud800"}`},
+		{"application/json", `{"email":"a@example.com","name":"Ada \ufffd"}`},
+		{"application/json", "{\"email\":\"a@example.com\",\"name\":\"Ada \xff\"}"},
+		{"application/json", `{"email":"x@[127.0.0.1]","name":"Ada \u202e"}`},
 	} {
 		f.Add(seed.contentType, seed.body, false)
 	}
