@@ -36,7 +36,7 @@ var (
 	required1  = []int{}
 	names2     = []string{"error", "field", "message", "requestId"}
 	required3  = []int{0, 2}
-	pattern4   = jsoncheck.Pattern{Expr: `^[a-z_]+$`}
+	pattern4   = jsoncheck.Pattern{Expr: `^[a-z_]+$`, Rule: ``}
 	text5      = jsoncheck.StringRule{Pattern: &pattern4}
 	text6      = jsoncheck.StringRule{MaxLength: 100}
 	text7      = jsoncheck.StringRule{MinLength: 1, MaxLength: 300}
@@ -58,40 +58,40 @@ var (
 	names23    = []string{}
 	names24    = []string{"createdAt", "email", "name", "userId"}
 	required25 = []int{3, 1, 2, 0}
-	pattern26  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	pattern26  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `text without control, format (bidi) or line or paragraph separator characters`}
 	text27     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern26}
 	names28    = []string{"data", "eventId", "eventType", "eventVersion", "metadata", "source", "timestamp"}
 	required29 = []int{1, 2, 3, 6, 5, 0, 4}
-	pattern30  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`}
+	pattern30  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, Rule: ``}
 	text31     = jsoncheck.StringRule{Pattern: &pattern30}
-	pattern32  = jsoncheck.Pattern{Expr: `^[a-z]+\.[a-z][a-zA-Z]*$`}
+	pattern32  = jsoncheck.Pattern{Expr: `^[a-z]+\.[a-z][a-zA-Z]*$`, Rule: ``}
 	text33     = jsoncheck.StringRule{Pattern: &pattern32}
-	pattern34  = jsoncheck.Pattern{Expr: `^eventshop\.[a-z]+$`}
+	pattern34  = jsoncheck.Pattern{Expr: `^eventshop\.[a-z]+$`, Rule: ``}
 	text35     = jsoncheck.StringRule{Pattern: &pattern34}
-	pattern36  = jsoncheck.Pattern{Expr: `Z$`}
+	pattern36  = jsoncheck.Pattern{Expr: `Z$`, Rule: ``}
 	text37     = jsoncheck.StringRule{Pattern: &pattern36, Format: jsoncheck.DateTime}
-	pattern38  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`}
+	pattern38  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, Rule: `a UUID in lower case with dashes, such as 8f0c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e`}
 	text39     = jsoncheck.StringRule{Pattern: &pattern38, Format: jsoncheck.UUID}
-	pattern40  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
+	pattern40  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`, Rule: `letters, digits, spaces and . & ' -, starting with a letter or a digit`}
 	text41     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern40}
-	pattern42  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
+	pattern42  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`, Rule: `three capital letters, such as EUR`}
 	text43     = jsoncheck.StringRule{Pattern: &pattern42}
 	names44    = []string{"quantity", "sku", "unitPriceCents"}
 	required45 = []int{1, 0, 2}
-	pattern46  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
+	pattern46  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`, Rule: `letters, digits and dashes, starting with a letter or a digit`}
 	text47     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern46}
-	pattern48  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
+	pattern48  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`, Rule: `an address at a named host, such as someone@shop.example: no address literal, no dotless domain`}
 	text49     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern48, Format: jsoncheck.Email}
-	pattern50  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	pattern50  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `a name with a character other than a space, and no control, format (bidi) or line or paragraph separator characters`}
 	text51     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern50}
 	names52    = []string{"causationId", "correlationId", "replay", "traceHeader"}
 	number53   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
-	pattern54  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
+	pattern54  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: `letters, digits, '.', '_' and '-', starting with a letter or a digit`}
 	text55     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern54}
 	number56   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
-	pattern57  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
+	pattern57  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`, Rule: ``}
 	text58     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern57}
-	pattern59  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
+	pattern59  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`, Rule: ``}
 	text60     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern59}
 )
 

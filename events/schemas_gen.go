@@ -46,30 +46,30 @@ func checkSchema(file string) func(*jsoncheck.Checker) {
 var (
 	names0     = []string{"data", "eventId", "eventType", "eventVersion", "metadata", "source", "timestamp"}
 	required1  = []int{1, 2, 3, 6, 5, 0, 4}
-	pattern2   = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`}
+	pattern2   = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, Rule: ``}
 	text3      = jsoncheck.StringRule{Pattern: &pattern2}
-	pattern4   = jsoncheck.Pattern{Expr: `^[a-z]+\.[a-z][a-zA-Z]*$`}
+	pattern4   = jsoncheck.Pattern{Expr: `^[a-z]+\.[a-z][a-zA-Z]*$`, Rule: ``}
 	text5      = jsoncheck.StringRule{Pattern: &pattern4}
 	number6    = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1}
-	pattern7   = jsoncheck.Pattern{Expr: `^eventshop\.[a-z]+$`}
+	pattern7   = jsoncheck.Pattern{Expr: `^eventshop\.[a-z]+$`, Rule: ``}
 	text8      = jsoncheck.StringRule{Pattern: &pattern7}
-	pattern9   = jsoncheck.Pattern{Expr: `Z$`}
+	pattern9   = jsoncheck.Pattern{Expr: `Z$`, Rule: ``}
 	text10     = jsoncheck.StringRule{Pattern: &pattern9, Format: jsoncheck.DateTime}
 	names11    = []string{"messageId", "subject", "template", "userId"}
 	required12 = []int{2, 3, 1, 0}
 	text13     = jsoncheck.StringRule{MinLength: 1, MaxLength: 200}
 	text14     = jsoncheck.StringRule{Enum: []string{"welcome", "password-reset", "order-confirmation", "order-cancellation"}}
 	text15     = jsoncheck.StringRule{Format: jsoncheck.UUID}
-	pattern16  = jsoncheck.Pattern{Expr: `^[a-z][a-z0-9-]*$`}
+	pattern16  = jsoncheck.Pattern{Expr: `^[a-z][a-z0-9-]*$`, Rule: ``}
 	text17     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern16}
 	names18    = []string{"detail", "messageId", "reason", "userId"}
 	required19 = []int{3, 2, 1}
-	pattern20  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9-]*$`}
+	pattern20  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9-]*$`, Rule: ``}
 	text21     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern20}
 	text22     = jsoncheck.StringRule{Enum: []string{"bounce", "complaint"}}
 	names23    = []string{"currency", "customer", "orderId", "reason", "totalCents"}
 	required24 = []int{2, 1, 0, 4}
-	pattern25  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`}
+	pattern25  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`, Rule: ``}
 	text26     = jsoncheck.StringRule{Pattern: &pattern25}
 	text27     = jsoncheck.StringRule{MaxLength: 200}
 	names28    = []string{"customer", "orderId", "reason", "total"}
@@ -79,7 +79,7 @@ var (
 	names32    = []string{"quantity", "sku", "unitPriceCents"}
 	required33 = []int{1, 0, 2}
 	number34   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
-	pattern35  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`}
+	pattern35  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: ``}
 	text36     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern35}
 	number37   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
 	names38    = []string{"customer", "items", "orderId", "total"}
@@ -93,7 +93,7 @@ var (
 	text46     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
 	text47     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
 	text48     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
-	pattern49  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`}
+	pattern49  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`, Rule: ``}
 	text50     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern49}
 	names51    = []string{"contact", "expiresAt", "token", "userId"}
 	required52 = []int{3, 0, 2, 1}
@@ -102,38 +102,37 @@ var (
 	names55    = []string{"contact", "userId"}
 	required56 = []int{1, 0}
 	names57    = []string{"causationId", "correlationId", "replay", "traceHeader"}
-	pattern58  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
+	pattern58  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `text without control, format (bidi) or line or paragraph separator characters`}
 	text59     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern58}
 	names60    = []string{"amountMinor", "currency"}
 	required61 = []int{0, 1}
 	number62   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
-	names63    = []string{"email", "id", "name", "userId"}
-	required64 = []int{3, 0, 2}
-	pattern65  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`}
-	text66     = jsoncheck.StringRule{Pattern: &pattern65, Format: jsoncheck.UUID}
-	names67    = []string{"quantity", "sku", "unitPrice"}
-	pattern68  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`}
-	text69     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern68}
-	pattern70  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`}
-	text71     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern70}
-	names72    = []string{"ciphertext", "legacy", "subject"}
-	required73 = []int{2}
-	pattern74  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`}
-	text75     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern74}
-	names76    = []string{"ciphertext", "legacy"}
-	required77 = []int{}
-	text78     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern74}
-	text79     = jsoncheck.StringRule{MaxLength: 1024}
-	pattern80  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`}
-	text81     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern80}
-	pattern82  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`}
-	text83     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern82}
-	pattern84  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`}
-	text85     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern84, Format: jsoncheck.Email}
-	pattern86  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`}
-	text87     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern86}
-	names88    = []string{"email", "id", "name"}
-	required89 = []int{0, 2}
+	names63    = []string{"quantity", "sku", "unitPrice"}
+	pattern64  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`, Rule: `letters, digits, spaces and . & ' -, starting with a letter or a digit`}
+	text65     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern64}
+	pattern66  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`, Rule: `letters, digits and dashes, starting with a letter or a digit`}
+	text67     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern66}
+	names68    = []string{"ciphertext", "legacy", "subject"}
+	required69 = []int{2}
+	pattern70  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`, Rule: ``}
+	text71     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern70}
+	names72    = []string{"ciphertext", "legacy"}
+	required73 = []int{}
+	text74     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern70}
+	text75     = jsoncheck.StringRule{MaxLength: 1024}
+	pattern76  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`, Rule: ``}
+	text77     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern76}
+	pattern78  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`, Rule: ``}
+	text79     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern78}
+	pattern80  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`, Rule: `three capital letters, such as EUR`}
+	text81     = jsoncheck.StringRule{Pattern: &pattern80}
+	pattern82  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`, Rule: `an address at a named host, such as someone@shop.example: no address literal, no dotless domain`}
+	text83     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern82, Format: jsoncheck.Email}
+	pattern84  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `a name with a character other than a space, and no control, format (bidi) or line or paragraph separator characters`}
+	text85     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern84}
+	pattern86  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: `letters, digits, '.', '_' and '-', starting with a letter or a digit`}
+	text87     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern86}
+	names88    = []string{"email", "name"}
 )
 
 func checkEnvelope(c *jsoncheck.Checker) {
@@ -877,7 +876,7 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 
 func checkCommonCustomer(c *jsoncheck.Checker) {
 	c.OpenObject()
-	var seen [4]bool
+	var seen [3]bool
 	for {
 		name, ok := c.Next()
 		if !ok {
@@ -889,26 +888,21 @@ func checkCommonCustomer(c *jsoncheck.Checker) {
 			c.Enter(name)
 			checkCommonEmail(c)
 			c.Leave()
-		case "id":
-			seen[1] = true
-			c.Enter(name)
-			c.String(&text66)
-			c.Leave()
 		case "name":
-			seen[2] = true
+			seen[1] = true
 			c.Enter(name)
 			checkCommonName(c)
 			c.Leave()
 		case "userId":
-			seen[3] = true
+			seen[2] = true
 			c.Enter(name)
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names63, true)
+			c.Unknown(name, names53, true)
 		}
 	}
-	c.Required(seen[:], names63, required64)
+	c.Required(seen[:], names53, required54)
 }
 
 func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
@@ -936,10 +930,10 @@ func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names67, true)
+			c.Unknown(name, names63, true)
 		}
 	}
-	c.Required(seen[:], names67, required33)
+	c.Required(seen[:], names63, required33)
 }
 
 func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
@@ -967,18 +961,18 @@ func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names67, true)
+			c.Unknown(name, names63, true)
 		}
 	}
-	c.Required(seen[:], names67, required33)
+	c.Required(seen[:], names63, required33)
 }
 
 func checkCommonCarrier(c *jsoncheck.Checker) {
-	c.String(&text69)
+	c.String(&text65)
 }
 
 func checkCommonTrackingNumber(c *jsoncheck.Checker) {
-	c.String(&text71)
+	c.String(&text67)
 }
 
 func checkCommonSealedContact(c *jsoncheck.Checker) {
@@ -993,7 +987,7 @@ func checkCommonSealedContact(c *jsoncheck.Checker) {
 		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text75)
+			c.String(&text71)
 			c.Leave()
 		case "legacy":
 			seen[1] = true
@@ -1006,10 +1000,10 @@ func checkCommonSealedContact(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names72, true)
+			c.Unknown(name, names68, true)
 		}
 	}
-	c.Required(seen[:], names72, required73)
+	c.Required(seen[:], names68, required69)
 }
 
 func checkCommonSecret(c *jsoncheck.Checker) {
@@ -1024,38 +1018,38 @@ func checkCommonSecret(c *jsoncheck.Checker) {
 		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text78)
+			c.String(&text74)
 			c.Leave()
 		case "legacy":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text79)
+			c.String(&text75)
 			c.Leave()
 		default:
-			c.Unknown(name, names76, true)
+			c.Unknown(name, names72, true)
 		}
 	}
-	c.Required(seen[:], names76, required77)
+	c.Required(seen[:], names72, required73)
 }
 
 func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text81)
+	c.String(&text77)
 }
 
 func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
-	c.String(&text83)
+	c.String(&text79)
 }
 
 func checkCommonCurrency(c *jsoncheck.Checker) {
-	c.String(&text26)
+	c.String(&text81)
 }
 
 func checkCommonEmail(c *jsoncheck.Checker) {
-	c.String(&text85)
+	c.String(&text83)
 }
 
 func checkCommonName(c *jsoncheck.Checker) {
-	c.String(&text87)
+	c.String(&text85)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
@@ -1063,7 +1057,7 @@ func checkCommonQuantity(c *jsoncheck.Checker) {
 }
 
 func checkCommonSku(c *jsoncheck.Checker) {
-	c.String(&text36)
+	c.String(&text87)
 }
 
 func checkCommonUnitPrice(c *jsoncheck.Checker) {
@@ -1094,7 +1088,7 @@ func checkCommonUnitPrice(c *jsoncheck.Checker) {
 
 func checkCommonContact(c *jsoncheck.Checker) {
 	c.OpenObject()
-	var seen [3]bool
+	var seen [2]bool
 	for {
 		name, ok := c.Next()
 		if !ok {
@@ -1106,13 +1100,8 @@ func checkCommonContact(c *jsoncheck.Checker) {
 			c.Enter(name)
 			checkCommonEmail(c)
 			c.Leave()
-		case "id":
-			seen[1] = true
-			c.Enter(name)
-			c.String(&text66)
-			c.Leave()
 		case "name":
-			seen[2] = true
+			seen[1] = true
 			c.Enter(name)
 			checkCommonName(c)
 			c.Leave()
@@ -1120,7 +1109,7 @@ func checkCommonContact(c *jsoncheck.Checker) {
 			c.Unknown(name, names88, true)
 		}
 	}
-	c.Required(seen[:], names88, required89)
+	c.Required(seen[:], names88, required61)
 }
 
 func checkCommonUnitPriceMinor(c *jsoncheck.Checker) {

@@ -339,6 +339,9 @@ func (c *Checker) String(r *StringRule) string {
 		}
 	}
 	if r.Pattern != nil && !r.Pattern.match(s) {
+		if r.Pattern.Rule != "" {
+			c.fail("must be %s", r.Pattern.Rule)
+		}
 		c.fail("does not match %s", r.Pattern.Expr)
 	}
 	if r.Format != nil && !r.Format.valid(s) {
@@ -392,9 +395,11 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 // Pattern is a regular expression compiled on first use, not at package
 // initialization: a function's cold start pays only for those it checks.
 // Expr is an ECMA-262 expression that Go's RE2 syntax reads the same, as
-// the schemas keep to.
+// the schemas keep to; Rule says in words what it asks for, if the schema
+// says (x-rule), for an error to say instead of Expr.
 type Pattern struct {
 	Expr string
+	Rule string
 	once sync.Once
 	re   *regexp.Regexp
 }

@@ -39,7 +39,7 @@ func (c Change) String() string {
 type Schema = map[string]any
 
 // annotations check nothing: they may change freely.
-var annotations = []string{"$schema", "$id", "$comment", "title", "description", "examples", "$defs"}
+var annotations = []string{"$schema", "$id", "$comment", "title", "description", "examples", "$defs", "x-rule"}
 
 // Diff lists the changes from released to current that break released.
 func Diff(released, current Schema) []Change {

@@ -7,7 +7,9 @@
 // required, additionalProperties: false, items, minItems, maxItems,
 // minLength, maxLength, pattern, format (uuid, email, date-time), enum of
 // strings, minimum, maximum, $ref, $defs — and the annotations $schema,
-// $id, $comment, title, description and examples. It refuses a schema with
+// $id, $comment, title, description and examples, and x-rule: what a
+// pattern asks for, in words, which an error says instead of the
+// expression (must be <x-rule>). It refuses a schema with
 // any other keyword, so that none is silently left unchecked.
 package schemagen
 
@@ -106,7 +108,7 @@ type generator struct {
 }
 
 // annotations are the keywords that check nothing.
-var annotations = []string{"$schema", "$id", "$comment", "title", "description", "examples"}
+var annotations = []string{"$schema", "$id", "$comment", "title", "description", "examples", "x-rule"}
 
 // known are the keywords the validators check.
 var known = []string{"type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
@@ -331,7 +333,13 @@ func (g *generator) stringRule(n *node, s map[string]json.RawMessage) (string, e
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return "", err
 		}
-		parts = append(parts, "Pattern: &"+g.rule(fmt.Sprintf("jsoncheck.Pattern{Expr: %s}", goString(p)), "pattern"))
+		var rule string
+		if raw, ok := s["x-rule"]; ok {
+			if err := json.Unmarshal(raw, &rule); err != nil {
+				return "", fmt.Errorf("%s: x-rule: %w", n.file, err)
+			}
+		}
+		parts = append(parts, "Pattern: &"+g.rule(fmt.Sprintf("jsoncheck.Pattern{Expr: %s, Rule: %s}", goString(p), goString(rule)), "pattern"))
 	}
 	if raw, ok := s["format"]; ok {
 		var f string
