@@ -38,6 +38,11 @@ type Options struct {
 	Log io.Writer
 	// Binary is a kumo built by Build; Start builds one if it is empty.
 	Binary string
+	// DataDir, when set, is where kumo keeps its state (KUMO_DATA_DIR):
+	// each service's snapshot, written within a second of a change and
+	// when kumo stops, and read when it starts. Empty keeps everything in
+	// memory, gone when it stops.
+	DataDir string
 }
 
 // Build compiles the pinned kumo, with eventshop's patches applied, into
@@ -98,8 +103,12 @@ func prepareSource(ctx context.Context, tools, work, src, build string, patches 
 	if err := os.CopyFS(src, os.DirFS(mod.Dir)); err != nil {
 		return err
 	}
+	// The copy lies inside the checkout's repository, and git apply, run
+	// in a repository, silently skips a git-style patch's paths outside
+	// the current directory: keep git from finding that repository.
+	outside := []string{"GIT_CEILING_DIRECTORIES=" + filepath.Dir(src)}
 	for _, patch := range patches {
-		if err := proc.Run(ctx, src, nil, "git", "apply", "-p1", patch); err != nil {
+		if err := proc.Run(ctx, src, outside, "git", "apply", "-p1", patch); err != nil {
 			return fmt.Errorf("apply %s: %w", filepath.Base(patch), err)
 		}
 	}
@@ -173,6 +182,9 @@ func start(ctx context.Context, bin string, port int, opts Options) (*Emulator, 
 	env := append(os.Environ(),
 		"KUMO_HOST=127.0.0.1", "KUMO_PORT="+strconv.Itoa(port), "KUMO_LOG_LEVEL=warn",
 		"AWS_DEFAULT_REGION="+opts.Region, "AWS_REGION="+opts.Region)
+	if opts.DataDir != "" {
+		env = append(env, "KUMO_DATA_DIR="+opts.DataDir)
+	}
 	p, err := proc.Start("kumo", bin, nil, env, opts.Log)
 	if err != nil {
 		return nil, err
@@ -216,7 +228,8 @@ func (e *Emulator) PID() int { return e.proc.PID() }
 // Done is closed if the emulator exits.
 func (e *Emulator) Done() <-chan struct{} { return e.proc.Done() }
 
-// Stop ends the emulator; everything it held is gone.
+// Stop ends the emulator, giving it three seconds to write its snapshots
+// if it has a DataDir; without one, everything it held is gone.
 func (e *Emulator) Stop() { e.proc.Stop(3 * time.Second) }
 
 // FreePort asks the kernel for a port nobody listens on at 127.0.0.1.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -33,7 +34,15 @@ type Stream struct {
 	Region   string
 	Log      io.Writer
 	Interval time.Duration // between polls of an idle shard; 25 ms if zero
+
+	busy atomic.Int32 // shards whose last read returned records, or failed
 }
+
+// Drained says whether every shard's last read found nothing more to
+// deliver: the stream's records so far are handled. The runner waits for
+// it before it stops the emulator, whose stream records do not survive a
+// restart.
+func (s *Stream) Drained() bool { return s.busy.Load() == 0 }
 
 // Run polls every shard until ctx is done.
 func (s *Stream) Run(ctx context.Context) error {
@@ -91,6 +100,18 @@ func (s *Stream) name() string {
 func (s *Stream) readShard(ctx context.Context, shardID, position string) {
 	var last string // sequence number of the last record handled
 	iterator := ""
+	busy := true
+	s.busy.Add(1)
+	setBusy := func(b bool) {
+		switch {
+		case b && !busy:
+			s.busy.Add(1)
+		case !b && busy:
+			s.busy.Add(-1)
+		}
+		busy = b
+	}
+	defer setBusy(false)
 	for ctx.Err() == nil {
 		if iterator == "" {
 			it, err := s.iterator(ctx, shardID, position, last)
@@ -117,6 +138,7 @@ func (s *Stream) readShard(ctx context.Context, shardID, position string) {
 			}
 			continue
 		}
+		setBusy(len(out.Records) > 0)
 		var batch []lambdaevents.DynamoDBEventRecord
 		for _, r := range out.Records {
 			rec := s.record(r)
@@ -129,6 +151,7 @@ func (s *Stream) readShard(ctx context.Context, shardID, position string) {
 			last = batch[len(batch)-1].Change.SequenceNumber
 		}
 		if out.NextShardIterator == nil {
+			setBusy(false)
 			s.readChildren(ctx, shardID)
 			return
 		}

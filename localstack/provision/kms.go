@@ -26,13 +26,25 @@ func (d *Deployer) kmsKey(ctx context.Context, id string, _ template.Resource, p
 	if spec := p.str("KeySpec"); spec != "" {
 		in.KeySpec = kmstypes.KeySpec(spec)
 	}
-	out, err := d.kms.CreateKey(ctx, in)
-	if err != nil {
-		return Resource{}, err
+	var key *kmstypes.KeyMetadata
+	if prev, ok := d.Adopt[id]; ok {
+		kept, err := d.adoptKey(ctx, prev, in.Policy)
+		if ok, err := d.tookOver(id, err); err != nil {
+			return Resource{}, err
+		} else if ok {
+			key = kept
+		}
 	}
-	keyID := aws.ToString(out.KeyMetadata.KeyId)
+	if key == nil {
+		out, err := d.kms.CreateKey(ctx, in)
+		if err != nil {
+			return Resource{}, err
+		}
+		key = out.KeyMetadata
+	}
+	keyID := aws.ToString(key.KeyId)
 	// The emulator has no key rotation (no EnableKeyRotation), and keys
 	// never age there anyway.
 	p.notEmulated("EnableKeyRotation", "PendingWindowInDays", "RotationPeriodInDays", "Enabled", "MultiRegion", "Tags")
-	return Resource{PhysicalID: keyID, Attrs: map[string]string{"Arn": aws.ToString(out.KeyMetadata.Arn), "KeyId": keyID}}, nil
+	return Resource{PhysicalID: keyID, Attrs: map[string]string{"Arn": aws.ToString(key.Arn), "KeyId": keyID}}, nil
 }

@@ -88,6 +88,15 @@ type Deployer struct {
 	// NotEmulated counts declared resources that have no effect locally,
 	// by kind: created as far as the emulator goes, or only recorded.
 	NotEmulated map[string]int
+	// Adopt names, by logical id, the resources of the types in HoldsData
+	// that a previous deployment created in the same emulator, whose data
+	// it kept: Deploy takes each over, updated to the template, instead of
+	// creating it. A resource that is gone is created.
+	Adopt map[string]string
+	// Adopted counts the resources Deploy took over; Replaced says which
+	// ones it had to create afresh instead, and why.
+	Adopted  int
+	Replaced []string
 
 	ddb    *dynamodb.Client
 	sqs    *sqs.Client

@@ -61,9 +61,21 @@ func (d *Deployer) table(ctx context.Context, id string, _ template.Resource, p 
 	if view := p.obj("StreamSpecification").str("StreamViewType"); view != "" {
 		in.StreamSpecification = &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewType(view)}
 	}
-	out, err := d.ddb.CreateTable(ctx, in)
-	if err != nil {
-		return Resource{}, err
+	var desc *ddbtypes.TableDescription
+	if prev, ok := d.Adopt[id]; ok && (p.str("TableName") == "" || prev == name) {
+		kept, err := d.adoptTable(ctx, prev, in)
+		if ok, err := d.tookOver(id, err); err != nil {
+			return Resource{}, err
+		} else if ok {
+			name, desc = prev, kept
+		}
+	}
+	if desc == nil {
+		out, err := d.ddb.CreateTable(ctx, in)
+		if err != nil {
+			return Resource{}, err
+		}
+		desc = out.TableDescription
 	}
 	if ttl := p.obj("TimeToLiveSpecification"); ttl.boolean("Enabled", false) {
 		_, err := d.ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
@@ -79,12 +91,12 @@ func (d *Deployer) table(ctx context.Context, id string, _ template.Resource, p 
 	// Backups, encryption and protection change nothing an emulator serves.
 	p.notEmulated("PointInTimeRecoverySpecification", "SSESpecification", "DeletionProtectionEnabled",
 		"Tags", "ContributorInsightsSpecification", "TableClass")
-	attrs := map[string]string{"Arn": aws.ToString(out.TableDescription.TableArn)}
+	attrs := map[string]string{"Arn": aws.ToString(desc.TableArn)}
 	if attrs["Arn"] == "" {
 		attrs["Arn"] = d.arn("dynamodb", "table/"+name)
 	}
 	if in.StreamSpecification != nil {
-		attrs["StreamArn"] = aws.ToString(out.TableDescription.LatestStreamArn)
+		attrs["StreamArn"] = aws.ToString(desc.LatestStreamArn)
 		if attrs["StreamArn"] == "" {
 			desc, err := d.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 			if err != nil {
@@ -129,6 +141,15 @@ func (d *Deployer) queue(ctx context.Context, id string, _ template.Resource, p 
 		attrs["RedriveAllowPolicy"] = p.jsonText("RedriveAllowPolicy")
 	}
 	p.notEmulated("KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds")
+	if prev, ok := d.Adopt[id]; ok && (p.str("QueueName") == "" || strings.HasSuffix(prev, "/"+name)) {
+		arn, err := d.adoptQueue(ctx, prev, fifo, attrs)
+		if ok, err := d.tookOver(id, err); err != nil {
+			return Resource{}, err
+		} else if ok {
+			name := prev[strings.LastIndex(prev, "/")+1:]
+			return Resource{PhysicalID: prev, Attrs: map[string]string{"Arn": arn, "QueueName": name, "QueueUrl": prev}}, nil
+		}
+	}
 	out, err := d.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs, Tags: p.tags("Tags")})
 	if err != nil {
 		return Resource{}, err

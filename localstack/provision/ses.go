@@ -12,8 +12,17 @@ import (
 // emailIdentity creates a verified-to-be sender identity.
 func (d *Deployer) emailIdentity(ctx context.Context, id string, _ template.Resource, p *props) (Resource, error) {
 	identity := p.str("EmailIdentity")
-	if _, err := d.ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(identity)}); err != nil {
-		return Resource{}, err
+	kept := false
+	if prev, ok := d.Adopt[id]; ok && prev == identity {
+		var err error
+		if kept, err = d.tookOver(id, d.adoptIdentity(ctx, identity)); err != nil {
+			return Resource{}, err
+		}
+	}
+	if !kept {
+		if _, err := d.ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(identity)}); err != nil {
+			return Resource{}, err
+		}
 	}
 	p.notEmulated("ConfigurationSetAttributes", "DkimAttributes", "DkimSigningAttributes", "FeedbackAttributes", "MailFromAttributes")
 	return Resource{PhysicalID: identity}, nil
@@ -27,8 +36,20 @@ func (d *Deployer) configurationSet(ctx context.Context, id string, _ template.R
 	if name == "" {
 		name = d.physicalName(id, 64)
 	}
-	if _, err := d.ses.CreateConfigurationSet(ctx, &sesv2.CreateConfigurationSetInput{ConfigurationSetName: aws.String(name)}); err != nil {
-		return Resource{}, err
+	kept := false
+	if prev, ok := d.Adopt[id]; ok && (p.str("Name") == "" || prev == name) {
+		var err error
+		if kept, err = d.tookOver(id, d.adoptConfigurationSet(ctx, prev)); err != nil {
+			return Resource{}, err
+		}
+		if kept {
+			name = prev
+		}
+	}
+	if !kept {
+		if _, err := d.ses.CreateConfigurationSet(ctx, &sesv2.CreateConfigurationSetInput{ConfigurationSetName: aws.String(name)}); err != nil {
+			return Resource{}, err
+		}
 	}
 	p.notEmulated("SuppressionOptions", "ReputationOptions", "SendingOptions", "DeliveryOptions", "TrackingOptions", "VdmOptions", "Tags")
 	return Resource{PhysicalID: name}, nil

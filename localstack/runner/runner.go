@@ -51,6 +51,12 @@ type Options struct {
 	// ExtraEnv adds environment variables to functions, by the name of
 	// their package under functions/, e.g. "notification".
 	ExtraEnv map[string]map[string]string
+	// State is the directory where the stack keeps its data between runs:
+	// tables, queues, keys and mail, taken over by the next run with the
+	// same directory and updated to its template. Empty keeps nothing.
+	State string
+	// Reset starts the State afresh.
+	Reset    bool
 	Log      io.Writer // the emulator's and functions' output [stdout]
 	Progress io.Writer // what Start is doing [stderr]
 }
@@ -96,8 +102,10 @@ type Stack struct {
 	// rules choose. It passes everything until told otherwise.
 	Faults *faults.Proxy
 
-	emu    *emulator.Emulator
-	server *http.Server
+	emu     *emulator.Emulator
+	state   *state
+	streams []*esm.Stream // to drain before the emulator stops
+	server  *http.Server
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
@@ -115,6 +123,16 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}()
 	step := progress(opts.Progress)
+
+	// What can fail at once fails before anything is built.
+	if opts.State != "" {
+		if s.state, err = openState(opts.State, s.Name, opts.Reset); err != nil {
+			return nil, err
+		}
+	}
+	if err := preflight(opts); err != nil {
+		return nil, err
+	}
 
 	step("building the emulator, the functions and the CDK app")
 	b, err := buildAll(ctx, opts.Root, opts.Template == "")
@@ -139,7 +157,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		emuPort = 0
 	}
 	step("starting the emulator")
-	s.emu, err = emulator.Start(ctx, emulator.Options{Root: opts.Root, Port: emuPort, Region: opts.Region, Log: opts.Log, Binary: b.kumo})
+	emuOpts := emulator.Options{Root: opts.Root, Port: emuPort, Region: opts.Region, Log: opts.Log, Binary: b.kumo}
+	if s.state != nil {
+		emuOpts.DataDir = s.state.DataDir()
+	}
+	s.emu, err = emulator.Start(ctx, emuOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +175,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 
 	step(fmt.Sprintf("creating %d resources of %s", len(tpl.Resources), filepath.Base(tplPath)))
 	deployer := provision.New(s.AWS, s.Name)
+	if s.state != nil {
+		deployer.Adopt = s.state.adopt()
+	}
 	deployer.Code = func(_ context.Context, source string) ([]byte, error) {
 		bin, ok := b.functions[filepath.Base(source)]
 		if !ok {
@@ -162,6 +187,14 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	if s.Deployed, err = deployer.Deploy(ctx, tpl); err != nil {
 		return nil, err
+	}
+	for _, r := range deployer.Replaced {
+		fmt.Fprintf(opts.Progress, "         %s\n", r)
+	}
+	if s.state != nil {
+		if err := s.state.save(s.Deployed); err != nil {
+			return nil, fmt.Errorf("record the state: %w", err)
+		}
 	}
 	if len(deployer.NotEmulated) > 0 {
 		var kinds []string
@@ -195,7 +228,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := writeOutputs(opts.OutputsFile, s.Name, s.Outputs); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(opts.Progress, "ready in %.1fs: %s\n", time.Since(began).Seconds(), s.APIURL)
+	fmt.Fprintf(opts.Progress, "ready in %.1fs, %s: %s\n", time.Since(began).Seconds(), s.stateSaid(deployer), s.APIURL)
 	return s, nil
 }
 
@@ -236,6 +269,7 @@ func (s *Stack) startMappings(ctx context.Context, opts Options) error {
 			run = d.Run
 		case strings.HasPrefix(m.EventSourceARN, "arn:aws:dynamodb:"):
 			d := &esm.Stream{Mapping: m, Streams: streams, SQS: sqsClient, Invoker: invoker, Region: opts.Region, Log: opts.Log}
+			s.streams = append(s.streams, d)
 			run = d.Run
 		default:
 			return fmt.Errorf("event source %s: only SQS queues and DynamoDB streams are supported locally", m.EventSourceARN)
@@ -266,7 +300,17 @@ func (s *Stack) serveAPI(opts Options) error {
 		return fmt.Errorf("serve the API: %w", err)
 	}
 	s.APIURL = "http://" + l.Addr().String()
-	s.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// A client that sends nothing, or too slowly, loses its connection:
+	// reading a request takes at most 10 s, and an idle connection is
+	// closed after a minute. Writing allows the 30 s an API Gateway
+	// integration may take, and some.
+	s.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      40 * time.Second,
+		IdleTimeout:       time.Minute,
+	}
 	s.wg.Go(func() { _ = s.server.Serve(l) })
 	return nil
 }
@@ -285,6 +329,9 @@ func (s *Stack) Stop() {
 			_ = s.server.Shutdown(ctx)
 			cancel()
 		}
+		// The emulator does not keep stream records across a restart:
+		// let the relay publish what the last requests wrote.
+		s.drainStreams(5 * time.Second)
 		if s.cancel != nil {
 			s.cancel()
 		}
@@ -300,7 +347,37 @@ func (s *Stack) Stop() {
 		if s.emu != nil {
 			s.emu.Stop()
 		}
+		s.state.close()
 	})
+}
+
+// drainStreams waits, at most max, until every stream mapping has found
+// its stream's end twice in a row.
+func (s *Stack) drainStreams(max time.Duration) {
+	drained := func() bool {
+		return !slices.ContainsFunc(s.streams, func(st *esm.Stream) bool { return !st.Drained() })
+	}
+	for deadline := time.Now().Add(max); time.Now().Before(deadline); {
+		if drained() {
+			time.Sleep(100 * time.Millisecond)
+			if drained() {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stateSaid says what the stack started with.
+func (s *Stack) stateSaid(d *provision.Deployer) string {
+	switch {
+	case s.state == nil:
+		return "keeping no state"
+	case s.state.kept():
+		return fmt.Sprintf("with the state kept since %s (%d tables, queues, keys and senders taken over; make local-reset starts afresh)",
+			s.state.record.Since.Local().Format("2006-01-02 15:04"), d.Adopted)
+	}
+	return "with a fresh state, kept in " + s.state.dir
 }
 
 func writeOutputs(path, stack string, outputs map[string]string) error {

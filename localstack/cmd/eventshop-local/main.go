@@ -1,7 +1,9 @@
 // Command eventshop-local runs eventshop on this machine, with no Docker
 // and no AWS account: `make local` runs it. It stays in the foreground,
 // printing every function's log lines under its name, until Ctrl-C, which
-// stops everything it started.
+// stops everything it started and exits 0. What the stack holds (tables,
+// queues, keys, mail) is kept in .local/state for the next run; -reset
+// (make local-reset) starts afresh.
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/eventshop/eventshop/contract"
@@ -25,6 +28,8 @@ func main() {
 	flag.StringVar(&opts.Region, "region", "us-east-1", "AWS region the emulator reports")
 	flag.StringVar(&opts.Template, "template", "", "deploy this synthesized template instead of synthesizing the CDK app")
 	flag.IntVar(&opts.Instances, "instances", 0, "instances of each function (default: max(2, CPUs))")
+	flag.StringVar(&opts.State, "state", ".local/state", "directory, relative to the checkout, where the stack keeps its data between runs; empty keeps nothing")
+	flag.BoolVar(&opts.Reset, "reset", false, "start with a fresh state: delete what -state holds")
 	buildOnly := flag.Bool("build-only", false, "build the emulator, the functions and the CDK app, then exit")
 	flag.Parse()
 
@@ -33,6 +38,9 @@ func main() {
 		fail(err)
 	}
 	opts.Root = root
+	if opts.State != "" && !filepath.IsAbs(opts.State) {
+		opts.State = filepath.Join(root, opts.State)
+	}
 	if *buildOnly {
 		if err := runner.Build(context.Background(), root); err != nil {
 			fail(err)
@@ -40,10 +48,17 @@ func main() {
 		return
 	}
 
+	restore := foreground()
+	defer restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stack, err := runner.Start(ctx, opts)
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "stopped before it was ready")
+		return
+	}
 	if err != nil {
+		restore()
 		fail(err)
 	}
 	fmt.Fprintf(os.Stderr, `
@@ -65,6 +80,9 @@ Ctrl-C stops everything.
 		fmt.Fprintln(os.Stderr, "the emulator exited; stopping…")
 	}
 	stack.Stop()
+	if opts.State != "" {
+		fmt.Fprintf(os.Stderr, "stopped; the state is kept in %s for the next make local (make local-reset starts afresh)\n", opts.State)
+	}
 }
 
 func fail(err error) {
