@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,9 +23,14 @@ func newCommand(name string) command {
 	return command{name: name, FlagSet: fs}
 }
 
-// parse reads the command's flags from args; Args holds the rest.
+// parse reads the command's flags from args; Args holds the rest. -h or
+// --help asks for the command's usage.
 func (c command) parse(args []string) error {
-	if err := c.Parse(args); err != nil {
+	err := c.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return helpRequested{c.name}
+	case err != nil:
 		return c.usage("%v", err)
 	}
 	return nil
@@ -32,7 +38,7 @@ func (c command) parse(args []string) error {
 
 // usage is a mistake on the command line of this command.
 func (c command) usage(format string, args ...any) error {
-	return usageError{c.name + ": " + fmt.Sprintf(format, args...)}
+	return usageError{command: c.name, msg: fmt.Sprintf(format, args...)}
 }
 
 // openStore opens the stack and its event store, for the commands that

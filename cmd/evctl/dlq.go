@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -27,7 +28,13 @@ func dlqCommand(ctx context.Context, opts options, args []string) error {
 		return cmd.usage("want list or redrive")
 	case args[0] != "list" && args[0] != "redrive":
 		return cmd.usage("unknown command %q", args[0])
-	case args[0] == "redrive" && len(args) != 2:
+	}
+	// Its subcommands have no flags, but -h and a mistaken flag are told.
+	if err := cmd.parse(args[1:]); err != nil {
+		return err
+	}
+	args = append([]string{args[0]}, cmd.Args()...)
+	if args[0] == "redrive" && len(args) != 2 {
 		return cmd.usage("redrive: name one dead-letter queue")
 	}
 	s, err := openStack(ctx, opts)
@@ -57,6 +64,62 @@ type queueSummary struct {
 	dlq.Summary
 }
 
+// queueJSON is a queue's summary as --json prints it: dlq's types carry
+// no JSON names, and evctl's output names its members in camelCase, as the
+// HTTP API does. Durations are in nanoseconds, as trace's are.
+type queueJSON struct {
+	deadLetterQueue
+	Count   int            `json:"count"`
+	Oldest  time.Duration  `json:"oldestNs"`
+	Reasons map[string]int `json:"reasons"` // by reason
+	Types   map[string]int `json:"types"`   // by event type
+	Entries []entryJSON    `json:"entries"`
+}
+
+// entryJSON is a dead-lettered message, in a queueJSON.
+type entryJSON struct {
+	MessageID string           `json:"messageId"`
+	EventType string           `json:"eventType"`
+	EventID   string           `json:"eventId"`
+	Reason    string           `json:"reason"`
+	Source    string           `json:"source"`
+	Target    string           `json:"target,omitempty"`
+	Batch     *streamBatchJSON `json:"batch,omitempty"`
+	Age       time.Duration    `json:"ageNs"`
+	Receives  string           `json:"receives"`
+}
+
+// streamBatchJSON is a stream batch the relay gave up on, in an entryJSON.
+type streamBatchJSON struct {
+	Condition     string `json:"condition"`
+	FunctionError string `json:"functionError,omitempty"`
+	Stream        string `json:"stream"`
+	Shard         string `json:"shard"`
+	FirstSequence string `json:"firstSequence"`
+	LastSequence  string `json:"lastSequence"`
+	FirstArrival  string `json:"firstArrival"`
+	LastArrival   string `json:"lastArrival"`
+	Size          int    `json:"size"`
+}
+
+// listJSON is what dlq list --json prints.
+func listJSON(all []queueSummary) []queueJSON {
+	out := make([]queueJSON, len(all))
+	for i, q := range all {
+		out[i] = queueJSON{deadLetterQueue: q.deadLetterQueue, Count: q.Count, Oldest: q.Oldest, Reasons: q.Reasons, Types: q.Types,
+			Entries: make([]entryJSON, len(q.Entries))}
+		for j, e := range q.Entries {
+			out[i].Entries[j] = entryJSON{MessageID: e.MessageID, EventType: e.EventType, EventID: e.EventID, Reason: e.Reason,
+				Source: e.Source, Target: e.Target, Age: e.Age, Receives: e.Receives}
+			if b := e.Batch; b != nil {
+				out[i].Entries[j].Batch = &streamBatchJSON{Condition: b.Condition, FunctionError: b.FunctionError, Stream: b.Stream, Shard: b.Shard,
+					FirstSequence: b.FirstSequence, LastSequence: b.LastSequence, FirstArrival: b.FirstArrival, LastArrival: b.LastArrival, Size: b.Size}
+			}
+		}
+	}
+	return out
+}
+
 func dlqList(ctx context.Context, opts options, client *sqs.Client, queues []deadLetterQueue) error {
 	var all []queueSummary
 	for _, q := range queues {
@@ -67,7 +130,7 @@ func dlqList(ctx context.Context, opts options, client *sqs.Client, queues []dea
 		all = append(all, queueSummary{deadLetterQueue: q, Summary: sum})
 	}
 	if opts.json {
-		return json.NewEncoder(opts.out).Encode(all)
+		return json.NewEncoder(opts.out).Encode(listJSON(all))
 	}
 	for _, q := range all {
 		fmt.Fprintf(opts.out, "%s: %d dead-lettered", q.Name, q.Count)
@@ -145,15 +208,26 @@ func dlqRedrive(ctx context.Context, opts options, s *stack, client *sqs.Client,
 		err = fmt.Errorf("%s: will not redrive: "+relayRedriveRefusal, q.Name, q.URL)
 	}
 	if opts.json {
-		out := map[string]any{"name": q.Name, "moved": moved}
-		if err != nil {
-			out["error"] = err.Error()
-		}
-		_ = json.NewEncoder(opts.out).Encode(out)
+		_ = json.NewEncoder(opts.out).Encode(redriveJSON(q, moved, err))
 	} else if q.Kind != relayFailures {
 		fmt.Fprintf(opts.out, "%s: moved %d messages back to %s\n", q.Name, moved, where)
 	}
 	return err
+}
+
+// redriven is what dlq redrive --json prints.
+type redriven struct {
+	Name  string `json:"name"`
+	Moved int    `json:"moved"`
+	Error string `json:"error,omitempty"`
+}
+
+func redriveJSON(q deadLetterQueue, moved int, err error) redriven {
+	r := redriven{Name: q.Name, Moved: moved}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	return r
 }
 
 // consumerQueuesByARN maps the ARN of each consumer's queue, the targets

@@ -17,6 +17,14 @@
 // target, which a redrive sends back to that target) and the relay's
 // ("relay": the stream batches it gave up on, which cannot be redriven).
 //
-// Output is for humans; --json is for scripts. Errors go to stderr with
-// exit status 1; a usage error exits with 2.
+// A flow's correlation id is what an API call returns in its
+// X-Correlation-Id response header, and what each of its events holds as
+// metadata.correlationId. A stream is named <aggregate>-<id>, such as
+// order-<orderId>; given a bare id, history and replay say which streams
+// of that id have events.
+//
+// Output is for humans; --json is for scripts, its members named in
+// camelCase, as the HTTP API names them. -h or --help, alone or after a
+// command, prints the usage to stdout. Errors go to stderr with exit
+// status 1; a usage error exits with 2.
 package main

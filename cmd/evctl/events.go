@@ -140,21 +140,15 @@ func historyCommand(ctx context.Context, opts options, args []string) error {
 	if err != nil {
 		return err
 	}
-	records, err := store.Load(ctx, args[0], 1)
-	if err == nil {
-		records, err = eventstore.Latest(records)
-	}
+	records, err := loadStream(ctx, store, args[0], 1)
 	if err != nil {
 		return err
-	}
-	if len(records) == 0 {
-		return fmt.Errorf("stream %s has no events", args[0])
 	}
 	if err := s.reveal(ctx, opts, records); err != nil {
 		return err
 	}
 	if opts.json {
-		return json.NewEncoder(opts.out).Encode(records)
+		return json.NewEncoder(opts.out).Encode(historyJSON(records))
 	}
 	w := tabwriter.NewWriter(opts.out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "VERSION\tTIME\tEVENT TYPE\tEVENT ID\tCAUSED BY\tFLOW\tDATA")
@@ -186,15 +180,9 @@ func replayCommand(ctx context.Context, opts options, args []string) error {
 	if err != nil {
 		return err
 	}
-	records, err := store.Load(ctx, stream, *from)
-	if err == nil {
-		records, err = eventstore.Latest(records)
-	}
+	records, err := loadStream(ctx, store, stream, *from)
 	if err != nil {
 		return err
-	}
-	if len(records) == 0 {
-		return fmt.Errorf("stream %s has no events from version %d", stream, *from)
 	}
 	envs := replays(records)
 	err = p.Publish(ctx, envs)
@@ -204,11 +192,18 @@ func replayCommand(ctx context.Context, opts options, args []string) error {
 		published = pe.Failed[0].Index
 	}
 	if opts.json {
-		_ = json.NewEncoder(opts.out).Encode(map[string]any{"stream": stream, "from": *from, "published": published})
+		_ = json.NewEncoder(opts.out).Encode(replayed{Stream: stream, From: *from, Published: published})
 	} else {
 		fmt.Fprintf(opts.out, "replayed %d events of %s from version %d\n", published, stream, *from)
 	}
 	return err
+}
+
+// replayed is what replay --json prints.
+type replayed struct {
+	Stream    string `json:"stream"`
+	From      int    `json:"from"`
+	Published int    `json:"published"`
 }
 
 // replays are the records' envelopes as a replay publishes them: the same

@@ -53,12 +53,9 @@ func traceCommand(ctx context.Context, opts options, args []string) error {
 	if err != nil {
 		return err
 	}
-	records, err := store.ByCorrelation(ctx, args[0])
+	records, err := loadFlow(ctx, store, args[0])
 	if err != nil {
 		return err
-	}
-	if len(records) == 0 {
-		return fmt.Errorf("no events in flow %s", args[0])
 	}
 	f := tree(args[0], records)
 	if opts.json {
