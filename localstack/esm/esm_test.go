@@ -2,6 +2,7 @@ package esm
 
 import (
 	"testing"
+	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -77,5 +78,25 @@ func TestSequenceNumbersCompareAsNumbers(t *testing.T) {
 		if got := sequenceAfter(tt.a, tt.b); got != tt.after {
 			t.Errorf("sequenceAfter(%s, %s) = %v", tt.a, tt.b, got)
 		}
+	}
+}
+
+func TestALeaseCoversTheBatchingWindowAndTheFunctionsTimeoutWithinTheQueuesVisibility(t *testing.T) {
+	tests := []struct {
+		name                        string
+		visibility, window, timeout time.Duration
+		want                        time.Duration
+	}{
+		{"the timeout and the margin", time.Minute, 0, 10 * time.Second, 15 * time.Second},
+		{"the batching window too", time.Minute, 20 * time.Second, 10 * time.Second, 35 * time.Second},
+		{"rounded up to a second", time.Minute, 500 * time.Millisecond, 3 * time.Second, 9 * time.Second},
+		{"no longer than the queue's visibility timeout", 12 * time.Second, 0, 10 * time.Second, 12 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := lease(tt.visibility, tt.window, tt.timeout); got != tt.want {
+				t.Errorf("lease(%v, %v, %v) = %v, want %v", tt.visibility, tt.window, tt.timeout, got, tt.want)
+			}
+		})
 	}
 }

@@ -86,15 +86,21 @@ func integration(t *testing.T) {
 	}
 }
 
-// serve creates a function and answers its invocations with handle until
-// the test ends. handle returns the response, or fail to report a
-// function error.
+// serve creates a function with a timeout of 5 s and answers its
+// invocations with handle until the test ends. handle returns the
+// response, or fail to report a function error.
 func serve(t *testing.T, handle func(payload []byte) (resp any, fail bool)) string {
+	t.Helper()
+	return serveWithTimeout(t, 5, handle)
+}
+
+// serveWithTimeout is serve for a function whose timeout is seconds.
+func serveWithTimeout(t *testing.T, seconds int32, handle func(payload []byte) (resp any, fail bool)) string {
 	t.Helper()
 	name := "fn-" + uuid.NewString()[:8]
 	_, err := emu.lambda.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
 		FunctionName: aws.String(name), Role: aws.String("arn:aws:iam::000000000000:role/test"),
-		Runtime: "provided.al2023", Handler: aws.String("bootstrap"), Timeout: aws.Int32(5),
+		Runtime: "provided.al2023", Handler: aws.String("bootstrap"), Timeout: aws.Int32(seconds),
 		Code: &lambdatypes.FunctionCode{ZipFile: []byte("served by the test")},
 	})
 	if err != nil {
@@ -210,11 +216,11 @@ func TestSQSDeletesWhatSucceededAndLeavesFailuresToTheRedrivePolicy(t *testing.T
 		}
 		return resp, false
 	})
-	// The driver's client does not retry, so that a receive whose response
-	// was lost shows in its log rather than as a silently missing delivery.
+	// The driver makes its receives single attempts even on a retrying
+	// client, so that a receive whose response was lost shows in its log
+	// rather than as a silently missing delivery.
 	var log syncBuffer
-	noRetry := sqs.NewFromConfig(emu.cfg, func(o *sqs.Options) { o.Retryer = aws.NopRetryer{} })
-	d := &SQS{Client: noRetry, Invoker: emu.invoker, Region: "us-east-1", Pollers: 2, Log: &log,
+	d := &SQS{Client: emu.sqs, Invoker: emu.invoker, Region: "us-east-1", Pollers: 2, Log: &log,
 		Mapping: provision.EventSourceMapping{FunctionName: fn, EventSourceARN: arn, BatchSize: 10, ReportBatchItemFailures: true}}
 	run(t, d.Run)
 
@@ -239,7 +245,7 @@ func TestSQSDeletesWhatSucceededAndLeavesFailuresToTheRedrivePolicy(t *testing.T
 	// after two receives, which are two deliveries unless the log shows a
 	// receive that failed.
 	n := deliveries["poison"]
-	if !slices.Equal(dead, []string{"poison"}) || n > 2 || n < 1 || (n < 2 && !strings.Contains(log.String(), "receive:")) {
+	if !slices.Equal(dead, []string{"poison"}) || n > 2 || n < 1 || (n < 2 && !strings.Contains(log.String(), "receive failed")) {
 		t.Errorf("dead letters %v after %d deliveries, want [poison] after 2; the driver logged:\n%s", dead, n, log.String())
 	}
 	for _, body := range want[1:] {

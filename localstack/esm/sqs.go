@@ -3,20 +3,34 @@ package esm
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/eventshop/eventshop/backoff"
 	"github.com/eventshop/eventshop/localstack/provision"
 )
 
 // SQS polls one queue for one mapping.
+//
+// A receive hides its messages for a short lease — the batching window
+// plus the function's timeout plus a margin — and, once its answer has
+// arrived, extends them to the queue's visibility timeout, as Lambda's
+// poller holds what it received. So failed messages stay hidden for the
+// queue's visibility timeout, as on AWS, while the messages of a receive
+// whose answer was lost on the way, which the driver never saw, reappear
+// once the lease ends. The SDK does not retry a receive, since a retry
+// would hide such messages silently: a failed receive is logged, and the
+// poller backs off and polls again.
 type SQS struct {
 	Mapping provision.EventSourceMapping
 	Client  *sqs.Client
@@ -25,20 +39,36 @@ type SQS struct {
 	// Pollers is how many batches may be in flight at once.
 	Pollers int
 	Log     io.Writer
+	// Logger receives what the driver logs; if nil, a text logger on Log.
+	Logger *slog.Logger
 
-	queueURL string
+	queueURL   string
+	visibility time.Duration // the queue's visibility timeout
+	lease      time.Duration // how long a receive hides its messages at first
+	log        *slog.Logger
 }
+
+// leaseMargin is how much longer than an invocation may take a receive
+// hides its messages at first: time to extend or delete them.
+const leaseMargin = 5 * time.Second
+
+// receiveBackoff spaces the polls after failed receives.
+var receiveBackoff = backoff.Jittered(100*time.Millisecond, 5*time.Second)
 
 // Run polls until ctx is done.
 func (s *SQS) Run(ctx context.Context) error {
-	for s.queueURL == "" {
-		out, err := s.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(resourceName(s.Mapping.EventSourceARN))})
+	s.log = s.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(s.Log, nil))
+	}
+	s.log = s.log.With("mapping", s.name(), "queue", resourceName(s.Mapping.EventSourceARN))
+	for failures := 1; ; failures++ {
+		err := s.setUp(ctx)
 		if err == nil {
-			s.queueURL = aws.ToString(out.QueueUrl)
 			break
 		}
-		logf(s.Log, s.name(), "find queue: %v; trying again", err)
-		if !sleep(ctx, time.Second) {
+		s.log.Warn("set up the mapping; trying again", "error", err)
+		if !backoff.Wait(ctx, receiveBackoff(failures), 0) {
 			return ctx.Err()
 		}
 	}
@@ -50,24 +80,85 @@ func (s *SQS) Run(ctx context.Context) error {
 	return nil
 }
 
+// setUp finds the queue, its visibility timeout and the function's
+// timeout, of which the lease follows.
+func (s *SQS) setUp(ctx context.Context) error {
+	if s.queueURL == "" {
+		out, err := s.Client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(resourceName(s.Mapping.EventSourceARN))})
+		if err != nil {
+			return fmt.Errorf("find queue: %w", err)
+		}
+		s.queueURL = aws.ToString(out.QueueUrl)
+	}
+	attrs, err := s.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(s.queueURL),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameVisibilityTimeout},
+	})
+	if err != nil {
+		return fmt.Errorf("queue attributes: %w", err)
+	}
+	seconds, err := strconv.Atoi(attrs.Attributes[string(sqstypes.QueueAttributeNameVisibilityTimeout)])
+	if err != nil {
+		return fmt.Errorf("queue visibility timeout: %w", err)
+	}
+	fn, err := s.Invoker.client.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(s.Mapping.FunctionName)})
+	if err != nil {
+		return fmt.Errorf("function timeout: %w", err)
+	}
+	timeout := 3 * time.Second // Lambda's default
+	if t := aws.ToInt32(fn.Timeout); t > 0 {
+		timeout = time.Duration(t) * time.Second
+	}
+	s.visibility = time.Duration(seconds) * time.Second
+	s.lease = lease(s.visibility, s.Mapping.BatchingWindow, timeout)
+	return nil
+}
+
+// lease is how long a receive hides its messages at first: until they
+// have waited out the batching window and an invocation has had its
+// timeout, with a margin, in whole seconds as SQS counts them — never
+// longer than the queue's visibility timeout, which Lambda requires to be
+// at least the function's timeout.
+func lease(visibility, window, timeout time.Duration) time.Duration {
+	return min(visibility, (window + timeout + leaseMargin + time.Second - 1).Truncate(time.Second))
+}
+
 func (s *SQS) name() string {
 	return "sqs→" + s.Mapping.FunctionName[:min(len(s.Mapping.FunctionName), 40)]
 }
 
 func (s *SQS) poll(ctx context.Context) {
+	failures := 0
 	for ctx.Err() == nil {
-		msgs := s.receive(ctx)
-		if len(msgs) == 0 {
+		msgs, err := s.receive(ctx)
+		if len(msgs) > 0 {
+			s.deliver(ctx, msgs)
+		}
+		if err == nil {
+			failures = 0
 			continue
 		}
-		s.deliver(ctx, msgs)
+		if ctx.Err() != nil {
+			return
+		}
+		failures++
+		wait := receiveBackoff(failures)
+		// The messages of a receive whose answer was lost reappear when
+		// their lease ends; the log says when to expect them.
+		s.log.Warn("receive failed; polling again", "error", err, "retry_in", wait, "lost_messages_visible_in", s.lease)
+		backoff.Wait(ctx, wait, 0)
 	}
 }
 
-// receive long-polls for up to a batch, honouring the batching window.
+// noRetry makes one call a single attempt. A retried receive whose first
+// answer was lost would hide that answer's messages without a trace.
+func noRetry(o *sqs.Options) { o.Retryer = aws.NopRetryer{} }
+
+// receive long-polls for up to a batch, honouring the batching window. It
+// returns what it gathered before a failed receive along with the error.
 // The emulator does not wake a long poll when a message becomes visible
 // again, so each poll waits at most a second.
-func (s *SQS) receive(ctx context.Context) []sqstypes.Message {
+func (s *SQS) receive(ctx context.Context) ([]sqstypes.Message, error) {
 	var batch []sqstypes.Message
 	deadline := time.Now().Add(s.Mapping.BatchingWindow)
 	for {
@@ -75,23 +166,43 @@ func (s *SQS) receive(ctx context.Context) []sqstypes.Message {
 			QueueUrl:                    aws.String(s.queueURL),
 			MaxNumberOfMessages:         int32(min(s.Mapping.BatchSize-len(batch), 10)),
 			WaitTimeSeconds:             1,
+			VisibilityTimeout:           int32(s.lease / time.Second),
 			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
 			MessageAttributeNames:       []string{"All"},
-		})
+		}, noRetry)
 		if err != nil {
-			if ctx.Err() == nil {
-				logf(s.Log, s.name(), "receive: %v", err)
-				sleep(ctx, time.Second)
-			}
-			return batch
+			return batch, err
 		}
+		s.extend(ctx, out.Messages)
 		batch = append(batch, out.Messages...)
 		// Without a batching window Lambda invokes with whatever one poll
 		// returned; with one, it gathers until the batch is full or the
 		// window has passed.
 		if len(batch) >= s.Mapping.BatchSize || (len(batch) > 0 && !time.Now().Before(deadline)) {
-			return batch
+			return batch, nil
 		}
+	}
+}
+
+// extend hides received messages for the queue's visibility timeout, as a
+// receive on AWS does, now that the driver holds them. If it fails they
+// reappear when their lease ends, which is after their invocation.
+func (s *SQS) extend(ctx context.Context, msgs []sqstypes.Message) {
+	if len(msgs) == 0 || s.lease >= s.visibility {
+		return
+	}
+	entries := make([]sqstypes.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
+	for i, m := range msgs {
+		entries[i] = sqstypes.ChangeMessageVisibilityBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: int32(s.visibility / time.Second),
+		}
+	}
+	out, err := s.Client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(s.queueURL), Entries: entries})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Warn("extend the visibility of received messages; failures among them reappear early", "messages", len(msgs), "error", err, "visible_in", s.lease)
+	case err == nil && len(out.Failed) > 0:
+		s.log.Warn("extend the visibility of received messages: some refused", "refused", len(out.Failed), "messages", len(msgs), "reason", aws.ToString(out.Failed[0].Message))
 	}
 }
 
@@ -107,7 +218,7 @@ func (s *SQS) deliver(ctx context.Context, msgs []sqstypes.Message) {
 	resp, err := s.Invoker.Invoke(ctx, s.Mapping.FunctionName, event)
 	if err != nil {
 		if ctx.Err() == nil {
-			logf(s.Log, s.name(), "batch of %d left for retry: %v", len(msgs), err)
+			s.log.Warn("batch left for retry", "messages", len(msgs), "error", err)
 		}
 		return
 	}
@@ -115,7 +226,7 @@ func (s *SQS) deliver(ctx context.Context, msgs []sqstypes.Message) {
 	if s.Mapping.ReportBatchItemFailures {
 		failed, ok := failedMessages(resp, msgs)
 		if !ok {
-			logf(s.Log, s.name(), "batch of %d left for retry: invalid batch item failures %s", len(msgs), resp)
+			s.log.Warn("batch left for retry: invalid batch item failures", "messages", len(msgs), "response", string(resp))
 			return
 		}
 		done = done[:0:0]
@@ -162,9 +273,9 @@ func (s *SQS) delete(ctx context.Context, msgs []sqstypes.Message) {
 		out, err := s.Client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(s.queueURL), Entries: entries})
 		switch {
 		case err != nil:
-			logf(s.Log, s.name(), "delete %d processed messages: %v (they will be delivered again)", n, err)
+			s.log.Warn("delete processed messages; they will be delivered again", "messages", n, "error", err)
 		case len(out.Failed) > 0:
-			logf(s.Log, s.name(), "delete: %d of %d refused: %s", len(out.Failed), n, aws.ToString(out.Failed[0].Message))
+			s.log.Warn("delete processed messages: some refused", "refused", len(out.Failed), "messages", n, "reason", aws.ToString(out.Failed[0].Message))
 		}
 		msgs = msgs[n:]
 	}

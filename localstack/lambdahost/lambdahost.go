@@ -51,6 +51,15 @@ type Options struct {
 // invocation each instance is handling: when an instance dies with one,
 // the host reports it failed at once, as Lambda does (Runtime.ExitError),
 // rather than leave the caller waiting for the function's timeout.
+//
+// The host never abandons a request for an invocation that it has made
+// to the emulator, since the emulator may be handing one over at that very
+// moment and would then wait out the function's timeout for an answer. A
+// slot's request outlives the instance that asked for it: if the instance
+// dies, its successor in the slot takes over the request, and an
+// invocation that arrives meanwhile waits for that successor, which is
+// started at once, as Lambda starts an execution environment for an
+// invocation.
 type Host struct {
 	fn     provision.Function
 	opts   Options
@@ -58,9 +67,13 @@ type Host struct {
 	server *http.Server
 	api    string // host:port of the host's Runtime API
 	client *http.Client
+	ctx    context.Context // ends the requests for invocations at Stop
+	cancel context.CancelFunc
+	polls  sync.WaitGroup
 
 	mu          sync.Mutex
 	slots       []*instance
+	pending     []*poll // by slot: its request for an invocation, if one is out
 	byToken     map[string]*instance
 	started     int // instances started, restarts included; also names them
 	interrupted int
@@ -72,16 +85,58 @@ type Host struct {
 
 // instance is one process of the function.
 type instance struct {
-	token string // names the instance in the paths of its Runtime API
-	p     *proc.Process
-	ready chan struct{} // closed when it first asks for an invocation
-	once  sync.Once
+	token  string // names the instance in the paths of its Runtime API
+	slot   int
+	p      *proc.Process
+	ready  chan struct{} // closed when it first asks for an invocation
+	once   sync.Once
+	retire chan struct{} // closed when it is to be replaced
 
 	// Guarded by Host.mu.
-	inflight   string             // the request id of the invocation it is handling
-	exited     bool               // the process is gone
-	retiring   bool               // being replaced: it gets no further invocation
-	cancelNext context.CancelFunc // ends its pending request for an invocation
+	inflight string // the request id of the invocation it is handling
+	exited   bool   // the process is gone
+	retiring bool   // being replaced: it gets no further invocation
+}
+
+// dead says whether the process has exited, which supervise may not have
+// noted yet.
+func (in *instance) dead() bool {
+	select {
+	case <-in.p.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// asked says whether the instance has asked for an invocation.
+func (in *instance) asked() bool {
+	select {
+	case <-in.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// poll is a slot's request to the emulator for the next invocation.
+type poll struct {
+	done   chan struct{} // closed when the emulator has answered
+	id     string        // the invocation's request id, if it handed one over
+	status int
+	header http.Header
+	body   []byte
+	err    error
+}
+
+// handedOver says whether the emulator answered with an invocation.
+func (p *poll) handedOver() bool {
+	select {
+	case <-p.done:
+		return p.id != ""
+	default:
+		return false
+	}
 }
 
 // Start starts the function's instances and keeps them running until Stop.
@@ -92,8 +147,9 @@ func Start(fn provision.Function, opts Options) (*Host, error) {
 	if opts.LogName == "" {
 		opts.LogName = fn.LogicalID
 	}
-	h := &Host{fn: fn, opts: opts, env: environment(fn, opts), slots: make([]*instance, opts.Instances), byToken: map[string]*instance{},
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * opts.Instances, IdleConnTimeout: time.Minute}}}
+	h := &Host{fn: fn, opts: opts, env: environment(fn, opts), slots: make([]*instance, opts.Instances), pending: make([]*poll, opts.Instances),
+		byToken: map[string]*instance{}, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * opts.Instances, IdleConnTimeout: time.Minute}}}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
 	if err := Register(opts.EmulatorURL, fn.Name); err != nil {
 		return nil, err
 	}
@@ -200,7 +256,7 @@ func (h *Host) start(i int) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{token: token, p: p, ready: make(chan struct{})}
+	in := &instance{token: token, slot: i, p: p, ready: make(chan struct{}), retire: make(chan struct{})}
 	h.slots[i] = in
 	h.byToken[token] = in
 	h.started++
@@ -208,8 +264,9 @@ func (h *Host) start(i int) (*instance, error) {
 }
 
 // supervise restarts instance i whenever it exits, as Lambda replaces a
-// crashed execution environment, backing off while it keeps crashing; an
-// instance that SetEnv replaces is started again at once.
+// crashed execution environment, backing off while it keeps crashing —
+// unless an invocation waits for the slot, or SetEnv replaced the
+// instance, when it starts the next one at once.
 func (h *Host) supervise(i int, in *instance) {
 	backoff := 100 * time.Millisecond
 	for {
@@ -218,19 +275,29 @@ func (h *Host) supervise(i int, in *instance) {
 		h.mu.Lock()
 		in.exited = true
 		delete(h.byToken, in.token)
-		if in.cancelNext != nil {
-			in.cancelNext()
-		}
 		lost := in.inflight
 		in.inflight = ""
 		if lost != "" {
 			h.interrupted++
 		}
+		// An instance that dies before it asks for an invocation fails the
+		// one that waits for it, as a failed cold start fails the
+		// invocation that started it; it would otherwise wait for an
+		// instance that may never come.
+		held := ""
+		if p := h.pending[i]; p != nil && !in.asked() && p.handedOver() {
+			held, h.pending[i] = p.id, nil
+			h.interrupted++
+		}
 		stopping, replaced := h.stopping, in.retiring
 		h.mu.Unlock()
 		if lost != "" {
-			h.fail(lost, fmt.Sprintf("Runtime exited with error: %v", in.p.Err()))
+			h.fail(lost, exitMessage(in.p.Err()))
 			fmt.Fprintf(h.opts.Log, "%-14s | exited (%v) during invocation %s, reported failed\n", h.opts.LogName, in.p.Err(), lost)
+		}
+		if held != "" {
+			h.fail(held, exitMessage(in.p.Err()))
+			fmt.Fprintf(h.opts.Log, "%-14s | exited (%v) as it started, with invocation %s waiting for it: reported failed\n", h.opts.LogName, in.p.Err(), held)
 		}
 		if stopping {
 			return
@@ -243,7 +310,7 @@ func (h *Host) supervise(i int, in *instance) {
 		}
 		for {
 			if !replaced {
-				time.Sleep(backoff)
+				h.waitBackoff(i, backoff)
 				backoff = min(backoff*2, 5*time.Second)
 			}
 			next, err := h.start(i)
@@ -258,6 +325,31 @@ func (h *Host) supervise(i int, in *instance) {
 			fmt.Fprintf(h.opts.Log, "%-14s | %v\n", h.opts.LogName, err)
 		}
 	}
+}
+
+// waitBackoff waits d before slot i starts its next instance, or less if
+// the emulator hands the slot an invocation meanwhile.
+func (h *Host) waitBackoff(i int, d time.Duration) {
+	h.mu.Lock()
+	var arrived <-chan struct{}
+	if p := h.pending[i]; p != nil {
+		arrived = p.done
+	}
+	h.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-arrived:
+	}
+}
+
+// exitMessage is how Lambda reports an invocation whose runtime exited.
+func exitMessage(err error) string {
+	if err == nil {
+		return "Runtime exited without providing a reason"
+	}
+	return "Runtime exited with error: " + err.Error()
 }
 
 // serveRuntime is the Runtime API of every instance, at /<token>/2018-06-01/…:
@@ -289,68 +381,101 @@ func (h *Host) serveRuntime(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// next hands the instance its next invocation.
+// next hands the instance the next invocation of its slot, from the
+// slot's request to the emulator, which it makes if none is out. If the
+// instance goes away first, the request stays out for its successor.
 func (h *Host) next(w http.ResponseWriter, r *http.Request, in *instance, upstream string) {
 	in.once.Do(func() { close(in.ready) })
-	h.mu.Lock()
-	if in.retiring || in.exited {
-		// It is being replaced: it waits here until it is stopped.
-		h.mu.Unlock()
-		<-r.Context().Done()
-		return
-	}
-	ctx, cancel := context.WithCancel(r.Context())
-	in.cancelNext = cancel
-	h.mu.Unlock()
-	defer cancel()
-
-	resp, err := h.forward(ctx, r, upstream)
-	var body []byte
-	if err == nil {
-		body, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
-	}
-	id := ""
-	if resp != nil {
-		id = resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
-	}
-	h.mu.Lock()
-	in.cancelNext = nil
-	taken := err == nil && resp.StatusCode == http.StatusOK && id != ""
-	gone := in.exited || r.Context().Err() != nil
-	crash := false
-	switch {
-	case taken && !gone:
-		in.inflight = id
-		h.invocations++
-		if h.crash[OnReceive] > 0 {
-			h.crash[OnReceive]--
-			crash = true
+	for {
+		h.mu.Lock()
+		if in.retiring || in.exited || h.stopping {
+			// It is being replaced or stopped: it waits here until it is.
+			h.mu.Unlock()
+			<-r.Context().Done()
+			return
 		}
-	case id != "" && (gone || err != nil):
-		// The emulator handed over an invocation that no instance can
-		// take: it fails, as it would if the instance had died with it.
-		h.interrupted++
+		p := h.pending[in.slot]
+		if p == nil {
+			p = h.poll(upstream)
+			h.pending[in.slot] = p
+		}
+		h.mu.Unlock()
+		select {
+		case <-p.done:
+		case <-in.retire:
+			continue
+		case <-r.Context().Done():
+			return
+		}
+		h.mu.Lock()
+		if h.pending[in.slot] != p || in.retiring || in.exited || in.dead() || r.Context().Err() != nil {
+			// It went away, or is going, as the emulator answered: what
+			// the emulator handed over waits for the slot's next instance.
+			h.mu.Unlock()
+			if r.Context().Err() != nil {
+				return
+			}
+			continue
+		}
+		h.pending[in.slot] = nil
+		crash := false
+		if p.id != "" {
+			// From here on the invocation is the instance's: if the
+			// instance dies before it answers, supervise fails it.
+			in.inflight = p.id
+			h.invocations++
+			if h.crash[OnReceive] > 0 {
+				h.crash[OnReceive]--
+				crash = true
+			}
+		}
+		h.mu.Unlock()
+		if p.err != nil {
+			http.Error(w, p.err.Error(), http.StatusBadGateway)
+			return
+		}
+		maps.Copy(w.Header(), p.header)
+		w.WriteHeader(p.status)
+		_, _ = w.Write(p.body)
+		if crash {
+			_ = http.NewResponseController(w).Flush()
+			in.p.Kill()
+		}
+		return
 	}
-	retiring := in.retiring
-	h.mu.Unlock()
+}
 
-	switch {
-	case id != "" && (gone || err != nil):
-		h.fail(id, "Runtime exited with error: the instance went away as it took the invocation")
-		return
-	case err != nil && retiring:
-		<-r.Context().Done()
-		return
-	case err != nil:
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	relay(w, &http.Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(body))})
-	if crash {
-		_ = http.NewResponseController(w).Flush()
-		in.p.Kill()
-	}
+// poll asks the emulator for the next invocation. The request ends only
+// with the emulator's answer, or at Stop.
+func (h *Host) poll(url string) *poll {
+	p := &poll{done: make(chan struct{})}
+	h.polls.Go(func() {
+		defer close(p.done)
+		req, err := http.NewRequestWithContext(h.ctx, http.MethodGet, url, nil)
+		if err != nil {
+			p.err = err
+			return
+		}
+		resp, err := h.client.Do(req)
+		if err != nil {
+			p.err = err
+			return
+		}
+		defer resp.Body.Close()
+		id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+		p.status, p.header = resp.StatusCode, resp.Header
+		if p.body, p.err = io.ReadAll(resp.Body); p.err != nil {
+			if id != "" {
+				// Handed over, but not whole: nobody can run it.
+				h.fail(id, "Runtime exited with error: the invocation was cut short on its way to the runtime")
+			}
+			return
+		}
+		if resp.StatusCode == http.StatusOK {
+			p.id = id
+		}
+	})
+	return p
 }
 
 // answer passes on an instance's response to, or error from, invocation
@@ -506,9 +631,9 @@ func (h *Host) SetEnv(ctx context.Context, vars map[string]string) error {
 	for i := range h.slots {
 		h.mu.Lock()
 		old := h.slots[i]
-		old.retiring = true
-		if old.cancelNext != nil {
-			old.cancelNext()
+		if !old.retiring {
+			old.retiring = true
+			close(old.retire)
 		}
 		h.mu.Unlock()
 		for busy := true; busy; {
@@ -629,6 +754,20 @@ func (h *Host) Stop() {
 	}
 	wg.Wait()
 	h.wg.Wait()
+	h.cancel()
+	h.polls.Wait()
+	h.mu.Lock()
+	var held []string
+	for i, p := range h.pending {
+		if p != nil && p.handedOver() {
+			held = append(held, p.id)
+		}
+		h.pending[i] = nil
+	}
+	h.mu.Unlock()
+	for _, id := range held {
+		h.fail(id, "Runtime exited with error: the function stopped before it took the invocation")
+	}
 	if h.server != nil {
 		_ = h.server.Close()
 	}

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,9 +27,19 @@ import (
 // serves the Runtime API as a Go Lambda function does.
 const bootstrapEnv = "LAMBDAHOST_TEST_BOOTSTRAP"
 
+// crashAtStartEnv names a file: while it exists, the function exits with
+// status 3 as it starts, before it asks for an invocation.
+const crashAtStartEnv = "LAMBDAHOST_TEST_CRASH_AT_START"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(bootstrapEnv) != "" {
+		if _, err := os.Stat(os.Getenv(crashAtStartEnv)); err == nil {
+			os.Exit(3)
+		}
 		lambda.Start(func(ctx context.Context, in map[string]string) (map[string]string, error) {
+			if code, err := strconv.Atoi(in["exit"]); err == nil {
+				os.Exit(code) // a crash mid-invocation
+			}
 			return map[string]string{"echo": in["say"], "greeting": os.Getenv("GREETING")}, nil
 		})
 		return
@@ -40,6 +53,9 @@ type runtimeAPI struct {
 	invocations chan invocation
 	mu          sync.Mutex
 	pending     map[string]chan result
+	// handing, if set, runs after an invocation is taken off the queue and
+	// before it is handed to the instance that polled.
+	handing func(invocation)
 }
 
 type invocation struct {
@@ -65,6 +81,9 @@ func (r *runtimeAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case req.Method == http.MethodGet && path == "invocation/next":
 		select {
 		case inv := <-r.invocations:
+			if r.handing != nil {
+				r.handing(inv)
+			}
 			w.Header().Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 			w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(time.Minute).UnixMilli()))
 			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:fn")
@@ -111,13 +130,21 @@ func (r *runtimeAPI) invoke(t *testing.T, payload string) result {
 
 func startHost(t *testing.T, emulator string, instances int) *lambdahost.Host {
 	t.Helper()
+	return startHostWithEnv(t, emulator, instances, nil)
+}
+
+// startHostWithEnv is startHost with env added to the function's.
+func startHostWithEnv(t *testing.T, emulator string, instances int, env map[string]string) *lambdahost.Host {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
+	extra := map[string]string{bootstrapEnv: "1"}
+	maps.Copy(extra, env)
 	h, err := lambdahost.Start(provision.Function{LogicalID: "Fn", Name: "fn", MemoryMB: 128, Env: map[string]string{"GREETING": "hello"}},
 		lambdahost.Options{Bootstrap: self, EmulatorURL: emulator, Region: "us-east-1", Instances: instances,
-			ExtraEnv: map[string]string{bootstrapEnv: "1"}, Log: io.Discard})
+			ExtraEnv: extra, Log: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,5 +250,79 @@ func TestSetEnvReplacesEveryInstanceBetweenInvocations(t *testing.T) {
 	}
 	if h.Starts() != 6 || h.Interrupted() != 0 {
 		t.Errorf("starts %d, interrupted %d; want 6 and 0", h.Starts(), h.Interrupted())
+	}
+}
+
+func TestAProcessThatExitsMidInvocationFailsItAtOnceWithItsExitStatus(t *testing.T) {
+	api, url := startRuntimeAPI(t)
+	h := startHost(t, url, 1)
+	began := time.Now()
+	res := api.invoke(t, `{"exit":"2"}`)
+	t.Logf("the invocation failed %v after it began", time.Since(began).Round(time.Millisecond))
+	if !res.errored || !strings.Contains(res.body, "Runtime.ExitError") || !strings.Contains(res.body, "Runtime exited with error: exit status 2") {
+		t.Errorf("the invocation answered %q, want a Runtime.ExitError for exit status 2", res.body)
+	}
+	if got := answer(t, api.invoke(t, `{"say":"again"}`)); got["echo"] != "again" {
+		t.Errorf("after the exit: %v", got)
+	}
+	if h.Interrupted() != 1 || h.Starts() != 2 {
+		t.Errorf("interrupted %d, starts %d; want 1 and 2", h.Interrupted(), h.Starts())
+	}
+}
+
+func TestAnInvocationHandedOverAsTheProcessDiesGoesToItsSuccessor(t *testing.T) {
+	api, url := startRuntimeAPI(t)
+	h := startHost(t, url, 1)
+	// The emulator has taken the invocation off its queue for the
+	// instance's request when the instance dies: it answers that request
+	// only once the next instance runs. Abandoning the request would lose
+	// the invocation, which the emulator would wait out to its timeout.
+	var once sync.Once
+	api.handing = func(invocation) {
+		once.Do(func() {
+			h.Kill(0)
+			for deadline := time.Now().Add(10 * time.Second); h.Starts() < 2 && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	if got := answer(t, api.invoke(t, `{"say":"survivor"}`)); got["echo"] != "survivor" {
+		t.Errorf("answer %v", got)
+	}
+	if h.Starts() != 2 || h.Interrupted() != 0 || h.Invocations() != 1 {
+		t.Errorf("starts %d, interrupted %d, invocations %d; want 2, 0, 1", h.Starts(), h.Interrupted(), h.Invocations())
+	}
+}
+
+func TestAnInstanceThatDiesAsItStartsFailsTheInvocationWaitingForIt(t *testing.T) {
+	api, url := startRuntimeAPI(t)
+	crash := filepath.Join(t.TempDir(), "crash")
+	h := startHostWithEnv(t, url, 1, map[string]string{crashAtStartEnv: crash})
+	// The invocation is handed over as the instance dies, so it waits for
+	// the next instance, which exits as it starts.
+	var once sync.Once
+	api.handing = func(invocation) {
+		once.Do(func() {
+			if err := os.WriteFile(crash, nil, 0o600); err != nil {
+				t.Error(err)
+			}
+			h.Kill(0)
+			for deadline := time.Now().Add(10 * time.Second); len(h.PIDs()) > 0 && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+	res := api.invoke(t, `{"say":"waiting"}`)
+	if !res.errored || !strings.Contains(res.body, "Runtime exited with error: exit status 3") {
+		t.Errorf("the waiting invocation answered %q, want a Runtime.ExitError for exit status 3", res.body)
+	}
+	if err := os.Remove(crash); err != nil {
+		t.Fatal(err)
+	}
+	if got := answer(t, api.invoke(t, `{"say":"after"}`)); got["echo"] != "after" {
+		t.Errorf("once instances start again: %v", got)
+	}
+	if h.Interrupted() != 1 {
+		t.Errorf("interrupted %d, want 1", h.Interrupted())
 	}
 }
