@@ -35,12 +35,13 @@ NODE_ENV = JSII_NODE=$$(command -v node)
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/$$(STAGE)/$(STAGE)/g' | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-# Settings of make local: the ports it listens on at 127.0.0.1, and where
-# it keeps the stack's data between runs.
+# Settings of make local: the ports it listens on at 127.0.0.1 (the
+# console's 0 serves none), and where it keeps the stack's data between runs.
 PORT          ?= 3000
 EMULATOR_PORT ?= 4566
+CONSOLE_PORT  ?= 8080
 STATE         ?= .local/state
-LOCAL_FLAGS   := -port $(PORT) -emulator-port $(EMULATOR_PORT) -state '$(STATE)'
+LOCAL_FLAGS   := -port $(PORT) -emulator-port $(EMULATOR_PORT) -console-port $(CONSOLE_PORT) -state '$(STATE)'
 
 .PHONY: local
 local: $(CDK) ## run the whole stack on this machine, keeping its data: no Docker, no AWS account
@@ -51,12 +52,30 @@ local-reset: $(CDK) ## the same, from a fresh state: what the last runs kept is 
 	$(NODE_ENV) go run ./localstack/cmd/eventshop-local $(LOCAL_FLAGS) -reset
 
 .PHONY: test
-test: $(CDK) ## vet, unit and CDK tests, the documents' checks, then end to end against a fresh local stack
+test: $(CDK) chromium ## vet, unit and CDK tests, the documents' checks, then end to end against a fresh local stack
 	go vet ./...
 	$(MAKE) --no-print-directory docs-check
 	@# Built once, up front: no test package waits on a cold build.
 	$(NODE_ENV) go run ./localstack/cmd/eventshop-local -build-only
 	$(NODE_ENV) EVENTSHOP_INTEGRATION=1 EVENTSHOP_E2E=1 go test -count=1 ./...
+
+# The console's browser test drives Debian's Chromium, installed here when
+# missing: as root (CI's containers), else through sudo if it asks for no
+# password. CHROMIUM names another browser binary.
+CHROMIUM ?= chromium
+export EVENTSHOP_CHROMIUM := $(CHROMIUM)
+
+.PHONY: chromium
+chromium:
+	@command -v $(CHROMIUM) >/dev/null || { \
+		echo "installing Debian's chromium for the console's browser test"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "chromium is missing and cannot be installed without root: apt-get install chromium (or set CHROMIUM=/path/to/chrome)" >&2; exit 2; fi; }
+
+.PHONY: screenshots
+screenshots: $(CDK) chromium ## the console's four views, on a fresh local stack, into docs/console-*.png
+	$(NODE_ENV) EVENTSHOP_E2E=1 EVENTSHOP_SCREENSHOTS=$(CURDIR)/docs go test -count=1 -run 'TestConsole' -v ./e2e
 
 .PHONY: docs
 docs: ## write the documents made from the code: AsyncAPI, OpenAPI, the event catalogue, the README's diagram

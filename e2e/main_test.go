@@ -80,7 +80,7 @@ func setUp() (stop func(), err error) {
 	fmt.Fprintf(os.Stderr, "e2e: starting the local stack; its log is %s\n", logPath)
 	stack.outputsFile = filepath.Join(root, ".local", "e2e-outputs.json")
 	s, err := runner.Start(ctx, runner.Options{
-		Root: root, EmulatorPort: -1, APIPort: -1, Stage: "e2e",
+		Root: root, EmulatorPort: -1, APIPort: -1, ConsolePort: -1, Stage: "e2e",
 		OutputsFile: stack.outputsFile,
 		Log:         logFile, Progress: os.Stderr,
 	})

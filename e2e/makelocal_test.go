@@ -35,7 +35,7 @@ func TestMakeLocalKeepsStateAndStopsCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 	apiPort, emuPort := freePort(t), freePort(t)
-	env := []string{"PORT=" + strconv.Itoa(apiPort), "EMULATOR_PORT=" + strconv.Itoa(emuPort), "STATE=" + t.TempDir()}
+	env := []string{"PORT=" + strconv.Itoa(apiPort), "EMULATOR_PORT=" + strconv.Itoa(emuPort), "STATE=" + t.TempDir(), "CONSOLE_PORT=" + strconv.Itoa(freePort(t))}
 	api := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
 
 	t.Run("a busy port is named before anything is built", func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -10,9 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/eventshop/eventshop/dlq"
 )
@@ -189,22 +188,8 @@ The events themselves are safe in the event store. Once the cause is fixed (the 
   3. once every batch is dealt with, empty the queue: aws sqs purge-queue --queue-url %s`
 
 func dlqRedrive(ctx context.Context, opts options, s *stack, client *sqs.Client, q deadLetterQueue) error {
-	var (
-		moved int
-		err   error
-		where string
-	)
-	switch q.Kind {
-	case consumerDLQ:
-		moved, err = dlq.Redrive(ctx, client, q.URL, q.Source)
-		where = "its queue"
-	case busDLQ:
-		var targets map[string]string
-		if targets, err = s.consumerQueuesByARN(ctx, client); err == nil {
-			moved, err = dlq.RedriveTo(ctx, client, q.URL, dlq.ToTarget(targets))
-		}
-		where = "their targets"
-	default:
+	moved, where, err := dlq.RedriveQueue(ctx, client, q, s.deadLetterQueues())
+	if errors.Is(err, dlq.ErrNotEvents) {
 		err = fmt.Errorf("%s: will not redrive: "+relayRedriveRefusal, q.Name, q.URL)
 	}
 	if opts.json {
@@ -228,24 +213,6 @@ func redriveJSON(q deadLetterQueue, moved int, err error) redriven {
 		r.Error = err.Error()
 	}
 	return r
-}
-
-// consumerQueuesByARN maps the ARN of each consumer's queue, the targets
-// of the bus's rules, to its URL.
-func (s *stack) consumerQueuesByARN(ctx context.Context, client *sqs.Client) (map[string]string, error) {
-	out := map[string]string{}
-	for _, q := range s.deadLetterQueues() {
-		if q.Kind != consumerDLQ {
-			continue
-		}
-		attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(q.Source),
-			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-		if err != nil {
-			return nil, fmt.Errorf("%s's queue: %w", q.Name, err)
-		}
-		out[attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]] = q.Source
-	}
-	return out, nil
 }
 
 // byCount orders the keys of m by their count, the largest first, and

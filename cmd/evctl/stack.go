@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/eventshop/eventshop/contract"
+	"github.com/eventshop/eventshop/dlq"
 )
 
 // stack is a deployed eventshop: its outputs and how to reach its account.
@@ -72,17 +71,11 @@ func openStack(ctx context.Context, opts options) (*stack, error) {
 	return s, nil
 }
 
-// Kinds of dead-letter queue, by what they hold and where it goes back to.
+// Kinds of dead-letter queue: see package dlq.
 const (
-	// consumerDLQ holds messages a consumer gave up on; they go back to the
-	// consumer's queue.
-	consumerDLQ = "consumer"
-	// busDLQ holds events EventBridge could not deliver to a rule's target;
-	// each goes back to its target.
-	busDLQ = "bus"
-	// relayFailures holds Lambda's descriptions of the stream batches the
-	// relay gave up on: not events, so nothing goes back.
-	relayFailures = "relay"
+	consumerDLQ   = dlq.KindConsumer
+	busDLQ        = dlq.KindBus
+	relayFailures = dlq.KindRelay
 )
 
 // output is one of the stack's outputs, "" if it has none of the name.
@@ -97,63 +90,22 @@ func (s *stack) needOutput(name contract.Output) (string, error) {
 }
 
 // deadLetterQueue is a dead-letter queue of the stack.
-type deadLetterQueue struct {
-	// Name is what evctl calls it: a consumer's name, "bus" or "relay".
-	Name string `json:"name"`
-	Kind string `json:"kind"`
-	URL  string `json:"queue"`
-	// Source is, for a consumer's, the queue its messages go back to.
-	Source string `json:"source,omitempty"`
-}
+type deadLetterQueue = dlq.Queue
 
 // deadLetterQueues lists the dead-letter queues the stack's outputs name,
 // by name.
-func (s *stack) deadLetterQueues() []deadLetterQueue {
-	var out []deadLetterQueue
-	for key, url := range s.outputs {
-		// Every consumer's, this build's or a newer stack's.
-		if consumer, ok := contract.ConsumerOfDLQOutput(contract.Output(key)); ok && s.output(contract.QueueOutputOf(consumer)) != "" {
-			out = append(out, deadLetterQueue{Name: lowerFirst(consumer), Kind: consumerDLQ, URL: url, Source: s.output(contract.QueueOutputOf(consumer))})
-		}
-	}
-	if url := s.output(contract.OutputBusDLQURL); url != "" {
-		out = append(out, deadLetterQueue{Name: "bus", Kind: busDLQ, URL: url})
-	}
-	if url := s.output(contract.OutputRelayFailuresQueueURL); url != "" {
-		out = append(out, deadLetterQueue{Name: "relay", Kind: relayFailures, URL: url})
-	}
-	slices.SortFunc(out, func(a, b deadLetterQueue) int { return strings.Compare(a.Name, b.Name) })
-	return out
-}
+func (s *stack) deadLetterQueues() []deadLetterQueue { return dlq.QueuesOf(s.outputs) }
 
 // deadLetterQueue finds a dead-letter queue by name, in any case and with
 // or without separators: "order-history" finds OrderHistoryDLQUrl.
 func (s *stack) deadLetterQueue(name string) (deadLetterQueue, error) {
 	all := s.deadLetterQueues()
+	if q, ok := dlq.Find(all, name); ok {
+		return q, nil
+	}
 	var names []string
 	for _, q := range all {
-		if fold(q.Name) == fold(name) {
-			return q, nil
-		}
 		names = append(names, q.Name)
 	}
 	return deadLetterQueue{}, fmt.Errorf("stack %s has no dead-letter queue %q: known ones are %s", s.name, name, strings.Join(names, ", "))
-}
-
-// fold reduces a name to its lower-case letters and digits.
-func fold(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return unicode.ToLower(r)
-		}
-		return -1
-	}, s)
-}
-
-func lowerFirst(s string) string {
-	r := []rune(s)
-	if len(r) > 0 {
-		r[0] = unicode.ToLower(r[0])
-	}
-	return string(r)
 }

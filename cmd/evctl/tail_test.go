@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/eventbus/tap"
 	"github.com/eventshop/eventshop/events"
 )
 
@@ -48,7 +48,7 @@ func TestTailPrintsEventsOnlyCleansUpAndSweepsWhatKilledTailsLeft(t *testing.T) 
 			return
 		}
 		rule, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String(name), EventBusName: aws.String(bus),
-			EventPattern: aws.String(`{"source":[{"prefix":"eventshop."}]}`), Description: aws.String(alivePrefix + alive.UTC().Format(time.RFC3339))})
+			EventPattern: aws.String(`{"source":[{"prefix":"eventshop."}]}`), Description: aws.String(tap.AlivePrefix + alive.UTC().Format(time.RFC3339))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,13 +61,13 @@ func TestTailPrintsEventsOnlyCleansUpAndSweepsWhatKilledTailsLeft(t *testing.T) 
 			t.Fatal(err)
 		}
 	}
-	killed, orphan := tapName(hourAgo), tapName(hourAgo)       // gone
-	running, otherStacks := tapName(hourAgo), tapName(hourAgo) // stay
-	leave(bus, killed, hourAgo, true)                          // a tail killed an hour ago
-	leave(bus, orphan, hourAgo, false)                         // one killed before it made its rule
-	leave(bus, running, time.Now().Add(-time.Minute), true)    // a tail running for an hour, alive a minute ago
-	leave(otherBus, otherStacks, hourAgo, true)                // another bus's, not for this tail to judge
-	leave(bus, "evctl-tail-notes", hourAgo, false)             // not a tap's name
+	killed, orphan := tap.Name(hourAgo), tap.Name(hourAgo)       // gone
+	running, otherStacks := tap.Name(hourAgo), tap.Name(hourAgo) // stay
+	leave(bus, killed, hourAgo, true)                            // a tail killed an hour ago
+	leave(bus, orphan, hourAgo, false)                           // one killed before it made its rule
+	leave(bus, running, time.Now().Add(-time.Minute), true)      // a tail running for an hour, alive a minute ago
+	leave(otherBus, otherStacks, hourAgo, true)                  // another bus's, not for this tail to judge
+	leave(bus, "evctl-tail-notes", hourAgo, false)               // not a tap's name
 
 	var stdout bytes.Buffer
 	stderr := &syncBuffer{}
@@ -89,7 +89,7 @@ func TestTailPrintsEventsOnlyCleansUpAndSweepsWhatKilledTailsLeft(t *testing.T) 
 	}
 	tapQueues := func() []string {
 		t.Helper()
-		out, err := q.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String(tapPrefix)})
+		out, err := q.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String(tap.Prefix)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,11 +114,11 @@ func TestTailPrintsEventsOnlyCleansUpAndSweepsWhatKilledTailsLeft(t *testing.T) 
 	}
 
 	// Something that is not an event reaches the tap, then an event.
-	tap, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(mine)})
+	tapQueue, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(mine)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: tap.QueueUrl, MessageBody: aws.String("not an event")}); err != nil {
+	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: tapQueue.QueueUrl, MessageBody: aws.String("not an event")}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(1500 * time.Millisecond) // the tail reads it first
@@ -147,7 +147,7 @@ func TestTailPrintsEventsOnlyCleansUpAndSweepsWhatKilledTailsLeft(t *testing.T) 
 		t.Errorf("stderr lacks the unreadable message:\n%s", stderr.String())
 	}
 
-	rules, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(bus), NamePrefix: aws.String(tapPrefix)})
+	rules, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(bus), NamePrefix: aws.String(tap.Prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,29 +175,29 @@ func TestATapShowsItIsAliveUntilItIsClosed(t *testing.T) {
 	}
 	alive := func() (time.Time, bool) {
 		t.Helper()
-		rules, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(bus), NamePrefix: aws.String(tapPrefix)})
+		rules, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(bus), NamePrefix: aws.String(tap.Prefix)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(rules.Rules) == 0 {
 			return time.Time{}, false
 		}
-		return lastAlive(time.Time{}, aws.ToString(rules.Rules[0].Description)), true
+		return tap.LastAlive(time.Time{}, aws.ToString(rules.Rules[0].Description)), true
 	}
 
-	tap, err := openTap(ctx, q, eb, bus, tapName(time.Now()), nil)
+	tp, err := tap.Open(ctx, q, eb, bus, tap.Name(time.Now()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opened, _ := alive()
 	time.Sleep(1500 * time.Millisecond) // the description counts seconds
-	if err := tap.beat(ctx, eb, time.Now()); err != nil {
+	if err := tp.Beat(ctx, eb, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if beat, _ := alive(); !beat.After(opened) {
 		t.Errorf("alive at %v after beating, opened at %v", beat, opened)
 	}
-	tap.close(q, eb, io.Discard)
+	_ = tp.Close(q, eb)
 	time.Sleep(300 * time.Millisecond) // a late beat would bring the rule back
 	if _, ok := alive(); ok {
 		t.Error("the rule is back after the tap closed")
@@ -238,14 +238,14 @@ func TestATailEndedBySIGTERMCleansUp(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("the tail ended with %v:\n%s", err, stderr.String())
 	}
-	rules, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(bus), NamePrefix: aws.String(tapPrefix)})
+	rules, err := eb.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(bus), NamePrefix: aws.String(tap.Prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rules.Rules) != 0 {
 		t.Errorf("%d rules left behind", len(rules.Rules))
 	}
-	queues, err := q.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String(tapPrefix)})
+	queues, err := q.ListQueues(ctx, &sqs.ListQueuesInput{QueueNamePrefix: aws.String(tap.Prefix)})
 	if err != nil {
 		t.Fatal(err)
 	}

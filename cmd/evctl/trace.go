@@ -5,38 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/flow"
 )
-
-// node is an event of a flow with the events it caused.
-type node struct {
-	Stream    string        `json:"stream"`
-	Version   int           `json:"version"`
-	EventID   string        `json:"eventId"`
-	EventType string        `json:"eventType"`
-	Source    string        `json:"source"`
-	At        time.Time     `json:"at"`
-	Offset    time.Duration `json:"offsetNs"` // since the flow's first event
-	Caused    []*node       `json:"caused,omitempty"`
-}
-
-// cause is what started events of a flow that no event of it caused: a
-// request, or a tool like evctl.
-type cause struct {
-	ID     string  `json:"causationId"`
-	Caused []*node `json:"caused"`
-}
-
-// flow is one correlation id's causal tree.
-type flow struct {
-	CorrelationID string        `json:"correlationId"`
-	Events        int           `json:"events"`
-	Span          time.Duration `json:"spanNs"`
-	Causes        []cause       `json:"causes"`
-}
 
 // traceCommand prints a flow's causal tree, from the event store's index
 // by correlation id.
@@ -69,37 +42,12 @@ func traceCommand(ctx context.Context, opts options, args []string) error {
 	return nil
 }
 
-// tree links each event to the one that caused it; events caused by
-// something outside the flow hang under that cause.
-func tree(correlationID string, records []eventstore.Record) flow {
-	slices.SortStableFunc(records, func(a, b eventstore.Record) int { return a.Envelope.Timestamp.Compare(b.Envelope.Timestamp) })
-	start := records[0].Envelope.Timestamp
-	nodes := map[string]*node{}
-	for _, r := range records {
-		e := r.Envelope
-		nodes[e.EventID] = &node{Stream: r.StreamID, Version: r.Version, EventID: e.EventID, EventType: e.EventType,
-			Source: e.Source, At: e.Timestamp, Offset: e.Timestamp.Sub(start)}
-	}
-	f := flow{CorrelationID: correlationID, Events: len(records), Span: records[len(records)-1].Envelope.Timestamp.Sub(start)}
-	external := map[string]int{} // cause id → index in f.Causes
-	for _, r := range records {
-		n, causedBy := nodes[r.Envelope.EventID], r.Envelope.Metadata.CausationID
-		if parent, ok := nodes[causedBy]; ok && parent != n {
-			parent.Caused = append(parent.Caused, n)
-			continue
-		}
-		i, ok := external[causedBy]
-		if !ok {
-			i = len(f.Causes)
-			external[causedBy] = i
-			f.Causes = append(f.Causes, cause{ID: causedBy})
-		}
-		f.Causes[i].Caused = append(f.Causes[i].Caused, n)
-	}
-	return f
+// tree is the flow's causal tree: see [flow.Tree].
+func tree(correlationID string, records []eventstore.Record) flow.Flow {
+	return flow.Tree(correlationID, records)
 }
 
-func printNodes(w io.Writer, nodes []*node, indent string) {
+func printNodes(w io.Writer, nodes []*flow.Node, indent string) {
 	for i, n := range nodes {
 		branch, next := "├─ ", "│  "
 		if i == len(nodes)-1 {

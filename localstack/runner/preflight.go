@@ -17,6 +17,7 @@ func preflight(opts Options) error {
 	}{
 		{opts.APIPort, "the API", "PORT"},
 		{opts.EmulatorPort, "the emulator", "EMULATOR_PORT"},
+		{opts.ConsolePort, "the console", "CONSOLE_PORT"},
 	} {
 		if p.port <= 0 {
 			continue // picked when it listens
@@ -30,6 +31,9 @@ func preflight(opts Options) error {
 	}
 	if opts.APIPort > 0 && opts.APIPort == opts.EmulatorPort {
 		errs = append(errs, fmt.Errorf("the API and the emulator cannot share port %d", opts.APIPort))
+	}
+	if opts.ConsolePort > 0 && (opts.ConsolePort == opts.APIPort || opts.ConsolePort == opts.EmulatorPort) {
+		errs = append(errs, fmt.Errorf("the console cannot share port %d with the API or the emulator", opts.ConsolePort))
 	}
 	return errors.Join(errs...)
 }

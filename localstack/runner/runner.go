@@ -24,8 +24,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/eventshop/eventshop/awsclient"
 	"github.com/eventshop/eventshop/contract"
+	"github.com/eventshop/eventshop/e2e/emulated"
+	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/localstack/apiproxy"
+	"github.com/eventshop/eventshop/localstack/console"
 	"github.com/eventshop/eventshop/localstack/emulator"
 	"github.com/eventshop/eventshop/localstack/esm"
 	"github.com/eventshop/eventshop/localstack/faults"
@@ -39,6 +43,7 @@ type Options struct {
 	Root         string // the eventshop checkout
 	EmulatorPort int    // [4566]; -1 picks a free port
 	APIPort      int    // [3000]; -1 picks a free port
+	ConsolePort  int    // of the local console [0: none]; -1 picks a free port
 	Region       string // [us-east-1]
 	Stage        string // [local]: the stack is eventshop-<stage>
 	Instances    int    // of each function [lambdahost.DefaultInstances]
@@ -93,6 +98,7 @@ type Stack struct {
 	Name        string
 	APIURL      string            // the HTTP API on its fixed local port
 	EmulatorURL string            // every AWS service
+	ConsoleURL  string            // the local console, "" if it serves none
 	Outputs     map[string]string // the template's outputs, plus LocalApiUrl and EmulatorUrl
 	AWS         aws.Config        // SDK configuration for the emulator
 	Deployed    *provision.Stack
@@ -103,12 +109,13 @@ type Stack struct {
 	Faults *faults.Proxy
 
 	emu     *emulator.Emulator
+	console *console.Console
 	state   *state
 	streams []*esm.Stream // to drain before the emulator stops
 	server  *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	once    sync.Once
 }
 
 // Start brings the stack up and returns once the API answers. On error,
@@ -228,6 +235,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := writeOutputs(opts.OutputsFile, s.Name, s.Outputs); err != nil {
 		return nil, err
 	}
+	if opts.ConsolePort != 0 {
+		if err := s.serveConsole(ctx, opts); err != nil {
+			return nil, err
+		}
+	}
 	fmt.Fprintf(opts.Progress, "ready in %.1fs, %s: %s\n", time.Since(began).Seconds(), s.stateSaid(deployer), s.APIURL)
 	return s, nil
 }
@@ -315,6 +327,26 @@ func (s *Stack) serveAPI(opts Options) error {
 	return nil
 }
 
+// serveConsole serves the local console, on the stack's outputs and its
+// emulator, the mail the fault proxy saw go linked to its event.
+func (s *Stack) serveConsole(ctx context.Context, opts Options) error {
+	var store console.FlowReader
+	if table := s.Outputs[string(contract.OutputEventStoreTable)]; table != "" {
+		store = eventstore.NewDynamo(awsclient.DynamoDB(s.AWS), table)
+	}
+	s.console = console.New(console.Options{
+		Outputs: s.Outputs, AWS: s.AWS, Queues: sqs.NewFromConfig(s.AWS), Store: store,
+		Mailbox:  emulated.Kumo{Endpoint: s.EmulatorURL},
+		MailTags: s.Faults.MailTags, FaultsURL: s.Faults.URL + "/_faults", Log: opts.Log,
+	})
+	port := max(opts.ConsolePort, 0)
+	if err := s.console.Start(ctx, port); err != nil {
+		return err
+	}
+	s.ConsoleURL = s.console.URL
+	return nil
+}
+
 // EmulatorPID is the emulator's process id.
 func (s *Stack) EmulatorPID() int { return s.emu.PID() }
 
@@ -324,6 +356,11 @@ func (s *Stack) Done() <-chan struct{} { return s.emu.Done() }
 // Stop stops everything Start started, the API first and the emulator last.
 func (s *Stack) Stop() {
 	s.once.Do(func() {
+		if s.console != nil {
+			if err := s.console.Close(); err != nil {
+				fmt.Fprintf(os.Stderr, "runner: close the console: %v\n", err)
+			}
+		}
 		if s.server != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			_ = s.server.Shutdown(ctx)

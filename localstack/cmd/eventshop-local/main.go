@@ -7,6 +7,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -24,6 +25,7 @@ func main() {
 	var opts runner.Options
 	flag.IntVar(&opts.APIPort, "port", 3000, "port of the HTTP API on 127.0.0.1")
 	flag.IntVar(&opts.EmulatorPort, "emulator-port", 4566, "port of the AWS emulator on 127.0.0.1")
+	flag.IntVar(&opts.ConsolePort, "console-port", 8080, "port of the local console on 127.0.0.1; 0 serves none")
 	flag.StringVar(&opts.Stage, "stage", "local", "stage: the stack is eventshop-<stage>")
 	flag.StringVar(&opts.Region, "region", "us-east-1", "AWS region the emulator reports")
 	flag.StringVar(&opts.Template, "template", "", "deploy this synthesized template instead of synthesizing the CDK app")
@@ -63,6 +65,7 @@ func main() {
 	}
 	fmt.Fprintf(os.Stderr, `
   API       %[1]s
+  console   %[4]s   (events live, flows, mail, queues and dead letters, faults)
   emulator  %[2]s   (AWS_ENDPOINT_URL=%[2]s, any credentials)
   outputs   .local/outputs.json
   mail      %[2]s/kumo/ses/v2/sent-emails
@@ -71,7 +74,7 @@ func main() {
   try:  curl -si -X POST %[1]s/users -H 'Content-Type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace"}'
 
 Ctrl-C stops everything.
-`, stack.APIURL, stack.EmulatorURL, stack.Outputs[string(contract.OutputFaultsURL)])
+`, stack.APIURL, stack.EmulatorURL, stack.Outputs[string(contract.OutputFaultsURL)], cmp.Or(stack.ConsoleURL, "none (-console-port 0)"))
 
 	select {
 	case <-ctx.Done():
