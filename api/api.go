@@ -57,6 +57,11 @@ func For(route contract.Route) (Route, bool) {
 	case contract.CancelOrder:
 		return Route{Operation: "cancelOrder", Summary: "Cancel a placed order; emits order.cancelled.",
 			Request: "cancel-order.json", RequestOptional: true, Response: "order.json", Status: 200}, true
+	case contract.SetStock:
+		return Route{Operation: "setStock", Summary: "Set how many of an item are available (an operator's route); what is reserved and sold stays.",
+			Request: "set-stock.json", Response: "stock.json", Status: 200}, true
+	case contract.GetStock:
+		return Route{Operation: "getStock", Summary: "Read an item's stock: available, reserved and sold.", Response: "stock.json", Status: 200}, true
 	case contract.ShipOrder:
 		return Route{Operation: "shipOrder", Summary: "Ship a placed order; emits order.shipped.",
 			Request: "ship-order.json", Response: "order.json", Status: 200}, true
@@ -82,6 +87,13 @@ func RequestCheck(route contract.Route) func(*jsoncheck.Checker) {
 // (common.json#/$defs/id). An upper-case, braced, urn: or undashed
 // spelling of the same UUID is not one.
 func ValidID(s string) bool { return jsoncheck.CheckString(s, checkCommonId) == nil }
+
+// ValidSKU says whether s is a SKU as the API takes them in paths
+// (common.json#/$defs/sku).
+func ValidSKU(s string) bool { return jsoncheck.CheckString(s, checkCommonSku) == nil }
+
+// SKURule says what ValidSKU wants, for an error message.
+const SKURule = "must be letters, digits, '.', '_' and '-', starting with a letter or a digit, at most 64"
 
 // IDRule says what ValidID wants, for an error message.
 const IDRule = "must be a UUID in lower case with dashes, such as 8f0c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"

@@ -21,10 +21,14 @@ func checkSchema(file string) func(*jsoncheck.Checker) {
 		return checkPlaceOrder
 	case "register-user.json":
 		return checkRegisterUser
+	case "set-stock.json":
+		return checkSetStock
 	case "ship-order.json":
 		return checkShipOrder
 	case "start-password-reset.json":
 		return checkStartPasswordReset
+	case "stock.json":
+		return checkStock
 	case "user.json":
 		return checkUser
 	}
@@ -45,54 +49,63 @@ var (
 	required10 = []int{1, 0}
 	names11    = []string{"envelope", "version"}
 	number12   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1}
-	names13    = []string{"cancelReason", "cancelledAt", "carrier", "currency", "items", "orderId", "placedAt", "shippedAt", "status", "totalCents", "trackingNumber", "userId", "version"}
-	required14 = []int{5, 11, 8, 4, 3, 9, 6, 12}
+	names13    = []string{"cancelReason", "cancelledAt", "carrier", "confirmedAt", "currency", "endedAt", "items", "orderId", "outOfStock", "placedAt", "reason", "shippedAt", "status", "totalCents", "trackingNumber", "userId", "version"}
+	required14 = []int{7, 15, 12, 6, 4, 13, 9, 16}
 	text15     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
-	text16     = jsoncheck.StringRule{Enum: []string{"PLACED", "CANCELLED", "SHIPPED"}}
-	names17    = []string{"expiresAt", "userId"}
-	names18    = []string{"currency", "items", "userId"}
-	required19 = []int{2, 1, 0}
-	names20    = []string{"email", "name"}
-	required21 = []int{0, 1}
-	names22    = []string{"carrier", "trackingNumber"}
-	names23    = []string{}
-	names24    = []string{"createdAt", "email", "name", "userId"}
-	required25 = []int{3, 1, 2, 0}
-	pattern26  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `text without control, format (bidi) or line or paragraph separator characters`}
-	text27     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern26}
-	names28    = []string{"data", "eventId", "eventType", "eventVersion", "metadata", "source", "timestamp"}
-	required29 = []int{1, 2, 3, 6, 5, 0, 4}
-	pattern30  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, Rule: ``}
-	text31     = jsoncheck.StringRule{Pattern: &pattern30}
-	pattern32  = jsoncheck.Pattern{Expr: `^[a-z]+\.[a-z][a-zA-Z]*$`, Rule: ``}
-	text33     = jsoncheck.StringRule{Pattern: &pattern32}
-	pattern34  = jsoncheck.Pattern{Expr: `^eventshop\.[a-z]+$`, Rule: ``}
-	text35     = jsoncheck.StringRule{Pattern: &pattern34}
-	pattern36  = jsoncheck.Pattern{Expr: `Z$`, Rule: ``}
-	text37     = jsoncheck.StringRule{Pattern: &pattern36, Format: jsoncheck.DateTime}
-	pattern38  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, Rule: `a UUID in lower case with dashes, such as 8f0c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e`}
-	text39     = jsoncheck.StringRule{Pattern: &pattern38, Format: jsoncheck.UUID}
-	pattern40  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`, Rule: `letters, digits, spaces and . & ' -, starting with a letter or a digit`}
-	text41     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern40}
-	pattern42  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`, Rule: `three capital letters, such as EUR`}
-	text43     = jsoncheck.StringRule{Pattern: &pattern42}
-	names44    = []string{"quantity", "sku", "unitPriceCents"}
-	required45 = []int{1, 0, 2}
-	pattern46  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`, Rule: `letters, digits and dashes, starting with a letter or a digit`}
-	text47     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern46}
-	pattern48  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`, Rule: `an address at a named host, such as someone@shop.example: no address literal, no dotless domain`}
-	text49     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern48, Format: jsoncheck.Email}
-	pattern50  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `a name with a character other than a space, and no control, format (bidi) or line or paragraph separator characters`}
-	text51     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern50}
-	names52    = []string{"causationId", "correlationId", "replay", "traceHeader"}
-	number53   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
-	pattern54  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: `letters, digits, '.', '_' and '-', starting with a letter or a digit`}
-	text55     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern54}
-	number56   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
-	pattern57  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`, Rule: ``}
-	text58     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern57}
-	pattern59  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`, Rule: ``}
-	text60     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern59}
+	text16     = jsoncheck.StringRule{Enum: []string{"payment_declined", "out_of_stock", "payment_unavailable"}}
+	text17     = jsoncheck.StringRule{Enum: []string{"PLACED", "CONFIRMED", "REJECTED", "EXPIRED", "CANCELLED", "SHIPPED"}}
+	names18    = []string{"expiresAt", "userId"}
+	names19    = []string{"currency", "items", "paymentMethod", "userId"}
+	required20 = []int{3, 1, 0}
+	names21    = []string{"email", "name"}
+	required22 = []int{0, 1}
+	names23    = []string{"available"}
+	required24 = []int{0}
+	number25   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0, HasMaximum: true, Maximum: 1e+09}
+	names26    = []string{"carrier", "trackingNumber"}
+	names27    = []string{}
+	names28    = []string{"available", "reserved", "sku", "sold"}
+	required29 = []int{2, 0, 1, 3}
+	number30   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
+	names31    = []string{"createdAt", "email", "name", "userId"}
+	required32 = []int{3, 1, 2, 0}
+	pattern33  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `text without control, format (bidi) or line or paragraph separator characters`}
+	text34     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern33}
+	names35    = []string{"data", "eventId", "eventType", "eventVersion", "metadata", "source", "timestamp"}
+	required36 = []int{1, 2, 3, 6, 5, 0, 4}
+	pattern37  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, Rule: ``}
+	text38     = jsoncheck.StringRule{Pattern: &pattern37}
+	pattern39  = jsoncheck.Pattern{Expr: `^[a-z]+\.[a-z][a-zA-Z]*$`, Rule: ``}
+	text40     = jsoncheck.StringRule{Pattern: &pattern39}
+	pattern41  = jsoncheck.Pattern{Expr: `^eventshop\.[a-z]+$`, Rule: ``}
+	text42     = jsoncheck.StringRule{Pattern: &pattern41}
+	pattern43  = jsoncheck.Pattern{Expr: `Z$`, Rule: ``}
+	text44     = jsoncheck.StringRule{Pattern: &pattern43, Format: jsoncheck.DateTime}
+	pattern45  = jsoncheck.Pattern{Expr: `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, Rule: `a UUID in lower case with dashes, such as 8f0c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e`}
+	text46     = jsoncheck.StringRule{Pattern: &pattern45, Format: jsoncheck.UUID}
+	pattern47  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`, Rule: `letters, digits, spaces and . & ' -, starting with a letter or a digit`}
+	text48     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern47}
+	pattern49  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`, Rule: `three capital letters, such as EUR`}
+	text50     = jsoncheck.StringRule{Pattern: &pattern49}
+	names51    = []string{"quantity", "sku", "unitPriceCents"}
+	required52 = []int{1, 0, 2}
+	pattern53  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: `letters, digits, '.', '_' and '-', starting with a letter or a digit`}
+	text54     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern53}
+	pattern55  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`, Rule: `letters, digits and dashes, starting with a letter or a digit`}
+	text56     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern55}
+	pattern57  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9_-]*$`, Rule: `letters, digits, '_' and '-', such as card_ok`}
+	text58     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern57}
+	pattern59  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`, Rule: `an address at a named host, such as someone@shop.example: no address literal, no dotless domain`}
+	text60     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern59, Format: jsoncheck.Email}
+	pattern61  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `a name with a character other than a space, and no control, format (bidi) or line or paragraph separator characters`}
+	text62     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern61}
+	names63    = []string{"causationId", "correlationId", "replay", "traceHeader"}
+	number64   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
+	number65   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
+	pattern66  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`, Rule: ``}
+	text67     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern66}
+	pattern68  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`, Rule: ``}
+	text69     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern68}
 )
 
 func checkCancelOrder(c *jsoncheck.Checker) {
@@ -205,7 +218,7 @@ func checkOrderHistory(c *jsoncheck.Checker) {
 
 func checkOrder(c *jsoncheck.Checker) {
 	c.OpenObject()
-	var seen [13]bool
+	var seen [17]bool
 	for {
 		name, ok := c.Next()
 		if !ok {
@@ -227,13 +240,23 @@ func checkOrder(c *jsoncheck.Checker) {
 			c.Enter(name)
 			checkCommonCarrier(c)
 			c.Leave()
-		case "currency":
+		case "confirmedAt":
 			seen[3] = true
+			c.Enter(name)
+			c.String(&text15)
+			c.Leave()
+		case "currency":
+			seen[4] = true
 			c.Enter(name)
 			checkCommonCurrency(c)
 			c.Leave()
+		case "endedAt":
+			seen[5] = true
+			c.Enter(name)
+			c.String(&text15)
+			c.Leave()
 		case "items":
-			seen[4] = true
+			seen[6] = true
 			c.Enter(name)
 			c.OpenArray()
 			for i := 0; c.Item(i, 1, 100); i++ {
@@ -241,42 +264,52 @@ func checkOrder(c *jsoncheck.Checker) {
 			}
 			c.Leave()
 		case "orderId":
-			seen[5] = true
+			seen[7] = true
 			c.Enter(name)
 			checkCommonId(c)
 			c.Leave()
+		case "outOfStock":
+			seen[8] = true
+			c.Enter(name)
+			checkCommonSku(c)
+			c.Leave()
 		case "placedAt":
-			seen[6] = true
+			seen[9] = true
 			c.Enter(name)
 			c.String(&text15)
 			c.Leave()
+		case "reason":
+			seen[10] = true
+			c.Enter(name)
+			c.String(&text16)
+			c.Leave()
 		case "shippedAt":
-			seen[7] = true
+			seen[11] = true
 			c.Enter(name)
 			c.String(&text15)
 			c.Leave()
 		case "status":
-			seen[8] = true
+			seen[12] = true
 			c.Enter(name)
-			c.String(&text16)
+			c.String(&text17)
 			c.Leave()
 		case "totalCents":
-			seen[9] = true
+			seen[13] = true
 			c.Enter(name)
 			c.Number(&number12)
 			c.Leave()
 		case "trackingNumber":
-			seen[10] = true
+			seen[14] = true
 			c.Enter(name)
 			checkCommonTrackingNumber(c)
 			c.Leave()
 		case "userId":
-			seen[11] = true
+			seen[15] = true
 			c.Enter(name)
 			checkCommonId(c)
 			c.Leave()
 		case "version":
-			seen[12] = true
+			seen[16] = true
 			c.Enter(name)
 			c.Number(&number12)
 			c.Leave()
@@ -307,15 +340,15 @@ func checkPasswordReset(c *jsoncheck.Checker) {
 			checkCommonId(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names17, true)
+			c.Unknown(name, names18, true)
 		}
 	}
-	c.Required(seen[:], names17, required10)
+	c.Required(seen[:], names18, required10)
 }
 
 func checkPlaceOrder(c *jsoncheck.Checker) {
 	c.OpenObject()
-	var seen [3]bool
+	var seen [4]bool
 	for {
 		name, ok := c.Next()
 		if !ok {
@@ -335,16 +368,21 @@ func checkPlaceOrder(c *jsoncheck.Checker) {
 				checkPlaceOrderLine(c)
 			}
 			c.Leave()
-		case "userId":
+		case "paymentMethod":
 			seen[2] = true
+			c.Enter(name)
+			checkCommonPaymentMethod(c)
+			c.Leave()
+		case "userId":
+			seen[3] = true
 			c.Enter(name)
 			checkCommonId(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names18, true)
+			c.Unknown(name, names19, true)
 		}
 	}
-	c.Required(seen[:], names18, required19)
+	c.Required(seen[:], names19, required20)
 }
 
 func checkRegisterUser(c *jsoncheck.Checker) {
@@ -367,10 +405,31 @@ func checkRegisterUser(c *jsoncheck.Checker) {
 			checkCommonName(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names20, true)
+			c.Unknown(name, names21, true)
 		}
 	}
-	c.Required(seen[:], names20, required21)
+	c.Required(seen[:], names21, required22)
+}
+
+func checkSetStock(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [1]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "available":
+			seen[0] = true
+			c.Enter(name)
+			c.Number(&number25)
+			c.Leave()
+		default:
+			c.Unknown(name, names23, true)
+		}
+	}
+	c.Required(seen[:], names23, required24)
 }
 
 func checkShipOrder(c *jsoncheck.Checker) {
@@ -393,10 +452,10 @@ func checkShipOrder(c *jsoncheck.Checker) {
 			checkCommonTrackingNumber(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names22, true)
+			c.Unknown(name, names26, true)
 		}
 	}
-	c.Required(seen[:], names22, required21)
+	c.Required(seen[:], names26, required22)
 }
 
 func checkStartPasswordReset(c *jsoncheck.Checker) {
@@ -409,10 +468,46 @@ func checkStartPasswordReset(c *jsoncheck.Checker) {
 		}
 		switch name {
 		default:
-			c.Unknown(name, names23, true)
+			c.Unknown(name, names27, true)
 		}
 	}
-	c.Required(seen[:], names23, required1)
+	c.Required(seen[:], names27, required1)
+}
+
+func checkStock(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [4]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "available":
+			seen[0] = true
+			c.Enter(name)
+			c.Number(&number30)
+			c.Leave()
+		case "reserved":
+			seen[1] = true
+			c.Enter(name)
+			c.Number(&number30)
+			c.Leave()
+		case "sku":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonSku(c)
+			c.Leave()
+		case "sold":
+			seen[3] = true
+			c.Enter(name)
+			c.Number(&number30)
+			c.Leave()
+		default:
+			c.Unknown(name, names28, true)
+		}
+	}
+	c.Required(seen[:], names28, required29)
 }
 
 func checkUser(c *jsoncheck.Checker) {
@@ -445,14 +540,14 @@ func checkUser(c *jsoncheck.Checker) {
 			checkCommonId(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names24, true)
+			c.Unknown(name, names31, true)
 		}
 	}
-	c.Required(seen[:], names24, required25)
+	c.Required(seen[:], names31, required32)
 }
 
 func checkCommonReason(c *jsoncheck.Checker) {
-	c.String(&text27)
+	c.String(&text34)
 }
 
 func checkEnvelope(c *jsoncheck.Checker) {
@@ -472,12 +567,12 @@ func checkEnvelope(c *jsoncheck.Checker) {
 		case "eventId":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text31)
+			c.String(&text38)
 			c.Leave()
 		case "eventType":
 			seen[2] = true
 			c.Enter(name)
-			c.String(&text33)
+			c.String(&text40)
 			c.Leave()
 		case "eventVersion":
 			seen[3] = true
@@ -492,30 +587,30 @@ func checkEnvelope(c *jsoncheck.Checker) {
 		case "source":
 			seen[5] = true
 			c.Enter(name)
-			c.String(&text35)
+			c.String(&text42)
 			c.Leave()
 		case "timestamp":
 			seen[6] = true
 			c.Enter(name)
-			c.String(&text37)
+			c.String(&text44)
 			c.Leave()
 		default:
-			c.Unknown(name, names28, true)
+			c.Unknown(name, names35, true)
 		}
 	}
-	c.Required(seen[:], names28, required29)
+	c.Required(seen[:], names35, required36)
 }
 
 func checkCommonId(c *jsoncheck.Checker) {
-	c.String(&text39)
+	c.String(&text46)
 }
 
 func checkCommonCarrier(c *jsoncheck.Checker) {
-	c.String(&text41)
+	c.String(&text48)
 }
 
 func checkCommonCurrency(c *jsoncheck.Checker) {
-	c.String(&text43)
+	c.String(&text50)
 }
 
 func checkPlaceOrderLine(c *jsoncheck.Checker) {
@@ -543,22 +638,30 @@ func checkPlaceOrderLine(c *jsoncheck.Checker) {
 			checkCommonUnitPriceMinor(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names44, true)
+			c.Unknown(name, names51, true)
 		}
 	}
-	c.Required(seen[:], names44, required45)
+	c.Required(seen[:], names51, required52)
+}
+
+func checkCommonSku(c *jsoncheck.Checker) {
+	c.String(&text54)
 }
 
 func checkCommonTrackingNumber(c *jsoncheck.Checker) {
-	c.String(&text47)
+	c.String(&text56)
+}
+
+func checkCommonPaymentMethod(c *jsoncheck.Checker) {
+	c.String(&text58)
 }
 
 func checkCommonEmail(c *jsoncheck.Checker) {
-	c.String(&text49)
+	c.String(&text60)
 }
 
 func checkCommonName(c *jsoncheck.Checker) {
-	c.String(&text51)
+	c.String(&text62)
 }
 
 func checkEnvelopeMetadata(c *jsoncheck.Checker) {
@@ -591,28 +694,24 @@ func checkEnvelopeMetadata(c *jsoncheck.Checker) {
 			checkEnvelopeTraceHeader(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names52, false)
+			c.Unknown(name, names63, false)
 		}
 	}
-	c.Required(seen[:], names52, required10)
+	c.Required(seen[:], names63, required10)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
-	c.Number(&number53)
-}
-
-func checkCommonSku(c *jsoncheck.Checker) {
-	c.String(&text55)
+	c.Number(&number64)
 }
 
 func checkCommonUnitPriceMinor(c *jsoncheck.Checker) {
-	c.Number(&number56)
+	c.Number(&number65)
 }
 
 func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text58)
+	c.String(&text67)
 }
 
 func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
-	c.String(&text60)
+	c.String(&text69)
 }

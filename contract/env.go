@@ -28,6 +28,12 @@ const (
 	EnvMailConfigurationSet Var = "MAIL_CONFIGURATION_SET"
 	// EnvResetURL is the shop's page that takes a password reset token.
 	EnvResetURL Var = "RESET_URL"
+	// EnvPaymentProvider is the payment provider: SimulatedProvider, the
+	// one in the payment function, or the http(s) URL of a provider's API
+	// (functions/payment/http.go says which).
+	EnvPaymentProvider Var = "PAYMENT_PROVIDER"
+	// EnvStockTable is the inventory service's stock table.
+	EnvStockTable Var = "STOCK_TABLE"
 	// EnvKeysTable keeps each user's data key, wrapped by EnvPersonalDataKey.
 	EnvKeysTable Var = "KEYS_TABLE"
 	// EnvPersonalDataKey is the KMS key that wraps the users' data keys.
@@ -62,6 +68,11 @@ const (
 	MailTagTemplate = "eventshop-template"
 )
 
+// SimulatedProvider is the EnvPaymentProvider of the simulated payment
+// provider inside the payment function, which decides by the payment
+// method alone.
+const SimulatedProvider = "simulated"
+
 // MaxReceiveCount is how often a consumer queue delivers a message before
 // it moves to the queue's dead-letter queue (EnvMaxReceiveCount).
 const MaxReceiveCount = 5
@@ -86,6 +97,13 @@ func (v Var) Check(value string) error {
 	case EnvPersonalDataKey, EnvResetTokenKey:
 		if !strings.HasPrefix(value, "arn:") || !strings.Contains(value, ":key/") {
 			return fmt.Errorf("%s must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)", v)
+		}
+	case EnvPaymentProvider:
+		if value == SimulatedProvider {
+			break
+		}
+		if u, err := url.Parse(value); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s must be %q or the absolute http(s) URL of a payment provider's API", v, SimulatedProvider)
 		}
 	case EnvResetURL:
 		if u, err := url.Parse(value); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -21,6 +21,20 @@ const (
 	// Bounces is the notification service's reader of SES's bounces and
 	// complaints: it suppresses the recipients mail must not go to again.
 	Bounces Function = "bounces"
+	// Outcomes is the order service's reader of what payment and
+	// inventory did for an order: it confirms or rejects the order.
+	Outcomes Function = "outcomes"
+	// Deadline is the order service's reader of order.placed, delayed by
+	// the order deadline: it expires an order still placed by then.
+	Deadline Function = "deadline"
+	// Payment authorizes an order's total with the payment provider, and
+	// voids or refunds it when the order ends otherwise.
+	Payment Function = "payment"
+	// Inventory sets and shows the stock of each item.
+	Inventory Function = "inventory"
+	// Reservations is the inventory service's reader of orders: it
+	// reserves their items, all or none, sells or releases them.
+	Reservations Function = "reservations"
 )
 
 // function is what the stack knows of a function.
@@ -29,6 +43,7 @@ type function struct {
 	service string // the service it belongs to, in logs and metrics
 	env     []Var
 	streams []Stream // the event store streams it reads and writes
+	delayed bool     // its queue holds each message for the order deadline
 }
 
 var functions = map[Function]function{
@@ -42,6 +57,13 @@ var functions = map[Function]function{
 		env: []Var{EnvMailFrom, EnvMailConfigurationSet, EnvResetURL, EnvEventsTable, EnvKeysTable, EnvPersonalDataKey, EnvResetTokenKey}},
 	Bounces: {source: "functions/notification/bounces", service: "notification", streams: []Stream{SuppressionStream},
 		env: []Var{EnvEventsTable, EnvDLQURL}},
+	Outcomes: {source: "functions/order/outcomes", service: "order", streams: []Stream{OrderStream}, env: []Var{EnvEventsTable}},
+	Deadline: {source: "functions/order/deadline", service: "order", streams: []Stream{OrderStream}, env: []Var{EnvEventsTable},
+		delayed: true},
+	Payment:   {source: "functions/payment", service: "payment", streams: []Stream{PaymentStream}, env: []Var{EnvEventsTable, EnvPaymentProvider}},
+	Inventory: {source: "functions/inventory", service: "inventory", env: []Var{EnvStockTable}},
+	Reservations: {source: "functions/inventory/reservations", service: "inventory", streams: []Stream{StockStream},
+		env: []Var{EnvEventsTable, EnvStockTable}},
 }
 
 // Functions lists every function of the stack, sorted.
@@ -58,8 +80,8 @@ func Functions() []Function {
 // relative to the checkout, such as "functions/user".
 func (f Function) Source() string { return functions[f].source }
 
-// Service is the service the function belongs to: its own name, but for
-// the customers projection, which is the order service's.
+// Service is the service the function belongs to: its own name, or, for
+// a function that reads a service's queue or projection, that service's.
 func (f Function) Service() string { return functions[f].service }
 
 // Env lists the environment variables the function reads, and the stack
@@ -88,6 +110,11 @@ func (f Function) Routes() []Route {
 	}
 	return out
 }
+
+// Delayed says whether the function's queue holds each message for the
+// order deadline before delivering it: the deadline function's, which
+// expires the orders still placed by then.
+func (f Function) Delayed() bool { return functions[f].delayed }
 
 // Consumes says whether the topology subscribes the function to events.
 func (f Function) Consumes() bool {

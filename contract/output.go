@@ -14,6 +14,7 @@ const (
 	OutputUsersTable            Output = "UsersTableName"
 	OutputCustomersTable        Output = "CustomersTableName"
 	OutputKeysTable             Output = "KeysTableName"
+	OutputStockTable            Output = "StockTableName"
 	OutputPersonalDataKeyARN    Output = "PersonalDataKeyArn"
 	OutputRelayFailuresQueueURL Output = "RelayFailuresQueueUrl"
 	OutputBusDLQURL             Output = "BusDLQUrl"

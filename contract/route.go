@@ -14,6 +14,7 @@ const CorrelationHeader = "X-Correlation-Id"
 const (
 	ParamUserID  = "userId"
 	ParamOrderID = "orderId"
+	ParamSKU     = "sku"
 )
 
 // The routes of the HTTP API.
@@ -27,6 +28,8 @@ const (
 	OrderHistory       Route = "GET /orders/{" + ParamOrderID + "}/events"
 	CancelOrder        Route = "POST /orders/{" + ParamOrderID + "}/cancel"
 	ShipOrder          Route = "POST /orders/{" + ParamOrderID + "}/ship"
+	SetStock           Route = "PUT /stock/{" + ParamSKU + "}"
+	GetStock           Route = "GET /stock/{" + ParamSKU + "}"
 )
 
 // Fallback is API Gateway's catch-all route: a request that no route
@@ -53,6 +56,8 @@ var routes = []struct {
 	{OrderHistory, Order},
 	{CancelOrder, Order},
 	{ShipOrder, Order},
+	{SetStock, Inventory},
+	{GetStock, Inventory},
 }
 
 // Routes lists every route of the API, by the function that serves it.

@@ -38,6 +38,12 @@ const (
 	// SuppressionStream holds why no mail goes to a user any more — their
 	// mail bounced, or they complained: suppression-<userId>.
 	SuppressionStream Stream = "suppression-"
+	// PaymentStream holds what the payment service did for an order:
+	// payment-<orderId>.
+	PaymentStream Stream = "payment-"
+	// StockStream holds what the inventory service did for an order:
+	// stock-<orderId>.
+	StockStream Stream = "stock-"
 )
 
 // ID is the stream of the aggregate with the id: UserStream.ID(u) is
@@ -55,6 +61,16 @@ const (
 	// CustomersForgotten is true on the tombstone of a forgotten user,
 	// which holds nothing else.
 	CustomersForgotten = "forgotten"
+)
+
+// The stock table of the inventory service: one item per SKU, whose
+// quantities only ever move between available, reserved and sold, but for
+// PUT /stock/{sku}, which sets what is available.
+const (
+	StockKey       = "sku"
+	StockAvailable = "available"
+	StockReserved  = "reserved"
+	StockSold      = "sold"
 )
 
 // The keys table: one item per user, holding the user's data key wrapped

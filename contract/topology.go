@@ -19,11 +19,27 @@ type Subscription struct {
 var topology = []Subscription{
 	{Notification, events.TypeUserRegistered},
 	{Notification, events.TypeUserPasswordReset},
-	{Notification, events.TypeOrderPlaced},
+	{Notification, events.TypeOrderConfirmed},
+	{Notification, events.TypeOrderRejected},
+	{Notification, events.TypeOrderExpired},
 	{Notification, events.TypeOrderCancelled},
 	{Notification, events.TypeOrderShipped},
 	{Customers, events.TypeUserRegistered},
 	{Customers, events.TypeUserForgotten},
+	{Outcomes, events.TypePaymentAuthorized},
+	{Outcomes, events.TypePaymentDeclined},
+	{Outcomes, events.TypeStockReserved},
+	{Outcomes, events.TypeStockRejected},
+	{Deadline, events.TypeOrderPlaced},
+	{Payment, events.TypeOrderPlaced},
+	{Payment, events.TypeOrderRejected},
+	{Payment, events.TypeOrderExpired},
+	{Payment, events.TypeOrderCancelled},
+	{Reservations, events.TypeOrderPlaced},
+	{Reservations, events.TypeOrderConfirmed},
+	{Reservations, events.TypeOrderRejected},
+	{Reservations, events.TypeOrderExpired},
+	{Reservations, events.TypeOrderCancelled},
 }
 
 // Topology returns every subscription, in the order declared.

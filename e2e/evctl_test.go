@@ -307,7 +307,7 @@ func TestEvctlTraceShowsTheRegistrationsCausalChain(t *testing.T) {
 
 func TestEvctlReplayRedeliversAStreamMarkedAsAReplay(t *testing.T) {
 	u := customer(t, "Replayed")
-	o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID)), http.StatusCreated)
+	o := confirmedOrder(t, u.UserID)
 	decode[order](t, call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", nil), http.StatusOK)
 	waitForMail(t, u.Email, 1, subjectHas("is cancelled"))
 
@@ -317,7 +317,7 @@ func TestEvctlReplayRedeliversAStreamMarkedAsAReplay(t *testing.T) {
 	}
 
 	seen, _ := tail(t) // a consumer that came later
-	run(t, "replay", "--from", "2", contract.OrderStream.ID(o.OrderID))
+	run(t, "replay", "--from", "5", contract.OrderStream.ID(o.OrderID))
 	env := next(t, seen, func(e events.Envelope) bool {
 		return e.EventType == events.TypeOrderCancelled && strings.Contains(string(e.Data), o.OrderID)
 	})

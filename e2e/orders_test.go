@@ -33,6 +33,10 @@ type order struct {
 	Currency     string     `json:"currency"`
 	TotalCents   int64      `json:"totalCents"`
 	PlacedAt     time.Time  `json:"placedAt"`
+	Reason       string     `json:"reason"`
+	OutOfStock   string     `json:"outOfStock"`
+	ConfirmedAt  *time.Time `json:"confirmedAt"`
+	EndedAt      *time.Time `json:"endedAt"`
 	CancelledAt  *time.Time `json:"cancelledAt"`
 	CancelReason string     `json:"cancelReason"`
 	ShippedAt    *time.Time `json:"shippedAt"`
@@ -50,7 +54,7 @@ type history struct {
 }
 
 func books(userID string) map[string]any {
-	return map[string]any{"userId": userID, "currency": "EUR", "items": []lineItem{
+	return map[string]any{"userId": userID, "currency": "EUR", "paymentMethod": "card_ok", "items": []lineItem{
 		{SKU: "BOOK-42", Quantity: 2, UnitPriceCents: 1999},
 		{SKU: "PEN-1", Quantity: 1, UnitPriceCents: 250},
 	}}
@@ -90,6 +94,7 @@ func customerAt(t *testing.T, email, name string) user {
 func TestPlacingAndCancellingAnOrderMailsTheCustomerEachTime(t *testing.T) {
 	u := customer(t, "Ada")
 	correlation := "e2e-" + uuid.NewString()
+	stockBooks(t)
 	r := call(t, http.MethodPost, "/orders", books(u.UserID), "X-Correlation-Id", correlation)
 	o := decode[order](t, r, http.StatusCreated)
 	if o.Status != "PLACED" || o.TotalCents != 4248 || o.Currency != "EUR" || o.UserID != u.UserID || len(o.Items) != 2 || o.Version != 1 {
@@ -108,13 +113,13 @@ func TestPlacingAndCancellingAnOrderMailsTheCustomerEachTime(t *testing.T) {
 		}
 	}
 
-	got := decode[order](t, call(t, http.MethodGet, "/orders/"+o.OrderID, nil), http.StatusOK)
-	if got.Status != "PLACED" || got.TotalCents != 4248 || got.Version != 1 {
+	got := waitForStatus(t, o.OrderID, "CONFIRMED")
+	if got.TotalCents != 4248 || got.Version != 4 || got.ConfirmedAt == nil {
 		t.Errorf("read back %+v", got)
 	}
 
 	c := decode[order](t, call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", map[string]string{"reason": "changed my mind"}), http.StatusOK)
-	if c.Status != "CANCELLED" || c.CancelledAt == nil || c.CancelReason != "changed my mind" || c.Version != 2 {
+	if c.Status != "CANCELLED" || c.CancelledAt == nil || c.CancelReason != "changed my mind" || c.Version != 5 {
 		t.Errorf("cancelled order = %+v", c)
 	}
 	cancellation := waitForMail(t, u.Email, 1, subjectHas("is cancelled"))[0]
@@ -138,7 +143,8 @@ func TestPlacingAndCancellingAnOrderMailsTheCustomerEachTime(t *testing.T) {
 			t.Errorf("event %d: v%d from %s", i, ev.Version, ev.Envelope.Source)
 		}
 	}
-	if !slices.Equal(types, []string{events.TypeOrderPlaced, events.TypeOrderCancelled}) {
+	if types[0] != events.TypeOrderPlaced || !slices.Equal(types[3:], []string{events.TypeOrderConfirmed, events.TypeOrderCancelled}) ||
+		!slices.Contains(types, events.TypeOrderPaymentAuthorized) || !slices.Contains(types, events.TypeOrderStockReserved) {
 		t.Errorf("history = %v", types)
 	}
 	if h.Events[0].Envelope.Metadata.CorrelationID != correlation {
@@ -176,10 +182,10 @@ func TestAnOrdersFlowReadsBackAsOneCausalChain(t *testing.T) {
 	u := customer(t, "Grace")
 	mark := logMark(t)
 	correlation := "e2e-" + uuid.NewString()
-	o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID), "X-Correlation-Id", correlation), http.StatusCreated)
+	o := confirmedOrder(t, u.UserID, "X-Correlation-Id", correlation)
 	waitForMail(t, u.Email, 1, subjectHas(o.OrderID[:8]))
-	if c := chain(t, correlation, 2); len(c) != 2 {
-		t.Fatalf("before the cancel, flow %s holds %d events, want order.placed and notification.sent", correlation, len(c))
+	if c := orderFlow(chain(t, correlation, 8)); len(c) != 3 {
+		t.Fatalf("before the cancel, flow %s holds %v, want order.placed, order.confirmed and notification.sent", correlation, len(c))
 	}
 	r := call(t, http.MethodPost, "/orders/"+o.OrderID+"/cancel", map[string]string{"reason": "traced"}, "X-Correlation-Id", correlation)
 	decode[order](t, r, http.StatusOK)
@@ -188,7 +194,7 @@ func TestAnOrdersFlowReadsBackAsOneCausalChain(t *testing.T) {
 	}
 	waitForMail(t, u.Email, 1, subjectHas("is cancelled"))
 
-	flow := chain(t, correlation, 4)
+	flow := orderFlow(chain(t, correlation, 12))
 	var types []string
 	for _, env := range flow {
 		types = append(types, env.EventType)
@@ -196,11 +202,11 @@ func TestAnOrdersFlowReadsBackAsOneCausalChain(t *testing.T) {
 			t.Errorf("%s %s is in flow %s, want %s", env.EventType, env.EventID, env.Metadata.CorrelationID, correlation)
 		}
 	}
-	want := []string{events.TypeOrderPlaced, events.TypeNotificationSent, events.TypeOrderCancelled, events.TypeNotificationSent}
+	want := []string{events.TypeOrderPlaced, events.TypeOrderConfirmed, events.TypeNotificationSent, events.TypeOrderCancelled, events.TypeNotificationSent}
 	if !slices.Equal(types, want) {
 		t.Fatalf("flow = %v, want %v", types, want)
 	}
-	placed, placedMail, cancelled, cancelMail := flow[0], flow[1], flow[2], flow[3]
+	placed, confirmed, confirmMail, cancelled, cancelMail := flow[0], flow[1], flow[2], flow[3], flow[4]
 
 	// Each order event is caused by its own request.
 	if mark >= 0 {
@@ -219,7 +225,7 @@ func TestAnOrdersFlowReadsBackAsOneCausalChain(t *testing.T) {
 	for _, link := range []struct {
 		cause, mail events.Envelope
 		template    string
-	}{{placed, placedMail, "order-confirmation"}, {cancelled, cancelMail, "order-cancellation"}} {
+	}{{confirmed, confirmMail, "order-confirmation"}, {cancelled, cancelMail, "order-cancellation"}} {
 		if link.mail.Metadata.CausationID != link.cause.EventID {
 			t.Errorf("the %s notification.sent is caused by %s, want %s %s", link.template, link.mail.Metadata.CausationID, link.cause.EventType, link.cause.EventID)
 		}
@@ -233,9 +239,22 @@ func TestAnOrdersFlowReadsBackAsOneCausalChain(t *testing.T) {
 	}
 }
 
+// orderFlow leaves out of a flow the checkout's steps: what the payment
+// and inventory services did for the order, and the halves the order
+// recorded of it, but not its decision.
+func orderFlow(flow []events.Envelope) []events.Envelope {
+	return slices.DeleteFunc(flow, func(env events.Envelope) bool {
+		switch env.EventType {
+		case events.TypeOrderPaymentAuthorized, events.TypeOrderStockReserved:
+			return true
+		}
+		return env.Source == events.SourceInventory || env.Source == events.SourcePayment
+	})
+}
+
 func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 	u := customer(t, "Alan")
-	o := decode[order](t, call(t, http.MethodPost, "/orders", books(u.UserID)), http.StatusCreated)
+	o := confirmedOrder(t, u.UserID)
 	const n = 5
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
@@ -256,8 +275,8 @@ func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 		t.Errorf("statuses = %v, want one 200 and %d 409s", statuses, n-1)
 	}
 	h := decode[history](t, call(t, http.MethodGet, "/orders/"+o.OrderID+"/events", nil), http.StatusOK)
-	if len(h.Events) != 2 {
-		t.Errorf("%d events stored, want order.placed and one order.cancelled", len(h.Events))
+	if len(h.Events) != 5 {
+		t.Errorf("%d events stored, want order.placed, the checkout's three and one order.cancelled", len(h.Events))
 	}
 	waitForMail(t, u.Email, 1, subjectHas("is cancelled"))
 	assertMailsOnceDrained(t, u.Email, subjectHas("is cancelled"), 1)

@@ -47,6 +47,12 @@ type Metadata struct {
 	Unknown jsontext.Value `json:",embed"`
 }
 
+// CausedBy is the metadata of an event that env caused: the same flow and
+// trace, with env as its cause.
+func CausedBy(env Envelope) Metadata {
+	return Metadata{CorrelationID: env.Metadata.CorrelationID, CausationID: env.EventID, TraceHeader: env.Metadata.TraceHeader}
+}
+
 // Payload is implemented by every event payload in the catalogue.
 type Payload interface {
 	// EventType names the catalogue entry the payload belongs to.

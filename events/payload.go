@@ -8,6 +8,8 @@ const (
 	SourceUser         = "eventshop.user"
 	SourceOrder        = "eventshop.order"
 	SourceNotification = "eventshop.notification"
+	SourcePayment      = "eventshop.payment"
+	SourceInventory    = "eventshop.inventory"
 )
 
 // Event types, named <aggregate>.<pastTense>.
@@ -18,6 +20,19 @@ const (
 	TypeOrderPlaced            = "order.placed"
 	TypeOrderCancelled         = "order.cancelled"
 	TypeOrderShipped           = "order.shipped"
+	TypeOrderPaymentAuthorized = "order.paymentAuthorized"
+	TypeOrderStockReserved     = "order.stockReserved"
+	TypeOrderConfirmed         = "order.confirmed"
+	TypeOrderRejected          = "order.rejected"
+	TypeOrderExpired           = "order.expired"
+	TypePaymentAuthorized      = "payment.authorized"
+	TypePaymentDeclined        = "payment.declined"
+	TypePaymentVoided          = "payment.voided"
+	TypePaymentRefunded        = "payment.refunded"
+	TypeStockReserved          = "stock.reserved"
+	TypeStockRejected          = "stock.rejected"
+	TypeStockReleased          = "stock.released"
+	TypeStockSold              = "stock.sold"
 	TypeNotificationSent       = "notification.sent"
 	TypeNotificationSuppressed = "notification.suppressed"
 )
@@ -77,13 +92,17 @@ type LineItem struct {
 }
 
 // OrderPlaced is published when a customer places an order; it is the
-// first event of stream order-<orderId>. Version 2: every amount is Money.
-// Version 3: the customer's contact is sealed.
+// first event of stream order-<orderId>, and starts the checkout: the
+// payment service authorizes the total with PaymentMethod while the
+// inventory service reserves the items. Version 2: every amount is Money.
+// Version 3: the customer's contact is sealed; later, the optional
+// payment method (an order placed before it has none, and is declined).
 type OrderPlaced struct {
-	OrderID  string     `json:"orderId"`
-	Customer Person     `json:"customer"`
-	Items    []LineItem `json:"items"`
-	Total    Money      `json:"total"`
+	OrderID       string     `json:"orderId"`
+	Customer      Person     `json:"customer"`
+	Items         []LineItem `json:"items"`
+	Total         Money      `json:"total"`
+	PaymentMethod string     `json:"paymentMethod,omitempty"`
 }
 
 // EventType implements [Payload].
@@ -114,6 +133,179 @@ type OrderShipped struct {
 
 // EventType implements [Payload].
 func (OrderShipped) EventType() string { return TypeOrderShipped }
+
+// Reasons an order is rejected: the RejectionReason of order.rejected.
+const (
+	RejectedPaymentDeclined    = "payment_declined"
+	RejectedOutOfStock         = "out_of_stock"
+	RejectedPaymentUnavailable = "payment_unavailable"
+)
+
+// OrderPaymentAuthorized records in an order's stream that its payment
+// was authorized (payment.authorized): one half of what confirms it.
+type OrderPaymentAuthorized struct {
+	OrderID         string `json:"orderId"`
+	AuthorizationID string `json:"authorizationId"`
+}
+
+// EventType implements [Payload].
+func (OrderPaymentAuthorized) EventType() string { return TypeOrderPaymentAuthorized }
+
+// OrderStockReserved records in an order's stream that its items were
+// reserved (stock.reserved): the other half of what confirms it.
+type OrderStockReserved struct {
+	OrderID string `json:"orderId"`
+}
+
+// EventType implements [Payload].
+func (OrderStockReserved) EventType() string { return TypeOrderStockReserved }
+
+// OrderConfirmed is published once an order's payment is authorized and
+// its items reserved, whichever came first: the authorization is the
+// order's to keep, the stock is sold. An order is confirmed at most once,
+// and never after it was rejected or expired.
+type OrderConfirmed struct {
+	OrderID  string     `json:"orderId"`
+	Customer Person     `json:"customer"`
+	Items    []LineItem `json:"items"`
+	Total    Money      `json:"total"`
+}
+
+// EventType implements [Payload].
+func (OrderConfirmed) EventType() string { return TypeOrderConfirmed }
+
+// OrderRejected is published when a placed order cannot be completed:
+// the payment was declined or could not be taken, or an item is out of
+// stock. It asks the payment and inventory services to undo what they did
+// for the order (void, release).
+type OrderRejected struct {
+	OrderID  string `json:"orderId"`
+	Customer Person `json:"customer"`
+	// Reason is RejectedPaymentDeclined, RejectedOutOfStock or
+	// RejectedPaymentUnavailable.
+	Reason string `json:"reason"`
+	// SKU names the item that was short, for RejectedOutOfStock.
+	SKU   string `json:"sku,omitempty"`
+	Total Money  `json:"total"`
+}
+
+// EventType implements [Payload].
+func (OrderRejected) EventType() string { return TypeOrderRejected }
+
+// OrderExpired is published when a placed order was neither confirmed nor
+// rejected within its deadline. Like order.rejected, it asks the payment
+// and inventory services to undo what they did for the order.
+type OrderExpired struct {
+	OrderID  string `json:"orderId"`
+	Customer Person `json:"customer"`
+	Total    Money  `json:"total"`
+}
+
+// EventType implements [Payload].
+func (OrderExpired) EventType() string { return TypeOrderExpired }
+
+// Reasons a payment is declined: the Reason of payment.declined.
+const (
+	DeclinedByProvider  = "declined"
+	ProviderUnavailable = "unavailable"
+)
+
+// PaymentAuthorized is published when the payment provider authorized an
+// order's total: the first event of stream payment-<orderId>.
+type PaymentAuthorized struct {
+	OrderID         string `json:"orderId"`
+	AuthorizationID string `json:"authorizationId"`
+	Amount          Money  `json:"amount"`
+}
+
+// EventType implements [Payload].
+func (PaymentAuthorized) EventType() string { return TypePaymentAuthorized }
+
+// PaymentDeclined is published when an order's total could not be
+// authorized: the provider declined it, or could not be reached in time.
+type PaymentDeclined struct {
+	OrderID string `json:"orderId"`
+	Amount  Money  `json:"amount"`
+	// Reason is DeclinedByProvider or ProviderUnavailable.
+	Reason string `json:"reason"`
+}
+
+// EventType implements [Payload].
+func (PaymentDeclined) EventType() string { return TypePaymentDeclined }
+
+// PaymentVoided is published when an order that ended without being
+// confirmed (rejected or expired) no longer holds a payment: its
+// authorization, if it had one, was voided, and none will be taken.
+type PaymentVoided struct {
+	OrderID string `json:"orderId"`
+	// AuthorizationID is empty when there was nothing to void: the order
+	// ended before its payment was taken, and none will be.
+	AuthorizationID string `json:"authorizationId,omitempty"`
+	Amount          Money  `json:"amount"`
+}
+
+// EventType implements [Payload].
+func (PaymentVoided) EventType() string { return TypePaymentVoided }
+
+// PaymentRefunded is published when a confirmed order was cancelled and
+// its payment given back.
+type PaymentRefunded struct {
+	OrderID         string `json:"orderId"`
+	AuthorizationID string `json:"authorizationId"`
+	Amount          Money  `json:"amount"`
+}
+
+// EventType implements [Payload].
+func (PaymentRefunded) EventType() string { return TypePaymentRefunded }
+
+// StockLine is so many of an item, held for or given back by an order.
+type StockLine struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// StockReserved is published when every line of an order was reserved,
+// in one transaction: the first event of stream stock-<orderId>.
+type StockReserved struct {
+	OrderID string      `json:"orderId"`
+	Items   []StockLine `json:"items"`
+}
+
+// EventType implements [Payload].
+func (StockReserved) EventType() string { return TypeStockReserved }
+
+// StockRejected is published when an order's lines could not all be
+// reserved, so none was: SKU names an item with less available than the
+// order asks.
+type StockRejected struct {
+	OrderID string `json:"orderId"`
+	SKU     string `json:"sku"`
+}
+
+// EventType implements [Payload].
+func (StockRejected) EventType() string { return TypeStockRejected }
+
+// StockSold is published when the reserved items of a confirmed order
+// were sold.
+type StockSold struct {
+	OrderID string      `json:"orderId"`
+	Items   []StockLine `json:"items"`
+}
+
+// EventType implements [Payload].
+func (StockSold) EventType() string { return TypeStockSold }
+
+// StockReleased is published when what an order held was given back to
+// the available stock: its reservation, on rejection or expiry, or what
+// it bought, once a confirmed order was cancelled. Items is empty when
+// the order ended before anything was reserved, and nothing will be.
+type StockReleased struct {
+	OrderID string      `json:"orderId"`
+	Items   []StockLine `json:"items"`
+}
+
+// EventType implements [Payload].
+func (StockReleased) EventType() string { return TypeStockReleased }
 
 // NotificationSent records that a mail went out, caused by the event it
 // answers, so that a flow's whole chain is in the event store. It names

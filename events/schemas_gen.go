@@ -19,16 +19,42 @@ func checkSchema(file string) func(*jsoncheck.Checker) {
 		return checkOrderCancelledV1
 	case "order.cancelled.v2.json":
 		return checkOrderCancelledV2
+	case "order.confirmed.v1.json":
+		return checkOrderConfirmedV1
+	case "order.expired.v1.json":
+		return checkOrderExpiredV1
+	case "order.paymentAuthorized.v1.json":
+		return checkOrderPaymentAuthorizedV1
 	case "order.placed.v1.json":
 		return checkOrderPlacedV1
 	case "order.placed.v2.json":
 		return checkOrderPlacedV2
 	case "order.placed.v3.json":
 		return checkOrderPlacedV3
+	case "order.rejected.v1.json":
+		return checkOrderRejectedV1
 	case "order.shipped.v1.json":
 		return checkOrderShippedV1
 	case "order.shipped.v2.json":
 		return checkOrderShippedV2
+	case "order.stockReserved.v1.json":
+		return checkOrderStockReservedV1
+	case "payment.authorized.v1.json":
+		return checkPaymentAuthorizedV1
+	case "payment.declined.v1.json":
+		return checkPaymentDeclinedV1
+	case "payment.refunded.v1.json":
+		return checkPaymentRefundedV1
+	case "payment.voided.v1.json":
+		return checkPaymentVoidedV1
+	case "stock.rejected.v1.json":
+		return checkStockRejectedV1
+	case "stock.released.v1.json":
+		return checkStockReleasedV1
+	case "stock.reserved.v1.json":
+		return checkStockReservedV1
+	case "stock.sold.v1.json":
+		return checkStockSoldV1
 	case "user.forgotten.v1.json":
 		return checkUserForgottenV1
 	case "user.passwordReset.v1.json":
@@ -74,65 +100,85 @@ var (
 	text27     = jsoncheck.StringRule{MaxLength: 200}
 	names28    = []string{"customer", "orderId", "reason", "total"}
 	required29 = []int{1, 0, 3}
-	names30    = []string{"currency", "customer", "items", "orderId", "totalCents"}
-	required31 = []int{3, 1, 2, 0, 4}
-	names32    = []string{"quantity", "sku", "unitPriceCents"}
+	names30    = []string{"customer", "items", "orderId", "total"}
+	required31 = []int{2, 0, 1, 3}
+	names32    = []string{"customer", "orderId", "total"}
 	required33 = []int{1, 0, 2}
-	number34   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
-	pattern35  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: ``}
-	text36     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern35}
-	number37   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
-	names38    = []string{"customer", "items", "orderId", "total"}
-	required39 = []int{2, 0, 1, 3}
-	names40    = []string{"carrier", "customer", "orderId", "trackingNumber"}
-	required41 = []int{2, 1, 0, 3}
-	names42    = []string{"userId"}
-	required43 = []int{0}
-	names44    = []string{"email", "expiresAt", "name", "token", "userId"}
-	required45 = []int{4, 0, 2, 3, 1}
-	text46     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
-	text47     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
-	text48     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
-	pattern49  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`, Rule: ``}
-	text50     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern49}
-	names51    = []string{"contact", "expiresAt", "token", "userId"}
-	required52 = []int{3, 0, 2, 1}
-	names53    = []string{"email", "name", "userId"}
-	required54 = []int{2, 0, 1}
-	names55    = []string{"contact", "userId"}
-	required56 = []int{1, 0}
-	names57    = []string{"causationId", "correlationId", "replay", "traceHeader"}
-	pattern58  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `text without control, format (bidi) or line or paragraph separator characters`}
-	text59     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern58}
-	names60    = []string{"amountMinor", "currency"}
-	required61 = []int{0, 1}
-	number62   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
-	names63    = []string{"quantity", "sku", "unitPrice"}
-	pattern64  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`, Rule: `letters, digits, spaces and . & ' -, starting with a letter or a digit`}
-	text65     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern64}
-	pattern66  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`, Rule: `letters, digits and dashes, starting with a letter or a digit`}
-	text67     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern66}
-	names68    = []string{"ciphertext", "legacy", "subject"}
-	required69 = []int{2}
-	pattern70  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`, Rule: ``}
-	text71     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern70}
-	names72    = []string{"ciphertext", "legacy"}
-	required73 = []int{}
-	text74     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern70}
-	text75     = jsoncheck.StringRule{MaxLength: 1024}
-	pattern76  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`, Rule: ``}
-	text77     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern76}
-	pattern78  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`, Rule: ``}
-	text79     = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern78}
-	pattern80  = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`, Rule: `three capital letters, such as EUR`}
-	text81     = jsoncheck.StringRule{Pattern: &pattern80}
-	pattern82  = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`, Rule: `an address at a named host, such as someone@shop.example: no address literal, no dotless domain`}
-	text83     = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern82, Format: jsoncheck.Email}
-	pattern84  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `a name with a character other than a space, and no control, format (bidi) or line or paragraph separator characters`}
-	text85     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern84}
-	pattern86  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: `letters, digits, '.', '_' and '-', starting with a letter or a digit`}
-	text87     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern86}
-	names88    = []string{"email", "name"}
+	names34    = []string{"authorizationId", "orderId"}
+	required35 = []int{1, 0}
+	names36    = []string{"currency", "customer", "items", "orderId", "totalCents"}
+	required37 = []int{3, 1, 2, 0, 4}
+	names38    = []string{"quantity", "sku", "unitPriceCents"}
+	number39   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1000}
+	pattern40  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: ``}
+	text41     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern40}
+	number42   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 1, HasMaximum: true, Maximum: 1e+08}
+	names43    = []string{"customer", "items", "orderId", "paymentMethod", "total"}
+	required44 = []int{2, 0, 1, 4}
+	names45    = []string{"customer", "orderId", "reason", "sku", "total"}
+	required46 = []int{1, 0, 2, 4}
+	text47     = jsoncheck.StringRule{Enum: []string{"payment_declined", "out_of_stock", "payment_unavailable"}}
+	names48    = []string{"carrier", "customer", "orderId", "trackingNumber"}
+	required49 = []int{2, 1, 0, 3}
+	names50    = []string{"orderId"}
+	required51 = []int{0}
+	names52    = []string{"amount", "authorizationId", "orderId"}
+	required53 = []int{2, 1, 0}
+	names54    = []string{"amount", "orderId", "reason"}
+	text55     = jsoncheck.StringRule{Enum: []string{"declined", "unavailable"}}
+	required56 = []int{2, 0}
+	names57    = []string{"orderId", "sku"}
+	required58 = []int{0, 1}
+	names59    = []string{"items", "orderId"}
+	names60    = []string{"userId"}
+	names61    = []string{"email", "expiresAt", "name", "token", "userId"}
+	required62 = []int{4, 0, 2, 3, 1}
+	text63     = jsoncheck.StringRule{MaxLength: 254, Format: jsoncheck.Email}
+	text64     = jsoncheck.StringRule{Format: jsoncheck.DateTime}
+	text65     = jsoncheck.StringRule{MinLength: 1, MaxLength: 100}
+	pattern66  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9_-]+$`, Rule: ``}
+	text67     = jsoncheck.StringRule{MinLength: 43, MaxLength: 43, Pattern: &pattern66}
+	names68    = []string{"contact", "expiresAt", "token", "userId"}
+	required69 = []int{3, 0, 2, 1}
+	names70    = []string{"email", "name", "userId"}
+	required71 = []int{2, 0, 1}
+	names72    = []string{"contact", "userId"}
+	names73    = []string{"causationId", "correlationId", "replay", "traceHeader"}
+	pattern74  = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `text without control, format (bidi) or line or paragraph separator characters`}
+	text75     = jsoncheck.StringRule{MaxLength: 200, Pattern: &pattern74}
+	names76    = []string{"amountMinor", "currency"}
+	number77   = jsoncheck.NumberRule{Integer: true, HasMinimum: true, Minimum: 0}
+	names78    = []string{"quantity", "sku", "unitPrice"}
+	pattern79  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9_-]*$`, Rule: `letters, digits, '_' and '-'`}
+	text80     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern79}
+	pattern81  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9_-]*$`, Rule: `letters, digits, '_' and '-', such as card_ok`}
+	text82     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern81}
+	pattern83  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9._-]*$`, Rule: `letters, digits, '.', '_' and '-', starting with a letter or a digit`}
+	text84     = jsoncheck.StringRule{MaxLength: 64, Pattern: &pattern83}
+	pattern85  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9 .&'-]*$`, Rule: `letters, digits, spaces and . & ' -, starting with a letter or a digit`}
+	text86     = jsoncheck.StringRule{MaxLength: 60, Pattern: &pattern85}
+	pattern87  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9][A-Za-z0-9-]*$`, Rule: `letters, digits and dashes, starting with a letter or a digit`}
+	text88     = jsoncheck.StringRule{MaxLength: 40, Pattern: &pattern87}
+	names89    = []string{"quantity", "sku"}
+	names90    = []string{"ciphertext", "legacy", "subject"}
+	required91 = []int{2}
+	pattern92  = jsoncheck.Pattern{Expr: `^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`, Rule: ``}
+	text93     = jsoncheck.StringRule{MinLength: 40, MaxLength: 4096, Pattern: &pattern92}
+	names94    = []string{"ciphertext", "legacy"}
+	required95 = []int{}
+	text96     = jsoncheck.StringRule{MinLength: 4, MaxLength: 8192, Pattern: &pattern92}
+	text97     = jsoncheck.StringRule{MaxLength: 1024}
+	pattern98  = jsoncheck.Pattern{Expr: `^[A-Za-z0-9._:=+/-]+$`, Rule: ``}
+	text99     = jsoncheck.StringRule{MinLength: 1, MaxLength: 128, Pattern: &pattern98}
+	pattern100 = jsoncheck.Pattern{Expr: `^[A-Za-z0-9=;:.+/_-]+$`, Rule: ``}
+	text101    = jsoncheck.StringRule{MaxLength: 256, Pattern: &pattern100}
+	pattern102 = jsoncheck.Pattern{Expr: `^[A-Z]{3}$`, Rule: `three capital letters, such as EUR`}
+	text103    = jsoncheck.StringRule{Pattern: &pattern102}
+	pattern104 = jsoncheck.Pattern{Expr: `@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`, Rule: `an address at a named host, such as someone@shop.example: no address literal, no dotless domain`}
+	text105    = jsoncheck.StringRule{MaxLength: 254, Pattern: &pattern104, Format: jsoncheck.Email}
+	pattern106 = jsoncheck.Pattern{Expr: `^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s][^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$`, Rule: `a name with a character other than a space, and no control, format (bidi) or line or paragraph separator characters`}
+	text107    = jsoncheck.StringRule{MinLength: 1, MaxLength: 100, Pattern: &pattern106}
+	names108   = []string{"email", "name"}
 )
 
 func checkEnvelope(c *jsoncheck.Checker) {
@@ -371,6 +417,102 @@ func checkOrderCancelledV2(c *jsoncheck.Checker) {
 	c.Required(seen[:], names28, required29)
 }
 
+func checkOrderConfirmedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [4]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "customer":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonPerson(c)
+			c.Leave()
+		case "items":
+			seen[1] = true
+			c.Enter(name)
+			c.OpenArray()
+			for i := 0; c.Item(i, 1, 100); i++ {
+				checkOrderPlacedV3Line(c)
+			}
+			c.Leave()
+		case "orderId":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "total":
+			seen[3] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names30, true)
+		}
+	}
+	c.Required(seen[:], names30, required31)
+}
+
+func checkOrderExpiredV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "customer":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonPerson(c)
+			c.Leave()
+		case "orderId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "total":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names32, true)
+		}
+	}
+	c.Required(seen[:], names32, required33)
+}
+
+func checkOrderPaymentAuthorizedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "authorizationId":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonAuthorizationId(c)
+			c.Leave()
+		case "orderId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names34, true)
+		}
+	}
+	c.Required(seen[:], names34, required35)
+}
+
 func checkOrderPlacedV1(c *jsoncheck.Checker) {
 	c.OpenObject()
 	var seen [5]bool
@@ -406,23 +548,23 @@ func checkOrderPlacedV1(c *jsoncheck.Checker) {
 					case "quantity":
 						seen[0] = true
 						c.Enter(name)
-						c.Number(&number34)
+						c.Number(&number39)
 						c.Leave()
 					case "sku":
 						seen[1] = true
 						c.Enter(name)
-						c.String(&text36)
+						c.String(&text41)
 						c.Leave()
 					case "unitPriceCents":
 						seen[2] = true
 						c.Enter(name)
-						c.Number(&number37)
+						c.Number(&number42)
 						c.Leave()
 					default:
-						c.Unknown(name, names32, true)
+						c.Unknown(name, names38, true)
 					}
 				}
-				c.Required(seen[:], names32, required33)
+				c.Required(seen[:], names38, required33)
 			}
 			c.Leave()
 		case "orderId":
@@ -436,10 +578,10 @@ func checkOrderPlacedV1(c *jsoncheck.Checker) {
 			c.Number(&number6)
 			c.Leave()
 		default:
-			c.Unknown(name, names30, true)
+			c.Unknown(name, names36, true)
 		}
 	}
-	c.Required(seen[:], names30, required31)
+	c.Required(seen[:], names36, required37)
 }
 
 func checkOrderPlacedV2(c *jsoncheck.Checker) {
@@ -475,15 +617,15 @@ func checkOrderPlacedV2(c *jsoncheck.Checker) {
 			checkCommonMoney(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names38, true)
+			c.Unknown(name, names30, true)
 		}
 	}
-	c.Required(seen[:], names38, required39)
+	c.Required(seen[:], names30, required31)
 }
 
 func checkOrderPlacedV3(c *jsoncheck.Checker) {
 	c.OpenObject()
-	var seen [4]bool
+	var seen [5]bool
 	for {
 		name, ok := c.Next()
 		if !ok {
@@ -508,16 +650,62 @@ func checkOrderPlacedV3(c *jsoncheck.Checker) {
 			c.Enter(name)
 			checkCommonUuid(c)
 			c.Leave()
-		case "total":
+		case "paymentMethod":
 			seen[3] = true
+			c.Enter(name)
+			checkCommonPaymentMethod(c)
+			c.Leave()
+		case "total":
+			seen[4] = true
 			c.Enter(name)
 			checkCommonMoney(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names38, true)
+			c.Unknown(name, names43, true)
 		}
 	}
-	c.Required(seen[:], names38, required39)
+	c.Required(seen[:], names43, required44)
+}
+
+func checkOrderRejectedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [5]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "customer":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonPerson(c)
+			c.Leave()
+		case "orderId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "reason":
+			seen[2] = true
+			c.Enter(name)
+			c.String(&text47)
+			c.Leave()
+		case "sku":
+			seen[3] = true
+			c.Enter(name)
+			checkCommonSku(c)
+			c.Leave()
+		case "total":
+			seen[4] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names45, true)
+		}
+	}
+	c.Required(seen[:], names45, required46)
 }
 
 func checkOrderShippedV1(c *jsoncheck.Checker) {
@@ -550,10 +738,10 @@ func checkOrderShippedV1(c *jsoncheck.Checker) {
 			checkCommonTrackingNumber(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names40, true)
+			c.Unknown(name, names48, true)
 		}
 	}
-	c.Required(seen[:], names40, required41)
+	c.Required(seen[:], names48, required49)
 }
 
 func checkOrderShippedV2(c *jsoncheck.Checker) {
@@ -586,10 +774,268 @@ func checkOrderShippedV2(c *jsoncheck.Checker) {
 			checkCommonTrackingNumber(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names40, true)
+			c.Unknown(name, names48, true)
 		}
 	}
-	c.Required(seen[:], names40, required41)
+	c.Required(seen[:], names48, required49)
+}
+
+func checkOrderStockReservedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [1]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "orderId":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names50, true)
+		}
+	}
+	c.Required(seen[:], names50, required51)
+}
+
+func checkPaymentAuthorizedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "amount":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		case "authorizationId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonAuthorizationId(c)
+			c.Leave()
+		case "orderId":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names52, true)
+		}
+	}
+	c.Required(seen[:], names52, required53)
+}
+
+func checkPaymentDeclinedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "amount":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		case "orderId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "reason":
+			seen[2] = true
+			c.Enter(name)
+			c.String(&text55)
+			c.Leave()
+		default:
+			c.Unknown(name, names54, true)
+		}
+	}
+	c.Required(seen[:], names54, required33)
+}
+
+func checkPaymentRefundedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "amount":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		case "authorizationId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonAuthorizationId(c)
+			c.Leave()
+		case "orderId":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names52, true)
+		}
+	}
+	c.Required(seen[:], names52, required53)
+}
+
+func checkPaymentVoidedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "amount":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonMoney(c)
+			c.Leave()
+		case "authorizationId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonAuthorizationId(c)
+			c.Leave()
+		case "orderId":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names52, true)
+		}
+	}
+	c.Required(seen[:], names52, required56)
+}
+
+func checkStockRejectedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "orderId":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		case "sku":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonSku(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names57, true)
+		}
+	}
+	c.Required(seen[:], names57, required58)
+}
+
+func checkStockReleasedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "items":
+			seen[0] = true
+			c.Enter(name)
+			c.OpenArray()
+			for i := 0; c.Item(i, 0, 100); i++ {
+				checkCommonStockLine(c)
+			}
+			c.Leave()
+		case "orderId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names59, true)
+		}
+	}
+	c.Required(seen[:], names59, required35)
+}
+
+func checkStockReservedV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "items":
+			seen[0] = true
+			c.Enter(name)
+			c.OpenArray()
+			for i := 0; c.Item(i, 1, 100); i++ {
+				checkCommonStockLine(c)
+			}
+			c.Leave()
+		case "orderId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names59, true)
+		}
+	}
+	c.Required(seen[:], names59, required35)
+}
+
+func checkStockSoldV1(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "items":
+			seen[0] = true
+			c.Enter(name)
+			c.OpenArray()
+			for i := 0; c.Item(i, 1, 100); i++ {
+				checkCommonStockLine(c)
+			}
+			c.Leave()
+		case "orderId":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names59, true)
+		}
+	}
+	c.Required(seen[:], names59, required35)
 }
 
 func checkUserForgottenV1(c *jsoncheck.Checker) {
@@ -607,10 +1053,10 @@ func checkUserForgottenV1(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names42, true)
+			c.Unknown(name, names60, true)
 		}
 	}
-	c.Required(seen[:], names42, required43)
+	c.Required(seen[:], names60, required51)
 }
 
 func checkUserPasswordResetV1(c *jsoncheck.Checker) {
@@ -625,22 +1071,22 @@ func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text46)
+			c.String(&text63)
 			c.Leave()
 		case "expiresAt":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text47)
+			c.String(&text64)
 			c.Leave()
 		case "name":
 			seen[2] = true
 			c.Enter(name)
-			c.String(&text48)
+			c.String(&text65)
 			c.Leave()
 		case "token":
 			seen[3] = true
 			c.Enter(name)
-			c.String(&text50)
+			c.String(&text67)
 			c.Leave()
 		case "userId":
 			seen[4] = true
@@ -648,10 +1094,10 @@ func checkUserPasswordResetV1(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names44, true)
+			c.Unknown(name, names61, true)
 		}
 	}
-	c.Required(seen[:], names44, required45)
+	c.Required(seen[:], names61, required62)
 }
 
 func checkUserPasswordResetV2(c *jsoncheck.Checker) {
@@ -671,7 +1117,7 @@ func checkUserPasswordResetV2(c *jsoncheck.Checker) {
 		case "expiresAt":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text47)
+			c.String(&text64)
 			c.Leave()
 		case "token":
 			seen[2] = true
@@ -684,10 +1130,10 @@ func checkUserPasswordResetV2(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names51, true)
+			c.Unknown(name, names68, true)
 		}
 	}
-	c.Required(seen[:], names51, required52)
+	c.Required(seen[:], names68, required69)
 }
 
 func checkUserRegisteredV1(c *jsoncheck.Checker) {
@@ -702,12 +1148,12 @@ func checkUserRegisteredV1(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text46)
+			c.String(&text63)
 			c.Leave()
 		case "name":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text48)
+			c.String(&text65)
 			c.Leave()
 		case "userId":
 			seen[2] = true
@@ -715,10 +1161,10 @@ func checkUserRegisteredV1(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names53, true)
+			c.Unknown(name, names70, true)
 		}
 	}
-	c.Required(seen[:], names53, required54)
+	c.Required(seen[:], names70, required71)
 }
 
 func checkUserRegisteredV2(c *jsoncheck.Checker) {
@@ -741,10 +1187,10 @@ func checkUserRegisteredV2(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names55, true)
+			c.Unknown(name, names72, true)
 		}
 	}
-	c.Required(seen[:], names55, required56)
+	c.Required(seen[:], names72, required35)
 }
 
 func checkEnvelopeMetadata(c *jsoncheck.Checker) {
@@ -777,10 +1223,10 @@ func checkEnvelopeMetadata(c *jsoncheck.Checker) {
 			checkEnvelopeTraceHeader(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names57, false)
+			c.Unknown(name, names73, false)
 		}
 	}
-	c.Required(seen[:], names57, required56)
+	c.Required(seen[:], names73, required35)
 }
 
 func checkCommonUuid(c *jsoncheck.Checker) {
@@ -799,12 +1245,12 @@ func checkOrderPlacedV1Customer(c *jsoncheck.Checker) {
 		case "email":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text46)
+			c.String(&text63)
 			c.Leave()
 		case "name":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text48)
+			c.String(&text65)
 			c.Leave()
 		case "userId":
 			seen[2] = true
@@ -812,10 +1258,10 @@ func checkOrderPlacedV1Customer(c *jsoncheck.Checker) {
 			c.String(&text15)
 			c.Leave()
 		default:
-			c.Unknown(name, names53, true)
+			c.Unknown(name, names70, true)
 		}
 	}
-	c.Required(seen[:], names53, required54)
+	c.Required(seen[:], names70, required71)
 }
 
 func checkCommonPerson(c *jsoncheck.Checker) {
@@ -838,14 +1284,14 @@ func checkCommonPerson(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names55, true)
+			c.Unknown(name, names72, true)
 		}
 	}
-	c.Required(seen[:], names55, required56)
+	c.Required(seen[:], names72, required35)
 }
 
 func checkCommonReason(c *jsoncheck.Checker) {
-	c.String(&text59)
+	c.String(&text75)
 }
 
 func checkCommonMoney(c *jsoncheck.Checker) {
@@ -860,7 +1306,7 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 		case "amountMinor":
 			seen[0] = true
 			c.Enter(name)
-			c.Number(&number62)
+			c.Number(&number77)
 			c.Leave()
 		case "currency":
 			seen[1] = true
@@ -868,72 +1314,10 @@ func checkCommonMoney(c *jsoncheck.Checker) {
 			checkCommonCurrency(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names60, true)
+			c.Unknown(name, names76, true)
 		}
 	}
-	c.Required(seen[:], names60, required61)
-}
-
-func checkCommonCustomer(c *jsoncheck.Checker) {
-	c.OpenObject()
-	var seen [3]bool
-	for {
-		name, ok := c.Next()
-		if !ok {
-			break
-		}
-		switch name {
-		case "email":
-			seen[0] = true
-			c.Enter(name)
-			checkCommonEmail(c)
-			c.Leave()
-		case "name":
-			seen[1] = true
-			c.Enter(name)
-			checkCommonName(c)
-			c.Leave()
-		case "userId":
-			seen[2] = true
-			c.Enter(name)
-			checkCommonUuid(c)
-			c.Leave()
-		default:
-			c.Unknown(name, names53, true)
-		}
-	}
-	c.Required(seen[:], names53, required54)
-}
-
-func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
-	c.OpenObject()
-	var seen [3]bool
-	for {
-		name, ok := c.Next()
-		if !ok {
-			break
-		}
-		switch name {
-		case "quantity":
-			seen[0] = true
-			c.Enter(name)
-			checkCommonQuantity(c)
-			c.Leave()
-		case "sku":
-			seen[1] = true
-			c.Enter(name)
-			checkCommonSku(c)
-			c.Leave()
-		case "unitPrice":
-			seen[2] = true
-			c.Enter(name)
-			checkCommonUnitPrice(c)
-			c.Leave()
-		default:
-			c.Unknown(name, names63, true)
-		}
-	}
-	c.Required(seen[:], names63, required33)
+	c.Required(seen[:], names76, required58)
 }
 
 func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
@@ -961,18 +1345,118 @@ func checkOrderPlacedV3Line(c *jsoncheck.Checker) {
 			checkCommonUnitPrice(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names63, true)
+			c.Unknown(name, names78, true)
 		}
 	}
-	c.Required(seen[:], names63, required33)
+	c.Required(seen[:], names78, required33)
+}
+
+func checkCommonAuthorizationId(c *jsoncheck.Checker) {
+	c.String(&text80)
+}
+
+func checkCommonCustomer(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "email":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonEmail(c)
+			c.Leave()
+		case "name":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonName(c)
+			c.Leave()
+		case "userId":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUuid(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names70, true)
+		}
+	}
+	c.Required(seen[:], names70, required71)
+}
+
+func checkOrderPlacedV2Line(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [3]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "quantity":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonQuantity(c)
+			c.Leave()
+		case "sku":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonSku(c)
+			c.Leave()
+		case "unitPrice":
+			seen[2] = true
+			c.Enter(name)
+			checkCommonUnitPrice(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names78, true)
+		}
+	}
+	c.Required(seen[:], names78, required33)
+}
+
+func checkCommonPaymentMethod(c *jsoncheck.Checker) {
+	c.String(&text82)
+}
+
+func checkCommonSku(c *jsoncheck.Checker) {
+	c.String(&text84)
 }
 
 func checkCommonCarrier(c *jsoncheck.Checker) {
-	c.String(&text65)
+	c.String(&text86)
 }
 
 func checkCommonTrackingNumber(c *jsoncheck.Checker) {
-	c.String(&text67)
+	c.String(&text88)
+}
+
+func checkCommonStockLine(c *jsoncheck.Checker) {
+	c.OpenObject()
+	var seen [2]bool
+	for {
+		name, ok := c.Next()
+		if !ok {
+			break
+		}
+		switch name {
+		case "quantity":
+			seen[0] = true
+			c.Enter(name)
+			checkCommonQuantity(c)
+			c.Leave()
+		case "sku":
+			seen[1] = true
+			c.Enter(name)
+			checkCommonSku(c)
+			c.Leave()
+		default:
+			c.Unknown(name, names89, true)
+		}
+	}
+	c.Required(seen[:], names89, required35)
 }
 
 func checkCommonSealedContact(c *jsoncheck.Checker) {
@@ -987,7 +1471,7 @@ func checkCommonSealedContact(c *jsoncheck.Checker) {
 		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text71)
+			c.String(&text93)
 			c.Leave()
 		case "legacy":
 			seen[1] = true
@@ -1000,10 +1484,10 @@ func checkCommonSealedContact(c *jsoncheck.Checker) {
 			checkCommonUuid(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names68, true)
+			c.Unknown(name, names90, true)
 		}
 	}
-	c.Required(seen[:], names68, required69)
+	c.Required(seen[:], names90, required91)
 }
 
 func checkCommonSecret(c *jsoncheck.Checker) {
@@ -1018,46 +1502,34 @@ func checkCommonSecret(c *jsoncheck.Checker) {
 		case "ciphertext":
 			seen[0] = true
 			c.Enter(name)
-			c.String(&text74)
+			c.String(&text96)
 			c.Leave()
 		case "legacy":
 			seen[1] = true
 			c.Enter(name)
-			c.String(&text75)
+			c.String(&text97)
 			c.Leave()
 		default:
-			c.Unknown(name, names72, true)
+			c.Unknown(name, names94, true)
 		}
 	}
-	c.Required(seen[:], names72, required73)
+	c.Required(seen[:], names94, required95)
 }
 
 func checkEnvelopeTraceId(c *jsoncheck.Checker) {
-	c.String(&text77)
+	c.String(&text99)
 }
 
 func checkEnvelopeTraceHeader(c *jsoncheck.Checker) {
-	c.String(&text79)
+	c.String(&text101)
 }
 
 func checkCommonCurrency(c *jsoncheck.Checker) {
-	c.String(&text81)
-}
-
-func checkCommonEmail(c *jsoncheck.Checker) {
-	c.String(&text83)
-}
-
-func checkCommonName(c *jsoncheck.Checker) {
-	c.String(&text85)
+	c.String(&text103)
 }
 
 func checkCommonQuantity(c *jsoncheck.Checker) {
-	c.Number(&number34)
-}
-
-func checkCommonSku(c *jsoncheck.Checker) {
-	c.String(&text87)
+	c.Number(&number39)
 }
 
 func checkCommonUnitPrice(c *jsoncheck.Checker) {
@@ -1080,10 +1552,18 @@ func checkCommonUnitPrice(c *jsoncheck.Checker) {
 			checkCommonCurrency(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names60, true)
+			c.Unknown(name, names76, true)
 		}
 	}
-	c.Required(seen[:], names60, required61)
+	c.Required(seen[:], names76, required58)
+}
+
+func checkCommonEmail(c *jsoncheck.Checker) {
+	c.String(&text105)
+}
+
+func checkCommonName(c *jsoncheck.Checker) {
+	c.String(&text107)
 }
 
 func checkCommonContact(c *jsoncheck.Checker) {
@@ -1106,12 +1586,12 @@ func checkCommonContact(c *jsoncheck.Checker) {
 			checkCommonName(c)
 			c.Leave()
 		default:
-			c.Unknown(name, names88, true)
+			c.Unknown(name, names108, true)
 		}
 	}
-	c.Required(seen[:], names88, required61)
+	c.Required(seen[:], names108, required58)
 }
 
 func checkCommonUnitPriceMinor(c *jsoncheck.Checker) {
-	c.Number(&number37)
+	c.Number(&number42)
 }

@@ -103,3 +103,12 @@ func (p OrderCancelled) DataSubject() Person { return p.Customer }
 
 // DataSubject implements [Personal].
 func (p OrderShipped) DataSubject() Person { return p.Customer }
+
+// DataSubject implements [Personal].
+func (p OrderConfirmed) DataSubject() Person { return p.Customer }
+
+// DataSubject implements [Personal].
+func (p OrderRejected) DataSubject() Person { return p.Customer }
+
+// DataSubject implements [Personal].
+func (p OrderExpired) DataSubject() Person { return p.Customer }

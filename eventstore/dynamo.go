@@ -56,10 +56,17 @@ func (s *Dynamo) WithPageSize(n int32) *Dynamo {
 // (as passed to [Dynamo.AppendWith]) failed. Nothing was written.
 type StateConflictError struct {
 	Index int
+	// Busy says that the condition was not what failed: another
+	// transaction wrote the item at the same moment (DynamoDB's
+	// TransactionConflict), and the same write may succeed if tried again.
+	Busy bool
 }
 
 // Error names the state write whose condition failed.
 func (e *StateConflictError) Error() string {
+	if e.Busy {
+		return fmt.Sprintf("state write %d: another transaction wrote the item at the same moment", e.Index)
+	}
 	return fmt.Sprintf("state write %d: condition failed", e.Index)
 }
 
@@ -108,7 +115,7 @@ func (s *Dynamo) AppendWith(ctx context.Context, streamID string, expected int, 
 		switch aws.ToString(reason.Code) {
 		case "ConditionalCheckFailed", "TransactionConflict":
 			if i < len(state) {
-				return &StateConflictError{Index: i}
+				return &StateConflictError{Index: i, Busy: aws.ToString(reason.Code) == "TransactionConflict"}
 			}
 			return &ConcurrencyError{StreamID: streamID, Expected: expected}
 		}

@@ -35,6 +35,7 @@ func flowchart(m *model) string {
 	}
 	tables := map[contract.Var]string{
 		contract.EnvEventsTable: "es[(event store)]", contract.EnvUsersTable: "users[(users)]", contract.EnvCustomersTable: "cust[(customers)]",
+		contract.EnvStockTable: "stock[(stock)]",
 	}
 	for _, fn := range contract.Functions() {
 		for _, v := range fn.Env() {
@@ -48,9 +49,11 @@ func flowchart(m *model) string {
 				label = "records what it did: " + strings.Join(recorded(fn), ", ")
 			case v == contract.EnvEventsTable:
 				label = "appends events, with state in one transaction"
+			case v == contract.EnvStockTable && fn.Consumes():
+				label = "moves stock, in the transaction of the event that records it"
 			case fn.Consumes():
 				label = "projects"
-			case len(fn.Routes()) > 0 && v == contract.EnvUsersTable:
+			case len(fn.Routes()) > 0 && (v == contract.EnvUsersTable || v == contract.EnvStockTable):
 				label = "state"
 			}
 			line("%s -- %q --> %s", fn, label, node)

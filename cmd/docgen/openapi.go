@@ -68,10 +68,18 @@ func openAPI(m *model) map[string]any {
 			}
 			op["responses"] = responses
 			var params []any
-			for _, p := range []string{contract.ParamUserID, contract.ParamOrderID} {
-				if strings.Contains(route.Path(), "{"+p+"}") {
-					params = append(params, map[string]any{"name": p, "in": "path", "required": true,
-						"description": "A lower-case UUID with dashes.", "schema": m.api["user.json"]["properties"].(map[string]any)["userId"]})
+			id := m.api["user.json"]["properties"].(map[string]any)["userId"]
+			for _, p := range []struct {
+				name, about string
+				schema      any
+			}{
+				{contract.ParamUserID, "A lower-case UUID with dashes.", id},
+				{contract.ParamOrderID, "A lower-case UUID with dashes.", id},
+				{contract.ParamSKU, "The item's stock keeping unit.", m.api["stock.json"]["properties"].(map[string]any)["sku"]},
+			} {
+				if strings.Contains(route.Path(), "{"+p.name+"}") {
+					params = append(params, map[string]any{"name": p.name, "in": "path", "required": true,
+						"description": p.about, "schema": p.schema})
 				}
 			}
 			params = append(params, map[string]any{"name": contract.CorrelationHeader, "in": "header", "required": false,

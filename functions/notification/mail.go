@@ -100,7 +100,7 @@ func orderLines(items []events.LineItem) []orderLine {
 	return lines
 }
 
-func orderConfirmationMail(p events.OrderPlaced, to events.Contact) Mail {
+func orderConfirmationMail(p events.OrderConfirmed, to events.Contact) Mail {
 	o := struct {
 		OrderID string
 		Lines   []orderLine
@@ -117,7 +117,8 @@ func orderConfirmationMail(p events.OrderPlaced, to events.Contact) Mail {
 		Subject: "Your eventshop order " + shortID(o.OrderID),
 		Text: fmt.Sprintf(`Hello %s,
 
-thank you for your order %s:
+thank you for your order %s. It is confirmed: your
+payment went through and everything is set aside for you.
 %s
 
     Total: %s
@@ -127,7 +128,7 @@ We will let you know when it ships.
 %s
 `, to.Name, o.OrderID, text.String(), o.Total, signature),
 		HTML: page(htmlf(`<p>Hello %s,</p>
-  <p>thank you for your order <code>%s</code>:</p>
+  <p>thank you for your order <code>%s</code>. It is confirmed: your payment went through and everything is set aside for you.</p>
   <table style="border-collapse: collapse">
     <tr><th align="left">Item</th><th align="right">Quantity</th><th align="right">Unit price</th><th align="right">Amount</th></tr>
     `, to.Name, o.OrderID) + rows.String() + htmlf(`<tr><th align="left" colspan="3">Total</th><th align="right">%s</th></tr>
@@ -154,13 +155,63 @@ func orderCancellationMail(p events.OrderCancelled, to events.Contact) Mail {
 
 your order %s of %s is cancelled.%s
 
-Nothing will be charged.
+Your payment of %s is refunded.
 
 %s
-`, to.Name, o.OrderID, o.Total, reasonText, signature),
+`, to.Name, o.OrderID, o.Total, reasonText, o.Total, signature),
 		HTML: page(htmlf(`<p>Hello %s,</p>
   <p>your order <code>%s</code> of %s is cancelled.</p>`, to.Name, o.OrderID, o.Total) + reasonHTML + `
-  <p>Nothing will be charged.</p>`),
+  ` + htmlf(`<p>Your payment of %s is refunded.</p>`, o.Total)),
+	}
+}
+
+// rejectionWords say in a customer's words why an order did not go
+// through, and what they can do.
+var rejectionWords = map[string]string{
+	events.RejectedPaymentDeclined: "Your payment was declined: your bank or card issuer did not accept it. " +
+		"You can place the order again with another payment method.",
+	events.RejectedPaymentUnavailable: "We could not reach our payment provider to take your payment. " +
+		"Please try again in a few minutes.",
+	events.RejectedOutOfStock: "We do not have enough of %s in stock to fill your order. " +
+		"You can place it again with fewer, or without it.",
+}
+
+func orderRejectedMail(p events.OrderRejected, to events.Contact) Mail {
+	why, ok := rejectionWords[p.Reason]
+	if !ok {
+		why = "We could not complete it."
+	}
+	if p.Reason == events.RejectedOutOfStock {
+		why = fmt.Sprintf(why, p.SKU)
+	}
+	return orderEndedMail("order-rejected", p.OrderID, p.Customer.UserID, money.Format(p.Total), why, to)
+}
+
+func orderExpiredMail(p events.OrderExpired, to events.Contact) Mail {
+	return orderEndedMail("order-expired", p.OrderID, p.Customer.UserID, money.Format(p.Total),
+		"We could not take your payment and set your items aside in time. Please place it again.", to)
+}
+
+// orderEndedMail tells a customer that their order did not go through,
+// why, and that nothing was charged.
+func orderEndedMail(template, orderID, userID, total, why string, to events.Contact) Mail {
+	return Mail{
+		Template: template, UserID: userID, To: to.Email,
+		Subject: "Your eventshop order " + shortID(orderID) + " could not be completed",
+		Text: fmt.Sprintf(`Hello %s,
+
+we are sorry: your order %s of %s could not be completed.
+
+%s
+
+Nothing was charged.
+
+%s
+`, to.Name, orderID, total, why, signature),
+		HTML: page(htmlf(`<p>Hello %s,</p>
+  <p>we are sorry: your order <code>%s</code> of %s could not be completed.</p>
+  <p>%s</p>
+  <p>Nothing was charged.</p>`, to.Name, orderID, total, why)),
 	}
 }
 

@@ -81,6 +81,8 @@ func (n *Notifier) Routes() consumer.Routes {
 		mail(n, plain(welcomeMail)),
 		mail(n, n.passwordResetMail),
 		mail(n, plain(orderConfirmationMail)),
+		mail(n, plain(orderRejectedMail)),
+		mail(n, plain(orderExpiredMail)),
 		mail(n, plain(orderCancellationMail)),
 		mail(n, plain(orderShippedMail)),
 	)

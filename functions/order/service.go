@@ -35,6 +35,12 @@ var (
 	ErrAlreadyShipped = failure.New(failure.Conflict, "the order has shipped already")
 	// ErrCancelled means a cancelled order was to be shipped.
 	ErrCancelled = failure.New(failure.Conflict, "the order is cancelled and cannot ship")
+	// ErrNotConfirmed means an order still being checked out was to be
+	// cancelled or shipped: its payment and stock are being taken.
+	ErrNotConfirmed = failure.New(failure.Conflict, "the order is not confirmed yet: its payment and stock are being taken; try again in a moment")
+	// ErrDidNotGoThrough means a rejected or expired order was to be
+	// cancelled or shipped: it holds nothing.
+	ErrDidNotGoThrough = failure.New(failure.Conflict, "the order did not go through (rejected or expired): there is nothing to cancel or ship")
 	// ErrUnknownCustomer means the order names a user that the customers
 	// projection does not hold (yet).
 	ErrUnknownCustomer = &failure.Error{Kind: failure.Unprocessable, Field: "userId",
@@ -75,9 +81,10 @@ type Service struct {
 
 // Placement is the body of POST /orders.
 type Placement struct {
-	UserID   string `json:"userId"`
-	Items    []Line `json:"items"`
-	Currency string `json:"currency"`
+	UserID        string `json:"userId"`
+	Items         []Line `json:"items"`
+	Currency      string `json:"currency"`
+	PaymentMethod string `json:"paymentMethod,omitempty"`
 }
 
 // Shipment is the body of POST /orders/{orderId}/ship.
@@ -107,7 +114,7 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	if err != nil {
 		return Order{}, events.Envelope{}, err
 	}
-	placed := events.OrderPlaced{OrderID: uuid.NewString(), Customer: c, Total: events.Money{Currency: p.Currency}}
+	placed := events.OrderPlaced{OrderID: uuid.NewString(), Customer: c, Total: events.Money{Currency: p.Currency}, PaymentMethod: p.PaymentMethod}
 	for _, it := range p.Items {
 		placed.Items = append(placed.Items, events.LineItem{SKU: it.SKU, Quantity: it.Quantity,
 			UnitPrice: events.Money{AmountMinor: it.UnitPriceCents, Currency: p.Currency}})
@@ -187,9 +194,11 @@ func (s *Service) history(ctx context.Context, orderID string) ([]eventstore.Rec
 	return records, nil
 }
 
-// Cancel appends order.cancelled to a placed order. A cancel happens once,
-// and not to a shipped order; of two changes at once, one wins and the
-// other gets ErrChanged. It returns the cancelled order and the event it
+// Cancel appends order.cancelled to a confirmed order, which asks the
+// payment service to refund it and the inventory to take its items back.
+// A cancel happens once, and not to a shipped order, nor to one that is
+// not confirmed (yet); of two changes at once, one wins and the other
+// gets ErrChanged. It returns the cancelled order and the event it
 // appended.
 func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, meta events.Metadata) (Order, events.Envelope, error) {
 	reason := strings.TrimSpace(c.Reason) // checked by api/schemas/cancel-order.json
@@ -199,8 +208,12 @@ func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, me
 			return nil, ErrAlreadyCancelled
 		case Shipped:
 			return nil, ErrShipped
+		case Placed:
+			return nil, ErrNotConfirmed
+		case Rejected, Expired:
+			return nil, ErrDidNotGoThrough
 		}
-		return events.OrderCancelled{OrderID: o.OrderID, Customer: o.customer, Reason: reason,
+		return events.OrderCancelled{OrderID: o.OrderID, Customer: o.Customer, Reason: reason,
 			Total: events.Money{AmountMinor: o.TotalCents, Currency: o.Currency}}, nil
 	})
 	if err == nil {
@@ -209,7 +222,7 @@ func (s *Service) Cancel(ctx context.Context, orderID string, c Cancellation, me
 	return o, env, err
 }
 
-// Ship appends order.shipped to a placed order, once. It returns the
+// Ship appends order.shipped to a confirmed order, once. It returns the
 // shipped order and the event it appended.
 func (s *Service) Ship(ctx context.Context, orderID string, sh Shipment, meta events.Metadata) (Order, events.Envelope, error) {
 	return s.change(ctx, orderID, meta, func(o Order) (events.Payload, error) {
@@ -218,8 +231,12 @@ func (s *Service) Ship(ctx context.Context, orderID string, sh Shipment, meta ev
 			return nil, ErrCancelled
 		case Shipped:
 			return nil, ErrAlreadyShipped
+		case Placed:
+			return nil, ErrNotConfirmed
+		case Rejected, Expired:
+			return nil, ErrDidNotGoThrough
 		}
-		return events.OrderShipped{OrderID: o.OrderID, Customer: o.customer, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber}, nil
+		return events.OrderShipped{OrderID: o.OrderID, Customer: o.Customer, Carrier: sh.Carrier, TrackingNumber: sh.TrackingNumber}, nil
 	})
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/failure"
 	"github.com/eventshop/eventshop/functions/internal/httpapi"
 	"github.com/eventshop/eventshop/functions/order/customer"
+	"github.com/eventshop/eventshop/functions/order/lifecycle"
 	"github.com/eventshop/eventshop/keyring"
 )
 
@@ -62,6 +63,20 @@ func sealedCustomer(keys *keyring.Memory, c events.Contact) events.Person {
 func newService() (*Service, *eventstore.Memory) {
 	store := eventstore.NewMemory()
 	return &Service{events: store, customers: fakeCustomers{ada.UserID: ada}, keys: keys}, store
+}
+
+// confirm takes an order through the checkout: its payment authorized
+// and its items reserved, as the outcomes function records them.
+func confirm(t *testing.T, store lifecycle.Store, orderID string) {
+	t.Helper()
+	for _, decide := range []func(lifecycle.Order) []events.Payload{
+		func(o lifecycle.Order) []events.Payload { return o.PaymentAuthorized("auth_1") },
+		func(o lifecycle.Order) []events.Payload { return o.StockReserved() },
+	} {
+		if _, err := lifecycle.Decide(context.Background(), store, orderID, meta, decide); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func placement() Placement {
@@ -154,6 +169,7 @@ func TestPlaceRefusesInvalidOrders(t *testing.T) {
 func TestCancelAppendsOrderCancelledOnce(t *testing.T) {
 	svc, store := newService()
 	o, _, err := svc.Place(context.Background(), placement(), meta)
+	confirm(t, store, o.OrderID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,14 +177,14 @@ func TestCancelAppendsOrderCancelledOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Status != Cancelled || c.Version != 2 || c.CancelReason != "changed my mind" || c.CancelledAt == nil {
+	if c.Status != Cancelled || c.Version != 5 || c.CancelReason != "changed my mind" || c.CancelledAt == nil {
 		t.Errorf("cancelled order = %+v", c)
 	}
-	if records, _ := store.Load(context.Background(), contract.OrderStream.ID(o.OrderID), 2); len(records) != 1 || records[0].Envelope.EventID != cancelled.EventID ||
+	if records, _ := store.Load(context.Background(), contract.OrderStream.ID(o.OrderID), 5); len(records) != 1 || records[0].Envelope.EventID != cancelled.EventID ||
 		cancelled.EventType != events.TypeOrderCancelled {
 		t.Errorf("Cancel returned %s %s, appended %+v", cancelled.EventType, cancelled.EventID, records)
 	}
-	if got, _ := svc.Get(context.Background(), o.OrderID); got.Status != Cancelled || got.Version != 2 {
+	if got, _ := svc.Get(context.Background(), o.OrderID); got.Status != Cancelled || got.Version != 5 {
 		t.Errorf("read back %+v", got)
 	}
 	if _, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta); !errors.Is(err, ErrAlreadyCancelled) {
@@ -179,6 +195,7 @@ func TestCancelAppendsOrderCancelledOnce(t *testing.T) {
 func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 	svc, store := newService()
 	o, _, err := svc.Place(context.Background(), placement(), meta)
+	confirm(t, store, o.OrderID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +216,8 @@ func TestOfConcurrentCancelsExactlyOneWins(t *testing.T) {
 		}
 	}
 	records, _ := store.Load(context.Background(), contract.OrderStream.ID(o.OrderID), 1)
-	if wins != 1 || len(records) != 2 {
-		t.Errorf("%d cancels won, %d events stored; want 1 and 2", wins, len(records))
+	if wins != 1 || len(records) != 5 {
+		t.Errorf("%d cancels won, %d events stored; want 1 and 5 (placed, the checkout's 3, one cancel)", wins, len(records))
 	}
 }
 
@@ -218,8 +235,9 @@ func TestOrdersThatDoNotExistAreNotFound(t *testing.T) {
 }
 
 func TestACancelReasonIsBoundedAndPlain(t *testing.T) {
-	svc, _ := newService()
+	svc, store := newService()
 	o, _, _ := svc.Place(context.Background(), placement(), meta)
+	confirm(t, store, o.OrderID)
 	h := httpapi.Handler(slog.New(slog.DiscardHandler), routes(svc))
 	for _, reason := range []string{strings.Repeat("r", 201), `changed\nmy mind`, `\u202eevil`} {
 		req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: string(contract.CancelOrder), Headers: map[string]string{"content-type": "application/json"},
@@ -264,8 +282,9 @@ func TestTheFunctionServesTheRoutesTheStackGivesIt(t *testing.T) {
 func TestAnOrderShipsOnceAndNotAfterACancel(t *testing.T) {
 	svc, store := newService()
 	o, _, _ := svc.Place(context.Background(), placement(), meta)
+	confirm(t, store, o.OrderID)
 	s, shipped, err := svc.Ship(context.Background(), o.OrderID, Shipment{Carrier: "DHL", TrackingNumber: "X1"}, meta)
-	if err != nil || s.Status != Shipped || s.Carrier != "DHL" || s.TrackingNumber != "X1" || s.Version != 2 || s.ShippedAt == nil {
+	if err != nil || s.Status != Shipped || s.Carrier != "DHL" || s.TrackingNumber != "X1" || s.Version != 5 || s.ShippedAt == nil {
 		t.Fatalf("ship: %+v, %v", s, err)
 	}
 	if p, err := events.Decode[events.OrderShipped](shipped); err != nil || !reflect.DeepEqual(p.Customer, ada) || p.OrderID != o.OrderID {
@@ -277,10 +296,11 @@ func TestAnOrderShipsOnceAndNotAfterACancel(t *testing.T) {
 	if _, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta); !errors.Is(err, ErrShipped) {
 		t.Errorf("cancelling a shipped order: %v", err)
 	}
-	if v, _ := store.Version(context.Background(), streamID(o.OrderID)); v != 2 {
-		t.Errorf("the stream is at v%d, want 2", v)
+	if v, _ := store.Version(context.Background(), streamID(o.OrderID)); v != 5 {
+		t.Errorf("the stream is at v%d, want 5", v)
 	}
 	c, _, _ := svc.Place(context.Background(), placement(), meta)
+	confirm(t, store, c.OrderID)
 	if _, _, err := svc.Cancel(context.Background(), c.OrderID, Cancellation{}, meta); err != nil {
 		t.Fatal(err)
 	}
@@ -297,6 +317,7 @@ func TestTheHistoryShowsTheCustomerAndRedactsThemOnceForgotten(t *testing.T) {
 	p := placement()
 	p.UserID = bob.UserID
 	o, _, err := svc.Place(context.Background(), p, meta)
+	confirm(t, store, o.OrderID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,8 +341,8 @@ func TestTheHistoryShowsTheCustomerAndRedactsThemOnceForgotten(t *testing.T) {
 		}
 		return b.String()
 	}
-	if h := history(); strings.Count(h, `"contact":{"email":"bob@example.com","name":"Bob"}`) != 2 {
-		t.Errorf("history = %s, want the contact opened in both events", h)
+	if h := history(); strings.Count(h, `"contact":{"email":"bob@example.com","name":"Bob"}`) != 3 {
+		t.Errorf("history = %s, want the contact opened in the three events that carry it", h)
 	}
 	before := mine.Reads()
 	history()
@@ -329,10 +350,39 @@ func TestTheHistoryShowsTheCustomerAndRedactsThemOnceForgotten(t *testing.T) {
 		t.Errorf("a history of two events read the key %d times", n)
 	}
 	mine.Delete(bob.UserID)
-	if h := history(); strings.Contains(h, "bob") || strings.Count(h, `"contact":"[redacted]"`) != 2 {
+	if h := history(); strings.Contains(h, "bob") || strings.Count(h, `"contact":"[redacted]"`) != 3 {
 		t.Errorf("history after the customer was forgotten = %s", h)
 	}
 	if got, err := svc.Get(context.Background(), o.OrderID); err != nil || got.Status != Cancelled {
 		t.Errorf("the order of a forgotten customer: %+v, %v", got, err)
+	}
+}
+
+func TestAnOrderNotConfirmedCannotBeCancelledOrShipped(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		then func(lifecycle.Order) []events.Payload
+		want error
+	}{
+		{"still placed", func(lifecycle.Order) []events.Payload { return nil }, ErrNotConfirmed},
+		{"rejected", func(o lifecycle.Order) []events.Payload { return o.StockRejected("BOOK-42") }, ErrDidNotGoThrough},
+		{"expired", func(o lifecycle.Order) []events.Payload { return o.DeadlinePassed() }, ErrDidNotGoThrough},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, store := newService()
+			o, _, err := svc.Place(context.Background(), placement(), meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := lifecycle.Decide(context.Background(), store, o.OrderID, meta, tc.then); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := svc.Cancel(context.Background(), o.OrderID, Cancellation{}, meta); !errors.Is(err, tc.want) {
+				t.Errorf("cancel: %v, want %v", err, tc.want)
+			}
+			if _, _, err := svc.Ship(context.Background(), o.OrderID, Shipment{Carrier: "DHL", TrackingNumber: "X1"}, meta); !errors.Is(err, tc.want) {
+				t.Errorf("ship: %v, want %v", err, tc.want)
+			}
+		})
 	}
 }

@@ -35,6 +35,13 @@ type Config struct {
 	// first retry of a failed delivery; each further retry doubles it.
 	// EVENTSHOP_RETRY_BASE_SECONDS, context "retryBaseSeconds", default 5.
 	RetryBaseSeconds string
+	// OrderDeadlineSeconds is how long a placed order may wait for its
+	// payment and stock before it expires, in seconds: at most 900, SQS's
+	// longest delivery delay, which is the deadline's timer.
+	// EVENTSHOP_ORDER_DEADLINE_SECONDS, context "orderDeadlineSeconds";
+	// by default twelve retry bases (60 s on AWS, 12 s locally), so that a
+	// payment provider that does not answer gets three retries first.
+	OrderDeadlineSeconds string
 	// JWTIssuer, if set, makes the API accept JSON Web Tokens of this
 	// issuer (for example a Cognito user pool's URL) instead of AWS IAM
 	// signatures; JWTAudience lists the audiences a token may have, and
@@ -93,6 +100,12 @@ func ConfigFrom(node constructs.Node) (Config, error) {
 		SandboxRecipients: list(get("EVENTSHOP_SANDBOX_RECIPIENTS", "sandboxRecipients", "")),
 		AssetDir:          get("EVENTSHOP_ASSET_DIR", "assetDir", "build/lambda"),
 	}
+	cfg.OrderDeadlineSeconds = get("EVENTSHOP_ORDER_DEADLINE_SECONDS", "orderDeadlineSeconds", "")
+	if cfg.OrderDeadlineSeconds == "" {
+		if base, err := strconv.Atoi(cfg.RetryBaseSeconds); err == nil {
+			cfg.OrderDeadlineSeconds = strconv.Itoa(12 * base)
+		}
+	}
 	observability := get("EVENTSHOP_OBSERVABILITY", "observability", "true")
 	on, err := strconv.ParseBool(observability)
 	if err != nil {
@@ -134,6 +147,9 @@ func (c Config) Validate() error {
 	if n, err := strconv.Atoi(c.RetryBaseSeconds); err != nil || n < 1 {
 		errs = append(errs, fmt.Errorf("retryBaseSeconds %q (EVENTSHOP_RETRY_BASE_SECONDS or -c retryBaseSeconds): want a whole number of seconds, at least 1", c.RetryBaseSeconds))
 	}
+	if n, err := strconv.Atoi(c.OrderDeadlineSeconds); err != nil || n < 1 || n > 900 {
+		errs = append(errs, fmt.Errorf("orderDeadlineSeconds %q (EVENTSHOP_ORDER_DEADLINE_SECONDS or -c orderDeadlineSeconds): want a whole number of seconds from 1 to 900 (SQS's longest delivery delay)", c.OrderDeadlineSeconds))
+	}
 	switch {
 	case c.JWTIssuer != "" && len(c.JWTAudience) == 0:
 		errs = append(errs, errors.New("jwtIssuer is set but jwtAudience is empty (EVENTSHOP_JWT_AUDIENCE or -c jwtAudience): "+
@@ -166,5 +182,11 @@ func (c Config) StackName() string { return contract.StackName(c.Stage) }
 
 // Production says whether data must outlive the stack.
 func (c Config) Production() bool { return c.Stage == "prod" }
+
+// orderDeadline is OrderDeadlineSeconds, which Validate checked.
+func (c Config) orderDeadline() int {
+	n, _ := strconv.Atoi(c.OrderDeadlineSeconds)
+	return n
+}
 
 func (c Config) asset(fn contract.Function) string { return fmt.Sprintf("%s/%s", c.AssetDir, fn) }

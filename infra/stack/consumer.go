@@ -43,13 +43,19 @@ func newConsumer(scope constructs.Construct, name contract.Function, fn awslambd
 	id := contract.Pascal(string(name))
 	dlq := newQueue(scope, id+"DLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
 	deadEnd(dlq, "it is the dead-letter queue of the "+string(name)+" queue")
-	queue := newQueue(scope, id+"Queue", &awssqs.QueueProps{
+	props := &awssqs.QueueProps{
 		// Lambda's advice: at least six times the function timeout, so a
 		// message is not redelivered while a retried invocation still runs.
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * timeoutSeconds)),
 		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
 		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(contract.MaxReceiveCount)},
-	})
+	}
+	if name.Delayed() {
+		// The queue is the deadline's timer: what EventBridge puts in it
+		// is delivered once the deadline has passed.
+		props.DeliveryDelay = awscdk.Duration_Seconds(jsii.Number(cfg.orderDeadline()))
+	}
+	queue := newQueue(scope, id+"Queue", props)
 	source := awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(batchSize),
 		ReportBatchItemFailures: jsii.Bool(true),

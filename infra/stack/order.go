@@ -20,6 +20,10 @@ type OrderService struct {
 	// user events; the topology routes them to it.
 	Customers      awslambda.Function
 	CustomersTable awsdynamodb.Table
+	// Outcomes confirms or rejects orders by what the payment and
+	// inventory services did; Deadline expires those still placed at
+	// their deadline. The topology feeds both.
+	Outcomes, Deadline awslambda.Function
 }
 
 // OrderServiceProps are what the order service works with.
@@ -58,7 +62,14 @@ func NewOrderService(scope constructs.Construct, id string, props OrderServicePr
 	})
 	grantTable(projection, customers, "dynamodb:PutItem")
 
+	checkout := map[contract.Function]awslambda.Function{}
+	for id, f := range map[string]contract.Function{"OutcomesFunction": contract.Outcomes, "DeadlineFunction": contract.Deadline} {
+		checkout[f] = newFunction(c, id, cfg, f, map[contract.Var]*string{contract.EnvEventsTable: props.EventStore.TableName()})
+		grantStreams(checkout[f], f, props.EventStore, "dynamodb:PutItem", "dynamodb:ConditionCheckItem", "dynamodb:Query")
+	}
+
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("OrderIntegration"), fn, nil)
 	addRoutes(props.API, contract.Order, integration)
-	return &OrderService{Construct: c, Function: fn, Customers: projection, CustomersTable: customers}
+	return &OrderService{Construct: c, Function: fn, Customers: projection, CustomersTable: customers,
+		Outcomes: checkout[contract.Outcomes], Deadline: checkout[contract.Deadline]}
 }

@@ -32,6 +32,8 @@ type Stack struct {
 	// Services.
 	User         *UserService
 	Order        *OrderService
+	Inventory    *InventoryService
+	Payment      *PaymentService
 	Relay        *Relay
 	Notification *NotificationService
 	Reputation   *Reputation
@@ -69,6 +71,8 @@ func New(scope constructs.Construct, id string, props *Props) *Stack {
 	s.API, s.APIStage = newAPI(stack, cfg)
 	s.User = NewUserService(stack, "UserService", UserServiceProps{Config: cfg, API: s.API, Users: s.Users, EventStore: s.EventStore, Personal: s.Personal})
 	s.Order = NewOrderService(stack, "OrderService", OrderServiceProps{Config: cfg, API: s.API, EventStore: s.EventStore, Personal: s.Personal})
+	s.Inventory = NewInventoryService(stack, "InventoryService", cfg, s.API, s.EventStore)
+	s.Payment = NewPaymentService(stack, "PaymentService", cfg, s.EventStore)
 	s.Relay = NewRelay(stack, "Relay", cfg, s.EventStore, s.Bus)
 	busDLQ := newQueue(stack, "BusDLQ", &awssqs.QueueProps{RetentionPeriod: awscdk.Duration_Days(jsii.Number(14))})
 	deadEnd(busDLQ, "EventBridge puts events here that it could not deliver to a rule's target")
@@ -80,6 +84,8 @@ func New(scope constructs.Construct, id string, props *Props) *Stack {
 	functions := map[contract.Function]awslambda.Function{
 		contract.User: s.User.Function, contract.Order: s.Order.Function, contract.Customers: s.Order.Customers,
 		contract.Relay: s.Relay.Function, contract.Notification: s.Notification.Function, contract.Bounces: s.Reputation.Bounces,
+		contract.Inventory: s.Inventory.Function, contract.Reservations: s.Inventory.Reservations, contract.Payment: s.Payment.Function,
+		contract.Outcomes: s.Order.Outcomes, contract.Deadline: s.Order.Deadline,
 	}
 	s.Idempotency = awsdynamodb.NewTable(stack, jsii.String("Idempotency"), &awsdynamodb.TableProps{
 		PartitionKey:                     &awsdynamodb.Attribute{Name: jsii.String(contract.IdempotencyKey), Type: awsdynamodb.AttributeType_STRING},
@@ -116,6 +122,7 @@ func New(scope constructs.Construct, id string, props *Props) *Stack {
 	output(stack, contract.OutputUsersTable, s.Users.TableName())
 	output(stack, contract.OutputCustomersTable, s.Order.CustomersTable.TableName())
 	output(stack, contract.OutputKeysTable, s.Personal.Keys.TableName())
+	output(stack, contract.OutputStockTable, s.Inventory.Stock.TableName())
 	output(stack, contract.OutputPersonalDataKeyARN, s.Personal.PersonalDataKey.KeyArn())
 	output(stack, contract.OutputRelayFailuresQueueURL, s.Relay.Failures.QueueUrl())
 	output(stack, contract.OutputBusDLQURL, busDLQ.QueueUrl())

@@ -72,8 +72,8 @@ func TestMain(m *testing.M) {
 			}
 		}
 		app := awscdk.NewApp(nil)
-		defaults := Config{Stage: "test", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", AssetDir: assets, Observability: true}
-		options := Config{Stage: "opt", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", AssetDir: assets,
+		defaults := Config{Stage: "test", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", OrderDeadlineSeconds: "36", AssetDir: assets, Observability: true}
+		options := Config{Stage: "opt", MailFrom: testMailFrom, ResetURL: testResetURL, RetryBaseSeconds: "3", OrderDeadlineSeconds: "36", AssetDir: assets,
 			JWTIssuer: "https://issuer.example.com", JWTAudience: []string{"shop"}, CORSOrigins: []string{"https://shop.example.com"},
 			SandboxRecipients: testSandboxRecipients, Observability: false}
 		for _, cfg := range []Config{defaults, options} {
@@ -213,6 +213,13 @@ func TestFunctionsGetTheirConfigurationFromTheEnvironment(t *testing.T) {
 		{contract.Notification, consumerEnv(contract.Notification, personalEnv(true, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore),
 			contract.EnvMailFrom: testMailFrom, contract.EnvResetURL: testResetURL, contract.EnvMailConfigurationSet: ref(testStack.Reputation.ConfigurationSet)}))},
 		{contract.Bounces, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore), contract.EnvDLQURL: ref(testStack.Reputation.DLQ)}},
+		{contract.Inventory, map[contract.Var]any{contract.EnvStockTable: ref(testStack.Inventory.Stock)}},
+		{contract.Outcomes, consumerEnv(contract.Outcomes, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore)})},
+		{contract.Deadline, consumerEnv(contract.Deadline, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore)})},
+		{contract.Payment, consumerEnv(contract.Payment, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore),
+			contract.EnvPaymentProvider: contract.SimulatedProvider})},
+		{contract.Reservations, consumerEnv(contract.Reservations, map[contract.Var]any{contract.EnvEventsTable: ref(testStack.EventStore),
+			contract.EnvStockTable: ref(testStack.Inventory.Stock)})},
 	}
 	if len(tests) != len(contract.Functions()) {
 		t.Errorf("%d functions checked of %d", len(tests), len(contract.Functions()))
@@ -271,6 +278,18 @@ func TestTheRelayReadsTheEventStoreStreamAndNeverSkipsARecordSilently(t *testing
 			}},
 		})
 	})
+}
+
+func TestTheDeadlineQueueHoldsEachPlacementForTheOrderDeadline(t *testing.T) {
+	for name, c := range testStack.Consumers {
+		delay := resources[logicalID(c.Queue)].Properties["DelaySeconds"]
+		switch {
+		case name == contract.Deadline && delay != float64(36):
+			t.Errorf("the deadline queue delays by %v s, want the configured 36", delay)
+		case name != contract.Deadline && delay != nil:
+			t.Errorf("the %s queue delays by %v s", name, delay)
+		}
+	}
 }
 
 func TestEveryConsumerQueueHasADeadLetterQueueAndOutlastsSixInvocations(t *testing.T) {
@@ -381,14 +400,21 @@ func TestUserRoutesGoToTheUserFunction(t *testing.T) {
 	}
 }
 
-func TestOrderRoutesGoToTheOrderFunction(t *testing.T) {
-	order, _ := function(t, contract.Order)
+func TestOrderAndStockRoutesGoToTheirFunctions(t *testing.T) {
+	for _, fn := range []contract.Function{contract.Order, contract.Inventory} {
+		t.Run(string(fn), func(t *testing.T) { routesGoTo(t, fn) })
+	}
+}
+
+// routesGoTo checks that fn's routes are integrated with fn.
+func routesGoTo(t *testing.T, fn contract.Function) {
+	order, _ := function(t, fn)
 	check(t, func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
 			"IntegrationUri": map[string]any{"Fn::GetAtt": []any{order, "Arn"}},
 		})
 	})
-	for _, route := range contract.Order.Routes() {
+	for _, route := range fn.Routes() {
 		check(t, func() {
 			tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"RouteKey": string(route)})
 		})
@@ -409,6 +435,16 @@ func TestGrantsGiveEachFunctionWhatItNeedsOnItsResourcesOnly(t *testing.T) {
 		{contract.Customers, []string{"dynamodb:PutItem on OrderServiceCustomers", "dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency",
 			"sqs:SendMessage on CustomersDLQ"}},
 		{contract.Relay, []string{"events:PutEvents on Bus"}},
+		{contract.Inventory, []string{"dynamodb:UpdateItem on InventoryServiceStock", "dynamodb:GetItem on InventoryServiceStock"}},
+		{contract.Outcomes, []string{"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore",
+			"dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency", "sqs:SendMessage on OutcomesDLQ"}},
+		{contract.Deadline, []string{"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore",
+			"dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency", "sqs:SendMessage on DeadlineDLQ"}},
+		{contract.Payment, []string{"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore",
+			"dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency", "sqs:SendMessage on PaymentDLQ"}},
+		{contract.Reservations, []string{"dynamodb:PutItem on EventStore", "dynamodb:ConditionCheckItem on EventStore", "dynamodb:Query on EventStore",
+			"dynamodb:UpdateItem on InventoryServiceStock", "dynamodb:PutItem on Idempotency", "dynamodb:GetItem on Idempotency", "dynamodb:DeleteItem on Idempotency",
+			"sqs:SendMessage on ReservationsDLQ"}},
 		{contract.Bounces, []string{"dynamodb:PutItem on EventStore", "sqs:SendMessage on ReputationDLQ"}},
 		{contract.Notification, []string{`ses:SendEmail on identity/",{"Ref":"` + logicalID(testStack.Notification.Sender) + `"}`,
 			`ses:SendEmail on configuration-set/",{"Ref":"` + logicalID(testStack.Reputation.ConfigurationSet) + `"}`,
@@ -532,7 +568,7 @@ func TestTheSenderIsAnSESIdentity(t *testing.T) {
 }
 
 func TestTheStackOutputsWhatClientsNeed(t *testing.T) {
-	for _, name := range []contract.Output{contract.OutputAPIURL, contract.OutputEventBusName, contract.OutputEventStoreTable, contract.OutputUsersTable,
+	for _, name := range []contract.Output{contract.OutputAPIURL, contract.OutputEventBusName, contract.OutputEventStoreTable, contract.OutputUsersTable, contract.OutputStockTable,
 		contract.QueueOutput(string(contract.Notification)), contract.DLQOutput(string(contract.Notification)), contract.OutputRelayFailuresQueueURL} {
 		check(t, func() { tpl.HasOutput(jsii.String(string(name)), map[string]any{"Value": assertions.Match_AnyValue()}) })
 	}
@@ -606,7 +642,7 @@ func TestAJWTIssuerReplacesIAMAndCORSOpensOnlyToTheConfiguredOrigins(t *testing.
 	})
 	check(t, func() {
 		optTpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
-			"CorsConfiguration": map[string]any{"AllowOrigins": []any{"https://shop.example.com"}, "AllowMethods": []any{"DELETE", "GET", "POST"}},
+			"CorsConfiguration": map[string]any{"AllowOrigins": []any{"https://shop.example.com"}, "AllowMethods": []any{"DELETE", "GET", "POST", "PUT"}},
 		})
 	})
 }
@@ -851,7 +887,7 @@ func TestInTheSESSandboxTheNotificationFunctionMaySendToTheConfiguredRecipientsO
 }
 
 func TestConfigValidationRejectsWhatCannotWork(t *testing.T) {
-	valid := Config{Stage: "dev", MailFrom: "shop@example.com", ResetURL: "https://shop.example.com/reset", RetryBaseSeconds: "5", Observability: true}
+	valid := Config{Stage: "dev", MailFrom: "shop@example.com", ResetURL: "https://shop.example.com/reset", RetryBaseSeconds: "5", OrderDeadlineSeconds: "60", Observability: true}
 	tests := []struct {
 		name   string
 		change func(*Config)
@@ -869,6 +905,7 @@ func TestConfigValidationRejectsWhatCannotWork(t *testing.T) {
 		{"the stage names a stack", func(c *Config) { c.Stage = "my stage" }, "letters, digits and dashes"},
 		{"a stage is named", func(c *Config) { c.Stage = "" }, "letters, digits and dashes"},
 		{"the reset page is a URL", func(c *Config) { c.ResetURL = "/reset" }, "absolute http(s) URL"},
+		{"the order deadline fits SQS's delivery delay", func(c *Config) { c.OrderDeadlineSeconds = "901" }, "from 1 to 900"},
 		{"the retry base is whole seconds", func(c *Config) { c.RetryBaseSeconds = "0.5" }, "whole number of seconds"},
 		{"sandbox recipients may be addresses and domains", func(c *Config) { c.SandboxRecipients = []string{"ada@example.com", "example.org"} }, ""},
 		{"a sandbox recipient is no wildcard", func(c *Config) { c.SandboxRecipients = []string{"*"} }, "without wildcards"},
@@ -905,12 +942,16 @@ func TestConfigComesFromTheEnvironmentThenTheContext(t *testing.T) {
 		{"observability is true or false", map[string]any{"observability": "maybe"}, nil, nil, `observability (EVENTSHOP_OBSERVABILITY or -c observability) is "maybe"`},
 		{"lists are comma-separated", map[string]any{"sandboxRecipients": "ada@example.com, bob@example.com,"}, nil,
 			func(c Config) bool { return fmt.Sprint(c.SandboxRecipients) == "[ada@example.com bob@example.com]" }, ""},
+		{"the order deadline is twelve retry bases by default", map[string]any{"retryBaseSeconds": "2"}, nil,
+			func(c Config) bool { return c.OrderDeadlineSeconds == "24" }, ""},
+		{"the order deadline may be set", map[string]any{"orderDeadlineSeconds": "300"}, nil,
+			func(c Config) bool { return c.OrderDeadlineSeconds == "300" }, ""},
 		{"the sender comes from EVENTSHOP_MAIL_FROM", map[string]any{"mailFrom": "context@example.com"}, map[string]string{"EVENTSHOP_MAIL_FROM": "env@example.com"},
 			func(c Config) bool { return c.MailFrom == "env@example.com" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"EVENTSHOP_OBSERVABILITY", "EVENTSHOP_MAIL_FROM", "EVENTSHOP_SANDBOX_RECIPIENTS"} {
+			for _, k := range []string{"EVENTSHOP_OBSERVABILITY", "EVENTSHOP_MAIL_FROM", "EVENTSHOP_SANDBOX_RECIPIENTS", "EVENTSHOP_RETRY_BASE_SECONDS", "EVENTSHOP_ORDER_DEADLINE_SECONDS"} {
 				t.Setenv(k, tt.env[k])
 			}
 			app := awscdk.NewApp(&awscdk.AppProps{Context: &tt.context})

@@ -87,12 +87,19 @@ type Proxy struct {
 	server *http.Server
 
 	publish Publisher
+	// payments is the simulated payment provider at PaymentsPath, made
+	// on its first call.
+	payments     *payments
+	paymentsOnce sync.Once
 
 	mu    sync.Mutex
 	rules Rules
 	stats Stats
 	// faulted counts the faults per recipient since the rules were set.
 	faulted map[string]int
+	// tags are the tags of each mail sent through the proxy, by the
+	// message id SES gave it.
+	tags map[string]map[string]string
 }
 
 // Start listens on a free port of 127.0.0.1 and forwards to target;
@@ -106,7 +113,7 @@ func Start(target string, publish Publisher) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{URL: "http://" + l.Addr().String(), target: u, proxy: httputil.NewSingleHostReverseProxy(u), faulted: map[string]int{}, publish: publish}
+	p := &Proxy{URL: "http://" + l.Addr().String(), target: u, proxy: httputil.NewSingleHostReverseProxy(u), faulted: map[string]int{}, tags: map[string]map[string]string{}, publish: publish}
 	p.server = &http.Server{Handler: p}
 	go func() { _ = p.server.Serve(l) }()
 	return p, nil
@@ -135,6 +142,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.control(w, r)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, PaymentsPath+"/") {
+		p.paymentsOnce.Do(func() { p.payments = newPayments() })
+		p.payments.ServeHTTP(w, r)
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -151,6 +163,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		if outcome, to := p.outcomeOf(body); outcome != "" {
 			p.deliverThen(w, r, body, outcome, to)
+			return
+		}
+		if tagsOf(body) != nil {
+			p.deliverThen(w, r, body, "", "")
 			return
 		}
 		p.proxy.ServeHTTP(w, r)

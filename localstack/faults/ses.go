@@ -52,7 +52,8 @@ func (p *Proxy) outcomeOf(body []byte) (outcome, to string) {
 }
 
 // deliverThen forwards a send, answers the caller with what SES answered,
-// and, if SES took the mail, publishes its bounce or complaint.
+// and, if SES took the mail, notes its tags and publishes its bounce or
+// complaint, if it has an outcome.
 func (p *Proxy) deliverThen(w http.ResponseWriter, r *http.Request, body []byte, outcome, to string) {
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	p.proxy.ServeHTTP(rec, r)
@@ -63,6 +64,10 @@ func (p *Proxy) deliverThen(w http.ResponseWriter, r *http.Request, body []byte,
 	_, _ = w.Write(rec.body.Bytes())
 	var answer struct{ MessageId string }
 	if rec.status != http.StatusOK || json.Unmarshal(rec.body.Bytes(), &answer) != nil || answer.MessageId == "" {
+		return
+	}
+	p.noteTags(answer.MessageId, tagsOf(body))
+	if outcome == "" {
 		return
 	}
 	var req sendRequest
@@ -125,3 +130,41 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(status int)      { r.status = status }
+
+// MailTags returns the tags of a mail sent through the proxy, by the
+// message id SES gave it: which user, template and event it was for. It
+// returns nil for a mail it did not see.
+func (p *Proxy) MailTags(messageID string) map[string]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tags[messageID]
+}
+
+// maxTags bounds how many mails' tags the proxy keeps: past it, it
+// forgets them all and starts again.
+const maxTags = 100_000
+
+func (p *Proxy) noteTags(messageID string, tags map[string]string) {
+	if tags == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.tags) >= maxTags {
+		p.tags = map[string]map[string]string{}
+	}
+	p.tags[messageID] = tags
+}
+
+// tagsOf reads the tags of an SES v2 SendEmail request, nil if it has none.
+func tagsOf(body []byte) map[string]string {
+	var req sendRequest
+	if json.Unmarshal(body, &req) != nil || len(req.EmailTags) == 0 {
+		return nil
+	}
+	tags := make(map[string]string, len(req.EmailTags))
+	for _, t := range req.EmailTags {
+		tags[t.Name] = t.Value
+	}
+	return tags
+}

@@ -77,3 +77,26 @@ func TestAMailToABouncingOrComplainingAddressIsTakenAndThenPublishedAsSESWould(t
 		t.Errorf("bounce %v", b)
 	}
 }
+
+func TestTheTagsOfEachMailSentThroughTheProxyAreKeptByItsMessageID(t *testing.T) {
+	p, err := faults.Start(backend(t).URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	if tags := p.MailTags("m-1"); tags != nil {
+		t.Fatalf("tags before any mail: %v", tags)
+	}
+	_, err = ses(p.URL).SendEmail(context.Background(), &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String("shop@example.com"),
+		Destination:      &types.Destination{ToAddresses: []string{"ada@example.com"}},
+		EmailTags:        []types.MessageTag{{Name: aws.String("eventshop-event-id"), Value: aws.String("e-1")}},
+		Content:          &types.EmailContent{Simple: &types.Message{Subject: &types.Content{Data: aws.String("s")}, Body: &types.Body{Text: &types.Content{Data: aws.String("b")}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.MailTags("m-1")["eventshop-event-id"]; got != "e-1" {
+		t.Errorf("the event id tag of m-1 = %q, want e-1", got)
+	}
+}
