@@ -105,8 +105,11 @@ func TestConsoleShowsAFlowFromRequestToMailAndRedrivesADeadLetter(t *testing.T) 
 	b.waitFor("no rule left", fmt.Sprintf(`document.querySelector('#fault-result').textContent === 'rules applied' && !document.querySelector('#fault-form textarea').value.includes(%q)`, rejected))
 
 	b.goTo("#/queues")
-	b.waitFor("the redrive button", fmt.Sprintf(`!(document.querySelector('%s button.redrive') || {disabled: true}).disabled`, dead))
-	b.do("click redrive", chromedp.Click(chromedp.CSS(dead+" button.redrive")))
+	// The view redraws its table every few seconds, which may replace the
+	// button between finding it and clicking it: find and click in one
+	// step, in the page, once the button is enabled.
+	b.waitFor("the redrive button, clicked", fmt.Sprintf(
+		`(() => { const b = document.querySelector('%s button.redrive'); if (!b || b.disabled) return false; b.click(); return true })()`, dead))
 	b.waitFor("the redrive's result", `document.querySelector('#redrive-result').classList.contains('good')`)
 	if got := b.text("#redrive-result"); !strings.Contains(got, "notification: moved") || strings.Contains(got, "moved 0 ") {
 		t.Errorf("the redrive says %q, want it to have moved the dead letter", got)
