@@ -109,7 +109,8 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s); go test runs their see
 	done
 
 .PHONY: bench
-bench: ## cold init, warm cost and local end to end, beside baselines: bench/REPORT.md and report.png
+bench: $(CDK) ## cold init, warm cost and local end to end, beside baselines and the Powertools peer: bench/REPORT.md and report.png
+	npm ci --prefix bench/powertools --no-audit --no-fund --loglevel=error
 	go run ./bench
 
 N ?= 1000

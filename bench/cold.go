@@ -28,15 +28,23 @@ type coldTarget struct {
 	payload string
 }
 
-// coldTargets are the baselines, then every function of the stack.
-var coldTargets = append([]coldTarget{
-	{name: "hello-world", source: "bench/hello", payload: `{}`},
-	{name: "sdk-floor", source: "bench/sdkfloor", payload: `{}`},
-}, functionTargets()...)
+// coldTargets are hello-world, the reference, then each function of the
+// stack after its floor: a bootstrap of the same clients and nothing else
+// (floor.go). The floor and its function start one after the other in
+// every round, so that the ratio of the two is paired in time.
+var coldTargets = append([]coldTarget{{name: "hello-world", source: "bench/hello", payload: `{}`}}, functionTargets()...)
+
+// coldTarget's floor is named for its function.
+const floorPrefix = "floor:"
+
+func (t coldTarget) isFloor() bool    { return strings.HasPrefix(t.name, floorPrefix) }
+func (t coldTarget) function() string { return strings.TrimPrefix(t.name, floorPrefix) }
+func (t coldTarget) binary() string   { return strings.ReplaceAll(t.name, ":", "-") }
 
 // functionTargets starts each function with an example of the environment
 // its contract gives it, and an event it answers without the network: an
-// invalid id for an HTTP function, an empty batch for the others.
+// invalid id for an HTTP function, an empty batch for the others; and its
+// floor with the same environment and event.
 func functionTargets() []coldTarget {
 	request := func(route contract.Route, param, value string) string {
 		return fmt.Sprintf(`{"version":"2.0","routeKey":%q,"rawPath":"/x","headers":{},"pathParameters":{%q:%q},`+
@@ -52,7 +60,9 @@ func functionTargets() []coldTarget {
 		for _, v := range fn.Env() {
 			t.env = append(t.env, string(v)+"="+v.Example())
 		}
-		out = append(out, t)
+		floor := t
+		floor.name, floor.source = floorPrefix+string(fn), floorDir(fn)
+		out = append(out, floor, t)
 	}
 	return out
 }
@@ -67,7 +77,7 @@ type coldRun struct {
 // (stripped, no RPC), into dir.
 func buildHost(ctx context.Context, root, dir string) error {
 	for _, t := range coldTargets {
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, t.name), "./"+t.source)
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, t.binary()), "./"+t.source)
 		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", t.source, err, out)
@@ -84,7 +94,7 @@ func measureCold(ctx context.Context, dir string, runs int, progress func(round 
 	out := make([][]coldRun, len(coldTargets))
 	for round := range runs {
 		for i, t := range coldTargets {
-			r, err := coldOnce(ctx, filepath.Join(dir, t.name), t)
+			r, err := coldOnce(ctx, []string{filepath.Join(dir, t.binary())}, t)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", t.name, err)
 			}
@@ -95,7 +105,8 @@ func measureCold(ctx context.Context, dir string, runs int, progress func(round 
 	return out, nil
 }
 
-func coldOnce(ctx context.Context, bin string, t coldTarget) (coldRun, error) {
+// coldOnce starts the program argv with its arguments, as t, once.
+func coldOnce(ctx context.Context, argv []string, t coldTarget) (coldRun, error) {
 	var (
 		mu             sync.Mutex
 		start          time.Time
@@ -134,7 +145,7 @@ func coldOnce(ctx context.Context, bin string, t coldTarget) (coldRun, error) {
 	}))
 	defer api.Close()
 
-	cmd := exec.CommandContext(ctx, bin)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append([]string{
 		"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(api.URL, "http://"),
 		"AWS_LAMBDA_FUNCTION_NAME=" + t.name, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
@@ -171,7 +182,7 @@ func spreadOf(ds []time.Duration) spread {
 // armSize builds the bootstrap for Lambda (linux/arm64, stripped) and
 // returns its size in bytes.
 func armSize(ctx context.Context, root, dir string, t coldTarget) (int64, error) {
-	out := filepath.Join(dir, "arm64-"+t.name)
+	out := filepath.Join(dir, "arm64-"+t.binary())
 	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, "./"+t.source)
 	cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -185,8 +196,12 @@ func armSize(ctx context.Context, root, dir string, t coldTarget) (int64, error)
 }
 
 // initShare is where a bootstrap's package initialization goes, by owner,
-// in milliseconds, as the Go runtime reports it with GODEBUG=inittrace=1.
+// in milliseconds, as the Go runtime reports it with GODEBUG=inittrace=1;
+// and, under servicePrefix+"dynamodb" and so on, by AWS SDK service (a
+// service's package and its subpackages).
 type initShare map[string]float64
+
+const servicePrefix = "service:"
 
 // The owners package initialization is told by, in the report's order.
 var initOwners = []string{"Go runtime and std", "aws-lambda-go", "AWS SDK", "JSON Schema validator", "eventshop", "other modules"}
@@ -228,12 +243,21 @@ func measureInit(ctx context.Context, bin string, t coldTarget, runs int) (initS
 				return nil, fmt.Errorf("%s: inittrace line %q: %w", t.name, line, err)
 			}
 			sums[ownerOf(f[1])] += clock
+			if svc, ok := strings.CutPrefix(f[1], sdkService); ok && !strings.HasPrefix(svc, "internal/") {
+				svc, _, _ = strings.Cut(svc, "/")
+				sums[servicePrefix+svc] += clock
+			}
 		}
 		if len(sums) == 0 {
 			return nil, fmt.Errorf("%s: no inittrace output", t.name)
 		}
 		for _, owner := range initOwners {
 			samples[owner] = append(samples[owner], sums[owner])
+		}
+		for key, clock := range sums {
+			if strings.HasPrefix(key, servicePrefix) {
+				samples[key] = append(samples[key], clock)
+			}
 		}
 	}
 	share := initShare{}
@@ -242,4 +266,37 @@ func measureInit(ctx context.Context, bin string, t coldTarget, runs int) (initS
 		share[owner] = xs[len(xs)/2]
 	}
 	return share, nil
+}
+
+// deps is what a bootstrap links, from go list -deps.
+type deps struct {
+	Services   []string // AWS SDK service packages, such as "dynamodb"
+	JSONSchema bool     // santhosh-tekuri/jsonschema, which compiles metaschemas at init
+	Packages   int
+}
+
+// listDeps lists what each cold target links.
+func listDeps(ctx context.Context, root string) (map[string]deps, error) {
+	out := map[string]deps{}
+	for _, t := range coldTargets {
+		cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-tags", "lambda.norpc", "./"+t.source)
+		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
+		b, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("go list -deps ./%s: %w", t.source, err)
+		}
+		var d deps
+		for pkg := range strings.Lines(string(b)) {
+			pkg = strings.TrimSpace(pkg)
+			d.Packages++
+			if svc, ok := strings.CutPrefix(pkg, sdkService); ok && !strings.Contains(svc, "/") {
+				d.Services = append(d.Services, svc)
+			}
+			if strings.HasPrefix(pkg, "github.com/santhosh-tekuri/jsonschema") {
+				d.JSONSchema = true
+			}
+		}
+		out[t.name] = d
+	}
+	return out, nil
 }
