@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/eventbus/delivered"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/keyring"
 )
@@ -51,12 +51,12 @@ func registeredBody(b *testing.B) []byte {
 }
 
 // BenchmarkEnvelopeEventshop is what eventshop's consumer does with each
-// message's body before its handler: eventbus.Decode, then events.Decode.
+// message's body before its handler: delivered.Decode, then events.Decode.
 func BenchmarkEnvelopeEventshop(b *testing.B) {
 	body := registeredBody(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		env, err := eventbus.Decode(body)
+		env, err := delivered.Decode(body)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -389,7 +389,7 @@ func (r report) coldReading() string {
 	s += " What remains above a floor is the code the function itself runs before its first `/next` (`main`: the environment, the logger, the wiring), the larger binary to page in and, above all, the AWS SDK service packages a function links without constructing their client, whose package init it pays all the same:\n"
 	if extra.Len() > 0 {
 		s += "\n| function | paired ratio to its floor | SDK services linked, no client constructed | their package init (ms, median) |\n|---|---|---|---|\n" + extra.String()
-		s += "\nThe consumers link `eventbridge` because `functions/internal/consumer` imports `eventbus` for `eventbus.Decode`, and `eventbus` also holds the EventBridge publisher; the relay links `dynamodb` through `awsclient` (which `boot` imports for `awsclient.Config`, and which also holds `awsclient.DynamoDB`) and `eventstore` (its record decoding).\n"
+		s += "\nThe consumers read what the bus delivers through `eventbus/delivered`, apart from the EventBridge publisher, so that they link no `eventbridge`; the relay links `dynamodb` through `awsclient` (which `boot` imports for `awsclient.Config`, and which also holds `awsclient.DynamoDB`) and `eventstore` (its record decoding).\n"
 	}
 	return s
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/eventshop/eventshop/contract"
-	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/eventbus/delivered"
 	"github.com/eventshop/eventshop/eventbus/tap"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/events/cloudevent"
@@ -96,7 +96,7 @@ func tailCommand(ctx context.Context, opts options, args []string) error {
 			return fmt.Errorf("read the tap: %w", err)
 		}
 		for _, m := range out.Messages {
-			env, err := eventbus.Decode([]byte(aws.ToString(m.Body)))
+			env, err := delivered.Decode([]byte(aws.ToString(m.Body)))
 			switch {
 			case err != nil:
 				// Not an event: a note for the operator, never a line of

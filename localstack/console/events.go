@@ -15,7 +15,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/eventshop/eventshop/contract"
-	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/eventbus/delivered"
 	"github.com/eventshop/eventshop/eventbus/tap"
 	"github.com/eventshop/eventshop/events"
 )
@@ -156,7 +156,7 @@ func (c *Console) drain(ctx context.Context, q *sqs.Client, url string) {
 		for i, m := range out.Messages {
 			// Read tolerantly: an event of a type or version this build
 			// does not know is shown as it came.
-			env, err := eventbus.Decode([]byte(aws.ToString(m.Body)))
+			env, err := delivered.Decode([]byte(aws.ToString(m.Body)))
 			if err == nil || (env.EventID != "" && (errors.Is(err, events.ErrUnknownType) || errors.Is(err, events.ErrUnknownVersion))) {
 				c.log.add(env, time.Now())
 			}

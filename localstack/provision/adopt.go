@@ -182,7 +182,9 @@ func orGone(err error) error {
 }
 
 func sameKeys(a, b []ddbtypes.KeySchemaElement) bool {
-	key := func(k ddbtypes.KeySchemaElement) string { return string(k.KeyType) + " " + aws.ToString(k.AttributeName) }
+	key := func(k ddbtypes.KeySchemaElement) string {
+		return string(k.KeyType) + " " + aws.ToString(k.AttributeName)
+	}
 	as, bs := make([]string, len(a)), make([]string, len(b))
 	for i := range a {
 		as[i] = key(a[i])

@@ -33,7 +33,7 @@ type state struct {
 // them over instead of creating them.
 type record struct {
 	Stack     string            `json:"stack"`
-	Since     time.Time         `json:"since"` // when the state started afresh
+	Since     time.Time         `json:"since"`     // when the state started afresh
 	Resources map[string]string `json:"resources"` // physical id by logical id
 }
 

@@ -21,7 +21,7 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
-	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/eventbus/delivered"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/functions/internal/boot"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
@@ -227,7 +227,7 @@ func TestASkippedEventIsRememberedWithItsResultOrAsSkipped(t *testing.T) {
 				return consumer.Result{Effect: result}, fmt.Errorf("%w: nothing to mail", consumer.ErrSkip)
 			}
 			deliver(t, c, handle, message(t, "a", 1, nil))
-			env, _ := eventbus.Decode([]byte(message(t, "a", 1, nil).Body))
+			env, _ := delivered.Decode([]byte(message(t, "a", 1, nil).Body))
 			claim, err := c.Idempotency.Begin(context.Background(), "test#"+env.EventID, time.Minute)
 			if err != nil || claim.State != idempotency.Done || claim.Result != want {
 				t.Errorf("claim = %+v, %v; want done with %q", claim, err, want)
@@ -366,7 +366,7 @@ func TestTheSameEventTwiceInOneBatchIsHandledOnce(t *testing.T) {
 func TestADeliveryThatOverlapsALiveClaimWaits(t *testing.T) {
 	q := &fakeSQS{}
 	c := newConsumer(q, &bytes.Buffer{})
-	env, _ := eventbus.Decode([]byte(message(t, "a", 1, nil).Body))
+	env, _ := delivered.Decode([]byte(message(t, "a", 1, nil).Body))
 	if _, err := c.Idempotency.Begin(context.Background(), "test#"+env.EventID, time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -474,7 +474,7 @@ func TestRoutesDecodeThePayloadAndSkipTypesWithoutAHandler(t *testing.T) {
 		got = p
 		return consumer.Result{Effect: "ok"}, nil
 	}))
-	env, _ := eventbus.Decode([]byte(message(t, "a", 1, nil).Body))
+	env, _ := delivered.Decode([]byte(message(t, "a", 1, nil).Body))
 	if res, err := r.Handle(context.Background(), env); err != nil || res.Effect != "ok" || got.Contact.Legacy == nil || got.Contact.Legacy.Email != "ada@example.com" {
 		t.Errorf("result %+v, err %v, payload %+v", res, err, got)
 	}

@@ -7,7 +7,7 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
-	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/eventbus/delivered"
 	"github.com/eventshop/eventshop/events"
 )
 
@@ -15,7 +15,7 @@ import (
 // queue: the envelope is the event's detail.
 func read(msg lambdaevents.SQSMessage) delivery {
 	receives, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
-	env, err := eventbus.Decode([]byte(msg.Body))
+	env, err := delivered.Decode([]byte(msg.Body))
 	return delivery{msg: msg, receives: receives, env: env, readErr: err}
 }
 

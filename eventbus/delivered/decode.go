@@ -1,4 +1,4 @@
-package eventbus
+package delivered
 
 import (
 	"encoding/json"

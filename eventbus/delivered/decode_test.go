@@ -1,4 +1,4 @@
-package eventbus_test
+package delivered_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
-	"github.com/eventshop/eventshop/eventbus"
+	"github.com/eventshop/eventshop/eventbus/delivered"
 	"github.com/eventshop/eventshop/events"
 )
 
@@ -27,7 +27,7 @@ func sqsMessage(t testing.TB) lambdaevents.SQSMessage {
 
 func testdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "events", "testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func testdata(t testing.TB, name string) []byte {
 }
 
 func TestDecodeReadsTheEnvelopeEventBridgeDelivered(t *testing.T) {
-	env, err := eventbus.Decode([]byte(sqsMessage(t).Body))
+	env, err := delivered.Decode([]byte(sqsMessage(t).Body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,14 +54,14 @@ func TestDecodeReadsTheEnvelopeEventBridgeDelivered(t *testing.T) {
 
 func TestDecodeRefusesADetailTypeThatContradictsTheEnvelope(t *testing.T) {
 	body := strings.Replace(sqsMessage(t).Body, `"detail-type":"user.registered"`, `"detail-type":"order.placed"`, 1)
-	if _, err := eventbus.Decode([]byte(body)); !errors.Is(err, events.ErrInvalid) {
+	if _, err := delivered.Decode([]byte(body)); !errors.Is(err, events.ErrInvalid) {
 		t.Errorf("err = %v, want ErrInvalid", err)
 	}
 }
 
 func TestDecodeRefusesABodyThatIsNotAnEventBridgeEvent(t *testing.T) {
 	for _, body := range []string{"", "hello", `{"eventType":"user.registered"}`} {
-		if _, err := eventbus.Decode([]byte(body)); !errors.Is(err, events.ErrInvalid) {
+		if _, err := delivered.Decode([]byte(body)); !errors.Is(err, events.ErrInvalid) {
 			t.Errorf("Decode(%q) = %v, want ErrInvalid", body, err)
 		}
 	}
@@ -89,7 +89,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		env, err := eventbus.Decode([]byte(body))
+		env, err := delivered.Decode([]byte(body))
 		if err != nil {
 			if !errors.Is(err, events.ErrInvalid) && !errors.Is(err, events.ErrUnknownType) && !errors.Is(err, events.ErrUnknownVersion) {
 				t.Fatalf("unclassified error %v for %q", err, body)
@@ -114,7 +114,7 @@ func BenchmarkDecode(b *testing.B) {
 	body := []byte(sqsMessage(b).Body)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := eventbus.Decode(body); err != nil {
+		if _, err := delivered.Decode(body); err != nil {
 			b.Fatal(err)
 		}
 	}
