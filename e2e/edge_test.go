@@ -99,7 +99,7 @@ func TestErrorsDoNotEchoAHugeValue(t *testing.T) {
 	u := customer(t, "Echo")
 	huge := `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1` + strings.Repeat("0", 60_000) + `,"unitPriceCents":1}]}`
 	for name, body := range map[string]string{
-		"a number of 60,000 digits": huge,
+		"a number of 60,000 digits":          huge,
 		"a member name of 60,000 characters": `{"` + strings.Repeat("x", 60_000) + `":1}`,
 	} {
 		r := call(t, http.MethodPost, "/orders", body)

@@ -64,7 +64,7 @@ func TestREADMEExamplesRun(t *testing.T) {
 				t.Skip("runs make: TestMakeLocalKeepsStateAndStopsCleanly runs make local")
 			}
 			for _, tool := range []string{"curl", "jq", "aws"} {
-				if regexp.MustCompile(`(^|[\s|$(])`+tool+`\s`).MatchString(ex.script) {
+				if regexp.MustCompile(`(^|[\s|$(])` + tool + `\s`).MatchString(ex.script) {
 					if _, err := exec.LookPath(tool); err != nil {
 						t.Skipf("%s is not installed here", tool)
 					}

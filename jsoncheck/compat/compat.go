@@ -49,7 +49,9 @@ func Diff(released, current Schema) []Change {
 }
 
 func diff(path string, old, cur Schema, out *[]Change) {
-	add := func(format string, args ...any) { *out = append(*out, Change{Path: path, What: fmt.Sprintf(format, args...)}) }
+	add := func(format string, args ...any) {
+		*out = append(*out, Change{Path: path, What: fmt.Sprintf(format, args...)})
+	}
 	if ot, ct := old["type"], cur["type"]; !reflect.DeepEqual(ot, ct) {
 		add("retyped from %v to %v", ot, ct)
 		return
