@@ -18,8 +18,8 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
-	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/localstack/emulated"
 	"github.com/eventshop/eventshop/localstack/faults"
 	"github.com/eventshop/eventshop/localstack/lambdahost"
 )

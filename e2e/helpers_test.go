@@ -18,8 +18,8 @@ import (
 
 	"github.com/eventshop/eventshop/api"
 	"github.com/eventshop/eventshop/contract"
-	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/jsoncheck"
+	"github.com/eventshop/eventshop/localstack/emulated"
 )
 
 // response is an HTTP response with its body read.

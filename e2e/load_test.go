@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/eventshop/eventshop/contract"
-	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/localstack/emulated"
 )
 
 // TestConcurrentRegistrationsEachGetOneUserOneEventAndOneMail registers N

@@ -17,9 +17,9 @@ import (
 
 	"github.com/eventshop/eventshop/awsclient"
 	"github.com/eventshop/eventshop/contract"
-	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/localstack/checkout"
+	"github.com/eventshop/eventshop/localstack/emulated"
 	"github.com/eventshop/eventshop/localstack/emulator"
 	"github.com/eventshop/eventshop/localstack/runner"
 )

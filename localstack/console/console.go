@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/eventshop/eventshop/dlq"
-	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/localstack/emulated"
 )
 
 //go:embed assets

@@ -20,10 +20,10 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
-	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/localstack/console"
+	"github.com/eventshop/eventshop/localstack/emulated"
 	"github.com/eventshop/eventshop/localstack/emulator/emulatortest"
 	"github.com/eventshop/eventshop/localstack/faults"
 )

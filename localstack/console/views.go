@@ -12,9 +12,9 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/dlq"
-	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/flow"
+	"github.com/eventshop/eventshop/localstack/emulated"
 )
 
 // flowView is a flow's causal tree and the mail its events caused.

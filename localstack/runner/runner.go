@@ -26,10 +26,10 @@ import (
 
 	"github.com/eventshop/eventshop/awsclient"
 	"github.com/eventshop/eventshop/contract"
-	"github.com/eventshop/eventshop/e2e/emulated"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/localstack/apiproxy"
 	"github.com/eventshop/eventshop/localstack/console"
+	"github.com/eventshop/eventshop/localstack/emulated"
 	"github.com/eventshop/eventshop/localstack/emulator"
 	"github.com/eventshop/eventshop/localstack/esm"
 	"github.com/eventshop/eventshop/localstack/faults"

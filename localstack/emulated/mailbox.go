@@ -1,7 +1,7 @@
-// Package emulated is what differs between the AWS emulators the
-// end-to-end suite runs against: where each records the mail it did not
-// send, read through the one small Mailbox interface, and how each serves
-// an HTTP API.
+// Package emulated is what differs between the AWS emulators that the
+// local console and the end-to-end suite run against: where each records
+// the mail it did not send, read through the one small Mailbox interface,
+// and how each serves an HTTP API.
 package emulated
 
 import (

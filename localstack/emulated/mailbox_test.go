@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventshop/eventshop/e2e/emulated"
+	"github.com/eventshop/eventshop/localstack/emulated"
 )
 
 // serve answers GET path with a recorded sample, as the emulator would.
