@@ -1,12 +1,19 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/contract"
@@ -34,7 +41,7 @@ func confirmedOrder(t testing.TB, userID string, headers ...string) order {
 // unless it is then in status.
 func waitForStatus(t testing.TB, orderID, status string) order {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(orderDeadline(t) + 30*time.Second)
 	for {
 		o := decode[order](t, call(t, http.MethodGet, "/orders/"+orderID, nil), http.StatusOK)
 		if o.Status != "PLACED" || time.Now().After(deadline) {
@@ -133,14 +140,14 @@ func TestAConfirmedOrderCancelledIsRefundedAndRestocked(t *testing.T) {
 }
 
 // A payment provider that never answers leaves the order placed until its
-// deadline (twelve retry bases: 12 s locally); then it expires, and what
-// was reserved for it goes back.
+// deadline (30 s locally); then it expires, and what was reserved for it
+// goes back.
 func TestAnOrderNeitherConfirmedNorRejectedByItsDeadlineExpires(t *testing.T) {
 	u := customer(t, "Ida")
 	sku := newSKU("CLOCK")
 	setStock(t, sku, 2)
 	placed := placeWith(t, u.UserID, sku, 1, "card_timeout")
-	deadline := time.Now().Add(40 * time.Second)
+	deadline := time.Now().Add(orderDeadline(t) + 30*time.Second)
 	var o order
 	for {
 		o = decode[order](t, call(t, http.MethodGet, "/orders/"+placed.OrderID, nil), http.StatusOK)
@@ -151,6 +158,9 @@ func TestAnOrderNeitherConfirmedNorRejectedByItsDeadlineExpires(t *testing.T) {
 	}
 	if o.Status != "EXPIRED" || o.EndedAt == nil {
 		t.Fatalf("order = %+v, want EXPIRED", o)
+	}
+	if waited := o.EndedAt.Sub(o.PlacedAt); waited < orderDeadline(t) {
+		t.Errorf("expired %v after it was placed, before its deadline of %v", waited, orderDeadline(t))
 	}
 	t.Logf("expired %v after it was placed", o.EndedAt.Sub(o.PlacedAt).Round(time.Millisecond))
 	finalTypes(t, contract.StockStream, o.OrderID, events.TypeStockReleased)
@@ -186,3 +196,30 @@ func TestEvctlTraceShowsAnOrdersCheckoutAsOneTree(t *testing.T) {
 	}
 	t.Logf("evctl trace %s:\n%s", correlation, out)
 }
+
+// orderDeadline is the stack's order deadline: the delivery delay of the
+// deadline consumer's queue, as deployed, read once.
+func orderDeadline(t testing.TB) time.Duration {
+	t.Helper()
+	d, err := deployedDeadline()
+	if err != nil {
+		t.Fatalf("the order deadline: %v", err)
+	}
+	return d
+}
+
+var deployedDeadline = sync.OnceValues(func() (time.Duration, error) {
+	out, err := sqsClient().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(output(contract.QueueOutput(string(contract.Deadline)))),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameDelaySeconds},
+	})
+	if err != nil {
+		return 0, err
+	}
+	delay := out.Attributes[string(sqstypes.QueueAttributeNameDelaySeconds)]
+	s, err := strconv.Atoi(delay)
+	if err != nil || s <= 0 {
+		return 0, fmt.Errorf("the deadline queue's delay is %q", delay)
+	}
+	return time.Duration(s) * time.Second, nil
+})

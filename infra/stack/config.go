@@ -39,7 +39,7 @@ type Config struct {
 	// payment and stock before it expires, in seconds: at most 900, SQS's
 	// longest delivery delay, which is the deadline's timer.
 	// EVENTSHOP_ORDER_DEADLINE_SECONDS, context "orderDeadlineSeconds";
-	// by default twelve retry bases (60 s on AWS, 12 s locally), so that a
+	// by default twelve retry bases (60 s on AWS; make local sets 30 s), so that a
 	// payment provider that does not answer gets three retries first.
 	OrderDeadlineSeconds string
 	// JWTIssuer, if set, makes the API accept JSON Web Tokens of this

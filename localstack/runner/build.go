@@ -123,6 +123,10 @@ func synthesize(ctx context.Context, opts Options, b *builds) (string, error) {
 		"EVENTSHOP_ASSET_DIR=" + filepath.Join(".local", "functions"),
 		// Retries one second apart, not five: a developer waits for them.
 		"EVENTSHOP_RETRY_BASE_SECONDS=1",
+		// An order deadline of half a minute, not twelve of those seconds:
+		// on a laptop busy with builds and tests, payment and stock can
+		// take longer than 12 s to answer, and such an order would expire.
+		"EVENTSHOP_ORDER_DEADLINE_SECONDS=30",
 		"JSII_NODE=" + node,
 		"JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1",
 	}
