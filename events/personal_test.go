@@ -14,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/events/eventstest"
 	"github.com/eventshop/eventshop/keyring"
+	"github.com/eventshop/eventshop/keyring/keyringtest"
 )
 
 // What must not be kept in clear: a person's contact, anything the
@@ -116,7 +117,7 @@ func contains(list []string, s string) bool {
 }
 
 func TestTheLatestSamplesSealWhatTheSampleKeyringOpens(t *testing.T) {
-	keys := eventstest.Keyring(t)
+	keys := keyringtest.Samples(t)
 	ada := events.Contact{Email: "ada@example.com", Name: "Ada Lovelace"}
 	for _, def := range events.Catalogue() {
 		data := eventstest.Latest(t, def.Type).Data

@@ -1,38 +1,24 @@
 // Package eventstest gives tests the catalogue's sample envelopes,
 // events/testdata/<type>.v<N>.json: one per version of every type, and
-// the keyring that opens what the samples seal.
+// the data key that seals what they seal (keyringtest.Samples holds it).
 package eventstest
 
 import (
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/eventshop/eventshop/events"
-	"github.com/eventshop/eventshop/keyring"
 )
 
 // SampleSubject is the user id of the person every sample is about: Ada
 // Lovelace, ada@example.com.
 const SampleSubject = "5f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"
 
-// sampleKey is the data key that seals the samples' contacts. It seals
-// nothing else.
-const sampleKey = "3b6506cc55f481198d163928d017005e031a3eb1d26496ebc9553ce8d3651c1d"
-
-// Keyring returns a keyring in memory that holds the samples' data key,
-// so that what they seal opens.
-func Keyring(t testing.TB) *keyring.Memory {
-	t.Helper()
-	raw, _ := hex.DecodeString(sampleKey)
-	m := keyring.NewMemory()
-	if _, err := m.Import(SampleSubject, raw); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+// SampleKey is the data key, in hex, that seals the samples' contacts.
+// It seals nothing else.
+const SampleKey = "3b6506cc55f481198d163928d017005e031a3eb1d26496ebc9553ce8d3651c1d"
 
 // Dir is the directory of the samples.
 func Dir() string {

@@ -31,6 +31,7 @@ import (
 	"github.com/eventshop/eventshop/functions/internal/metrics"
 	"github.com/eventshop/eventshop/functions/internal/secret"
 	"github.com/eventshop/eventshop/keyring"
+	"github.com/eventshop/eventshop/keyring/keyringtest"
 )
 
 // fakeMailer records mail; it fails for addresses in fail.
@@ -88,7 +89,7 @@ func newNotifier(t *testing.T) (*Notifier, *fakeMailer, *eventstore.Memory) {
 
 func notifier(t *testing.T, mailer Mailer, store Recorder) *Notifier {
 	reset, _ := events.Decode[events.UserPasswordReset](eventstest.Latest(t, events.TypeUserPasswordReset))
-	return &Notifier{mail: mailer, events: store, keys: eventstest.Keyring(t),
+	return &Notifier{mail: mailer, events: store, keys: keyringtest.Samples(t),
 		resetTokens: fakeTokens{string(reset.Token.Ciphertext): sampleToken}, resetURL: "https://shop.example/reset"}
 }
 
@@ -468,7 +469,7 @@ func TestAResetIsMailedWithItsDecryptedTokenWhileItWorksAndNotAfter(t *testing.T
 }
 
 func TestABatchReadsEachRecipientsKeyOnce(t *testing.T) {
-	keys := eventstest.Keyring(t)
+	keys := keyringtest.Samples(t)
 	n, _, _ := newNotifier(t)
 	n.keys = keys
 	ctx := keyring.WithCache(context.Background())
