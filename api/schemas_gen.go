@@ -364,7 +364,7 @@ func checkPlaceOrder(c *jsoncheck.Checker) {
 			seen[1] = true
 			c.Enter(name)
 			c.OpenArray()
-			for i := 0; c.Item(i, 1, 100); i++ {
+			for i := 0; c.Item(i, 1, 98); i++ {
 				checkPlaceOrderLine(c)
 			}
 			c.Leave()
