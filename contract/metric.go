@@ -39,6 +39,9 @@ const (
 	OrdersPlaced          Metric = "OrdersPlaced"
 	OrderValue            Metric = "OrderValue"
 	OrdersCancelled       Metric = "OrdersCancelled"
+	OrdersConfirmed       Metric = "OrdersConfirmed"
+	OrdersRejected        Metric = "OrdersRejected"
+	OrdersExpired         Metric = "OrdersExpired"
 	MailsSent             Metric = "MailsSent"
 	MailsSuppressed       Metric = "MailsSuppressed"
 	RecipientsSuppressed  Metric = "RecipientsSuppressed"
@@ -54,6 +57,7 @@ var (
 		EventsDuplicated: consumerDims, EventsSkipped: consumerDims, FollowUpsFailed: consumerDims, ProcessingLag: consumerDims,
 		UsersRegistered: {DimService}, PasswordResetsStarted: {DimService}, UsersForgotten: {DimService},
 		OrdersPlaced: orderDims, OrderValue: orderDims, OrdersCancelled: orderDims,
+		OrdersConfirmed: orderDims, OrdersRejected: {DimService, DimReason}, OrdersExpired: orderDims,
 		MailsSent: {DimService, DimTemplate}, MailsSuppressed: {DimService, DimTemplate},
 		RecipientsSuppressed: {DimService, DimReason},
 	}

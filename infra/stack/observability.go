@@ -18,6 +18,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/eventshop/eventshop/contract"
+	"github.com/eventshop/eventshop/events"
 )
 
 // Alarm thresholds.
@@ -158,6 +159,14 @@ func NewObservability(scope constructs.Construct, id string, props Observability
 	aboveZero(insightsQuery(relayRefusals, "events not published"), "RelayNotPublishing",
 		fmt.Sprintf("the bus refused events from the relay in each of %d five-minute periods: "+
 			"see the relay's \"not published\" log lines; what it gives up on goes to the relay failures queue", failingPeriods), failingPeriods)
+	// The checkout, when orders keep ending for want of an answer: the
+	// payment provider down, or payment or stock too slow for the deadline.
+	aboveZero(insightsQuery(paymentUnavailable, "orders rejected, the provider unavailable"), "PaymentProviderUnavailable",
+		fmt.Sprintf("orders were rejected because the payment provider could not be reached, in each of %d five-minute periods: "+
+			"see the payment function's log lines", failingPeriods), failingPeriods)
+	aboveZero(insightsQuery(ordersExpired, "orders expired"), "OrdersExpiring",
+		fmt.Sprintf("orders expired at their deadline, neither confirmed nor rejected, in each of %d five-minute periods: "+
+			"payment or stock answers too late; see the payment and reservations queues' age and their log lines", failingPeriods), failingPeriods)
 	// The API, when it answers with a 5xx: a handler's "internal error"
 	// as much as a crash.
 	alarm(rate("api 5xx rate (%)", "errors", props.API.MetricServerError(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
@@ -187,11 +196,16 @@ func NewObservability(scope constructs.Construct, id string, props Observability
 }
 
 // The Metrics Insights queries of the alarms on what the functions count.
-// They name no dimension value but the stack's own: a consumer's name,
-// which the stack passes its function as CONSUMER_NAME.
+// They name no dimension value but the stack's own (a consumer's name,
+// which the stack passes its function as CONSUMER_NAME) and the events'
+// (a rejection's reason).
 var (
 	relayRefusals    = insightsSum(contract.EventsNotPublished, "")
 	followUpFailures = insightsSum(contract.FollowUpsFailed, "")
+	ordersExpired    = insightsSum(contract.OrdersExpired, "")
+	// paymentUnavailable counts the orders rejected because the payment
+	// provider could not be reached.
+	paymentUnavailable = insightsSum(contract.OrdersRejected, fmt.Sprintf("%s = '%s'", contract.DimReason, events.RejectedPaymentUnavailable))
 )
 
 func consumerFailures(consumer string) string {
@@ -292,6 +306,11 @@ func dashboard(scope constructs.Construct, props ObservabilityProps, dead map[st
 		g("Orders placed", search("orders", contract.OrdersPlaced, "Sum")),
 		g("Order value (minor units)", search("value", contract.OrderValue, "Sum")),
 		g("Mails sent", search("mails", contract.MailsSent, "Sum")),
+	)
+	row(
+		g("Orders confirmed, rejected (by reason), expired, cancelled",
+			search("confirmed", contract.OrdersConfirmed, "Sum"), search("rejected", contract.OrdersRejected, "Sum"),
+			search("expired", contract.OrdersExpired, "Sum"), search("cancelled", contract.OrdersCancelled, "Sum")),
 	)
 	return d
 }

@@ -762,6 +762,10 @@ func TestAlarmsTellOneTopicAboutDeadLettersLagAndFailures(t *testing.T) {
 			switch {
 			case query == `SELECT SUM(EventsNotPublished) FROM SCHEMA("eventshop", Service, EventType)`:
 				count["relay refusals"]++
+			case query == `SELECT SUM(OrdersExpired) FROM SCHEMA("eventshop", Service, Currency)`:
+				count["orders expired"]++
+			case query == `SELECT SUM(OrdersRejected) FROM SCHEMA("eventshop", Service, Reason) WHERE Reason = 'payment_unavailable'`:
+				count["payment unavailable"]++
 			case strings.HasPrefix(query, consumerQuery):
 				name := strings.TrimSuffix(strings.TrimPrefix(query, consumerQuery), "'")
 				if testStack.Consumers[contract.Function(name)] == nil {
@@ -776,14 +780,16 @@ func TestAlarmsTellOneTopicAboutDeadLettersLagAndFailures(t *testing.T) {
 		}
 	}
 	want := map[string]int{
-		"dead letters":      len(contract.Consumers()) + 3, // each consumer's DLQ, the relay's failures, the bus DLQ and the bounces DLQ
-		"reputation":        2,
-		"lag":               len(contract.Consumers()),
-		"consumer failures": len(contract.Consumers()),
-		"relay refusals":    1,
-		"follow-ups failed": 1,
-		"api 5xx":           1,
-		"function errors":   len(ofType("AWS::Lambda::Function")),
+		"dead letters":        len(contract.Consumers()) + 3, // each consumer's DLQ, the relay's failures, the bus DLQ and the bounces DLQ
+		"reputation":          2,
+		"lag":                 len(contract.Consumers()),
+		"consumer failures":   len(contract.Consumers()),
+		"relay refusals":      1,
+		"orders expired":      1,
+		"payment unavailable": 1,
+		"follow-ups failed":   1,
+		"api 5xx":             1,
+		"function errors":     len(ofType("AWS::Lambda::Function")),
 	}
 	if fmt.Sprint(count) != fmt.Sprint(want) {
 		t.Errorf("alarms:\n got %v\nwant %v", count, want)
@@ -827,7 +833,8 @@ func TestTheDashboardShowsQueuesFunctionsEventsAndBusiness(t *testing.T) {
 	// contract's, which functions/internal/metrics emits each metric with.
 	for _, metric := range []contract.Metric{contract.EventsPublished, contract.EventsNotPublished, contract.EventsConsumed,
 		contract.EventsFailed, contract.EventsDeadLettered, contract.ProcessingLag, contract.UsersRegistered,
-		contract.OrdersPlaced, contract.OrderValue, contract.MailsSent} {
+		contract.OrdersPlaced, contract.OrderValue, contract.MailsSent,
+		contract.OrdersConfirmed, contract.OrdersRejected, contract.OrdersExpired, contract.OrdersCancelled} {
 		dims := strings.Join(metric.Dimensions(), ",")
 		search := fmt.Sprintf(`SEARCH('{%s,%s} MetricName=\\\"%s\\\"'`, contract.MetricsNamespace, dims, metric)
 		if n := strings.Count(body, search); n != 1 {

@@ -3,6 +3,8 @@ package checkout_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/eventshop/eventshop/events"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 	"github.com/eventshop/eventshop/functions/order/checkout"
 )
 
@@ -19,6 +22,19 @@ var (
 	meta  = events.Metadata{CorrelationID: "c", CausationID: "r"}
 	total = events.Money{AmountMinor: 100, Currency: "EUR"}
 )
+
+// counted is what the checkout counted: "OrdersRejected out_of_stock" → n.
+type counted map[string]int
+
+func (c counted) Emit(values map[string]string, ms ...metrics.Metric) {
+	for _, m := range ms {
+		key := string(m.Name)
+		for _, k := range slices.Sorted(maps.Keys(values)) {
+			key += " " + values[k]
+		}
+		c[key] += int(m.Value)
+	}
+}
 
 // place appends a new order's order.placed and returns it with the
 // order's id.
@@ -60,7 +76,8 @@ func types(t *testing.T, store *eventstore.Memory, orderID string) string {
 func TestBothHalvesConfirmTheOrderAndItsDeadlineThenFindsNothingToDo(t *testing.T) {
 	store := eventstore.NewMemory()
 	placed, id := place(t, store)
-	outcomes, deadline := checkout.NewOutcomes(store).Routes(), checkout.NewDeadline(store).Routes()
+	counts := counted{}
+	outcomes, deadline := checkout.NewOutcomes(store, counts).Routes(), checkout.NewDeadline(store, counts).Routes()
 	ctx := context.Background()
 
 	if _, err := outcomes.Handle(ctx, envelope(t, events.PaymentAuthorized{OrderID: id, AuthorizationID: "auth_1", Amount: total})); err != nil {
@@ -76,6 +93,9 @@ func TestBothHalvesConfirmTheOrderAndItsDeadlineThenFindsNothingToDo(t *testing.
 	if got, want := types(t, store, id), "order.placed order.paymentAuthorized order.stockReserved order.confirmed"; got != want {
 		t.Errorf("the order's stream: %s, want %s", got, want)
 	}
+	if want := (counted{"OrdersConfirmed EUR": 1}); !maps.Equal(counts, want) {
+		t.Errorf("counted %v, want %v", counts, want)
+	}
 }
 
 func TestAnOrderStillPlacedAtItsDeadlineExpiresAndLateOutcomesChangeNothing(t *testing.T) {
@@ -83,19 +103,36 @@ func TestAnOrderStillPlacedAtItsDeadlineExpiresAndLateOutcomesChangeNothing(t *t
 	placed, id := place(t, store)
 	ctx := context.Background()
 
-	res, err := checkout.NewDeadline(store).Routes().Handle(ctx, placed)
+	counts := counted{}
+	res, err := checkout.NewDeadline(store, counts).Routes().Handle(ctx, placed)
 	if err != nil || !strings.HasPrefix(res.Effect, events.TypeOrderExpired+" ") {
 		t.Fatalf("the deadline: %+v, %v; want order.expired as its effect", res, err)
 	}
-	_, err = checkout.NewOutcomes(store).Routes().Handle(ctx, envelope(t, events.StockRejected{OrderID: id, SKU: "BOOK-42"}))
+	_, err = checkout.NewOutcomes(store, counts).Routes().Handle(ctx, envelope(t, events.StockRejected{OrderID: id, SKU: "BOOK-42"}))
 	if !errors.Is(err, consumer.ErrSkip) {
 		t.Errorf("an outcome after the expiry: %v, want it skipped", err)
+	}
+	if want := (counted{"OrdersExpired EUR": 1}); !maps.Equal(counts, want) {
+		t.Errorf("counted %v, want %v", counts, want)
+	}
+}
+
+func TestARejectionIsCountedByItsReason(t *testing.T) {
+	store := eventstore.NewMemory()
+	_, id := place(t, store)
+	counts := counted{}
+	_, err := checkout.NewOutcomes(store, counts).Routes().Handle(context.Background(), envelope(t, events.StockRejected{OrderID: id, SKU: "BOOK-42"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (counted{"OrdersRejected " + events.RejectedOutOfStock: 1}); !maps.Equal(counts, want) {
+		t.Errorf("counted %v, want %v", counts, want)
 	}
 }
 
 func TestAnOutcomeOfNoKnownOrderIsAPermanentFailure(t *testing.T) {
 	store := eventstore.NewMemory()
-	_, err := checkout.NewOutcomes(store).Routes().Handle(context.Background(), envelope(t, events.StockRejected{OrderID: uuid.NewString(), SKU: "BOOK-42"}))
+	_, err := checkout.NewOutcomes(store, counted{}).Routes().Handle(context.Background(), envelope(t, events.StockRejected{OrderID: uuid.NewString(), SKU: "BOOK-42"}))
 	if !consumer.IsPermanent(err) {
 		t.Errorf("err = %v, want a permanent failure: retrying cannot make the order exist", err)
 	}

@@ -13,11 +13,15 @@ import (
 // both are done, whichever came first, or rejects it as soon as one
 // failed. It is safe for concurrent use.
 type Outcomes struct {
-	store lifecycle.Store
+	store   lifecycle.Store
+	metrics Metrics
 }
 
-// NewOutcomes returns the outcomes' reader of the orders in store.
-func NewOutcomes(store lifecycle.Store) *Outcomes { return &Outcomes{store: store} }
+// NewOutcomes returns the outcomes' reader of the orders in store, which
+// counts how orders end in m.
+func NewOutcomes(store lifecycle.Store, m Metrics) *Outcomes {
+	return &Outcomes{store: store, metrics: m}
+}
 
 // Routes are the checkout's outcomes.
 func (o *Outcomes) Routes() consumer.Routes {
@@ -38,5 +42,5 @@ func (o *Outcomes) Routes() consumer.Routes {
 }
 
 func (o *Outcomes) move(ctx context.Context, orderID string, cause events.Envelope, decide func(lifecycle.Order) []events.Payload) (consumer.Result, error) {
-	return move(ctx, o.store, orderID, cause, "the order was decided before", decide)
+	return move(ctx, o.store, o.metrics, orderID, cause, "the order was decided before", decide)
 }

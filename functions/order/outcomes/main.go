@@ -8,12 +8,14 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/eventshop/eventshop/awsclient"
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventstore"
 	"github.com/eventshop/eventshop/functions/internal/boot"
 	"github.com/eventshop/eventshop/functions/internal/consumer"
+	"github.com/eventshop/eventshop/functions/internal/metrics"
 	"github.com/eventshop/eventshop/functions/order/checkout"
 )
 
@@ -21,5 +23,5 @@ func main() { boot.Run(contract.Outcomes, setup) }
 
 func setup(_ context.Context, s boot.Setup) (any, error) {
 	store := eventstore.NewDynamo(awsclient.DynamoDB(s.AWS), s.Env.Get(contract.EnvEventsTable))
-	return consumer.New(s).Serve(checkout.NewOutcomes(store).Routes())
+	return consumer.New(s).Serve(checkout.NewOutcomes(store, metrics.New(os.Stdout, s.Function.Service())).Routes())
 }
