@@ -11,6 +11,7 @@ import (
 	"net/url"
 
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/consumer"
 )
 
 // HTTPProvider is a payment provider reached over HTTP, with the small
@@ -19,11 +20,14 @@ import (
 //
 //	POST {URL}/authorizations {"orderId","amount","method"}, Idempotency-Key: orderId
 //	     → 201 {"authorizationId"} | 402 declined | 503 unavailable
-//	POST {URL}/authorizations/{orderId}/void             → 200
-//	POST {URL}/authorizations/{orderId}/refund {"amount"} → 200
+//	POST {URL}/authorizations/{orderId}/void,             Idempotency-Key: orderId:void   → 200
+//	POST {URL}/authorizations/{orderId}/refund {"amount"}, Idempotency-Key: orderId:refund → 200
 //
-// A call that gets no answer within Client's timeout, or any other
-// answer, leaves the outcome unknown.
+// Each operation has a key of its own: a processor refuses a key used
+// again for another request. Any other 4xx but 408 and 429 is a refusal
+// that asking again cannot change, and fails for good; a call that gets no
+// answer within Client's timeout, or any other answer, leaves the outcome
+// unknown.
 type HTTPProvider struct {
 	URL    string
 	Client *http.Client
@@ -45,15 +49,15 @@ func (h *HTTPProvider) Authorize(ctx context.Context, orderID string, amount eve
 
 // Void implements Provider.
 func (h *HTTPProvider) Void(ctx context.Context, orderID string) error {
-	return h.call(ctx, orderID, "/authorizations/"+url.PathEscape(orderID)+"/void", map[string]any{}, nil)
+	return h.call(ctx, orderID+":void", "/authorizations/"+url.PathEscape(orderID)+"/void", map[string]any{}, nil)
 }
 
 // Refund implements Provider.
 func (h *HTTPProvider) Refund(ctx context.Context, orderID string, amount events.Money) error {
-	return h.call(ctx, orderID, "/authorizations/"+url.PathEscape(orderID)+"/refund", map[string]any{"amount": amount}, nil)
+	return h.call(ctx, orderID+":refund", "/authorizations/"+url.PathEscape(orderID)+"/refund", map[string]any{"amount": amount}, nil)
 }
 
-func (h *HTTPProvider) call(ctx context.Context, orderID, path string, body, out any) error {
+func (h *HTTPProvider) call(ctx context.Context, key, path string, body, out any) error {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return err
@@ -63,7 +67,7 @@ func (h *HTTPProvider) call(ctx context.Context, orderID, path string, body, out
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", orderID)
+	req.Header.Set("Idempotency-Key", key)
 	resp, err := h.Client.Do(req)
 	if err != nil {
 		return fmt.Errorf("payment provider: %w", err)
@@ -75,6 +79,8 @@ func (h *HTTPProvider) call(ctx context.Context, orderID, path string, body, out
 		return fmt.Errorf("%w: %s", ErrDeclined, bytes.TrimSpace(answer))
 	case resp.StatusCode == http.StatusServiceUnavailable:
 		return fmt.Errorf("%w: %s", ErrUnavailable, resp.Status)
+	case resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests:
+		return consumer.Permanent(fmt.Errorf("payment provider refused %s: %s %s", path, resp.Status, bytes.TrimSpace(answer)))
 	case resp.StatusCode/100 != 2:
 		return fmt.Errorf("payment provider: %s %s", path, resp.Status)
 	case out != nil:

@@ -124,7 +124,18 @@ func (p *Payments) placed(ctx context.Context, o events.OrderPlaced, env events.
 	if err != nil {
 		return consumer.Result{}, err
 	}
-	if pay.state != nothingYet {
+	switch pay.state {
+	case nothingYet:
+	case voided:
+		// The order ended first, but an earlier delivery of this placement
+		// may hold an authorization all the same: one answered after the
+		// client gave up, or one whose void failed after the stream was
+		// closed. Void again, as often as it comes: the provider takes it.
+		if err := p.provider.Void(ctx, o.OrderID); err != nil {
+			return consumer.Result{}, fmt.Errorf("void what an earlier delivery may hold: %w", err)
+		}
+		return consumer.Result{}, fmt.Errorf("%w: the order ended; whatever was authorized for it is voided", consumer.ErrSkip)
+	default:
 		return consumer.Result{}, fmt.Errorf("%w: the order's payment was dealt with before", consumer.ErrSkip)
 	}
 	authorizationID, err := p.authorize(ctx, o)

@@ -24,6 +24,7 @@ type fakeProvider struct {
 	authorizes, voids, refunds int
 	during                     func()
 	err                        error // returned by Authorize instead, if set
+	voidFails                  int   // how many voids to come fail
 }
 
 func (f *fakeProvider) Authorize(ctx context.Context, orderID string, amount events.Money, method string) (string, error) {
@@ -40,9 +41,14 @@ func (f *fakeProvider) Authorize(ctx context.Context, orderID string, amount eve
 	return f.Simulated.Authorize(ctx, orderID, amount, method)
 }
 
+// Void counts the voids that succeeded.
 func (f *fakeProvider) Void(context.Context, string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.voidFails > 0 {
+		f.voidFails--
+		return ErrUnavailable
+	}
 	f.voids++
 	return nil
 }
@@ -232,6 +238,27 @@ func TestAnAuthorizationMadeWhileTheOrderEndedIsVoided(t *testing.T) {
 	}
 	if got := stream(t, store, id); len(got) != 1 || got[0].EventType != events.TypePaymentVoided || provider.voids != 2 {
 		t.Errorf("stream %v, %d voids: want the stream closed and the late authorization voided too", types(got), provider.voids)
+	}
+}
+
+func TestAnAuthorizationWhoseVoidFailedIsVoidedWhenItsPlacementComesAgain(t *testing.T) {
+	p, provider, store := newPayments()
+	id := uuid.NewString()
+	provider.during = func() {
+		provider.during = nil
+		if err := handle(t, p, rejected(t, id)); err != nil {
+			t.Error(err)
+		}
+		provider.voidFails = 1 // the void of the late authorization
+	}
+	if err := handle(t, p, placed(t, id, MethodOK)); err == nil {
+		t.Fatal("the delivery whose void failed succeeded: nothing would void the authorization")
+	}
+	if err := handle(t, p, placed(t, id, MethodOK)); err != nil {
+		t.Fatal(err)
+	}
+	if got := stream(t, store, id); len(got) != 1 || got[0].EventType != events.TypePaymentVoided || provider.voids != 2 {
+		t.Errorf("stream %v, %d voids: want the late authorization voided when the placement came again", types(got), provider.voids)
 	}
 }
 

@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/eventshop/eventshop/events"
+	"github.com/eventshop/eventshop/functions/internal/consumer"
 	"github.com/eventshop/eventshop/localstack/faults"
 )
 
@@ -78,5 +82,34 @@ func providerContract(t *testing.T, p Provider) {
 				t.Errorf("%v: a provider that did not answer said no", err)
 			}
 		})
+	}
+}
+
+// A processor refuses a key used again for another request: each of the
+// HTTP provider's operations sends a key of its own; and a refusal that
+// asking again cannot change fails for good, while 408 and 429 may pass.
+func TestTheHTTPProviderKeysEachOperationAndFailsForGoodOnARefusal(t *testing.T) {
+	var keys []string
+	status := http.StatusOK
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, `{"authorizationId":"auth_1"}`)
+	}))
+	t.Cleanup(server.Close)
+	p := &HTTPProvider{URL: server.URL, Client: server.Client()}
+	ctx, amount := context.Background(), events.Money{AmountMinor: 1, Currency: "EUR"}
+
+	_, _ = p.Authorize(ctx, "o1", amount, MethodOK)
+	_ = p.Void(ctx, "o1")
+	_ = p.Refund(ctx, "o1", amount)
+	if want := []string{"o1", "o1:void", "o1:refund"}; !slices.Equal(keys, want) {
+		t.Errorf("keys %q, want %q", keys, want)
+	}
+	for code, permanent := range map[int]bool{400: true, 404: true, 409: true, 422: true, 408: false, 429: false, 500: false} {
+		status = code
+		if err := p.Void(ctx, "o1"); err == nil || consumer.IsPermanent(err) != permanent {
+			t.Errorf("a void answered %d: %v, want permanent %v", code, err, permanent)
+		}
 	}
 }
