@@ -10,6 +10,18 @@ type Route string
 // of its response.
 const CorrelationHeader = "X-Correlation-Id"
 
+// IdempotencyHeader carries a client's key for POST /orders: the request
+// sent again with the same key answers the order it placed the first time
+// instead of placing another. IdempotentReplayHeader says, in the answer,
+// that it was such a request.
+const (
+	IdempotencyHeader      = "Idempotency-Key"
+	IdempotentReplayHeader = "Idempotent-Replayed"
+)
+
+// TakesIdempotencyKey says whether the route reads IdempotencyHeader.
+func (r Route) TakesIdempotencyKey() bool { return r == PlaceOrder }
+
 // Path parameters of the routes.
 const (
 	ParamUserID  = "userId"

@@ -347,3 +347,61 @@ func TestBadOrdersAreRefusedNamingTheProblem(t *testing.T) {
 		}
 	})
 }
+
+// A client that sends its order again — its connection dropped, say — with
+// the same Idempotency-Key gets the order it placed, not a second one: even
+// when both requests arrive at once. The key with another order is a 409.
+func TestAnOrderSentAgainWithItsIdempotencyKeyIsPlacedOnce(t *testing.T) {
+	u := customer(t, "Idem")
+	stockBooks(t)
+	key := "e2e-" + uuid.NewString()
+	var wg sync.WaitGroup
+	answers := make([]response, 4)
+	for i := range answers {
+		wg.Go(func() {
+			answers[i] = call(t, http.MethodPost, "/orders", books(u.UserID), contract.IdempotencyHeader, key)
+		})
+	}
+	wg.Wait()
+	var id string
+	replayed := 0
+	for _, a := range answers {
+		o := decode[order](t, a, http.StatusCreated)
+		if id == "" {
+			id = o.OrderID
+		}
+		if o.OrderID != id {
+			t.Fatalf("one key placed orders %s and %s", id, o.OrderID)
+		}
+		if a.header.Get(contract.IdempotentReplayHeader) == "true" {
+			replayed++
+		}
+	}
+	if replayed != len(answers)-1 {
+		t.Errorf("%d of %d answers say %s, want all but the one that placed the order", replayed, len(answers), contract.IdempotentReplayHeader)
+	}
+	waitForStatus(t, id, "CONFIRMED")
+	h := decode[history](t, call(t, http.MethodGet, "/orders/"+id+"/events", nil), http.StatusOK)
+	if placed := slices.IndexFunc(h.Events[1:], func(e struct {
+		Version  int             `json:"version"`
+		Envelope events.Envelope `json:"envelope"`
+	}) bool {
+		return e.Envelope.EventType == events.TypeOrderPlaced
+	}); placed >= 0 || h.Events[0].Envelope.EventType != events.TypeOrderPlaced {
+		t.Errorf("the order's history has more than one order.placed: %+v", h.Events)
+	}
+	if got := finalTypes(t, contract.PaymentStream, id, events.TypePaymentAuthorized); len(got) != 1 {
+		t.Errorf("payment stream %v, want one authorization", got)
+	}
+
+	other := books(u.UserID)
+	other["currency"] = "USD"
+	e := decode[apiError](t, call(t, http.MethodPost, "/orders", other, contract.IdempotencyHeader, key), http.StatusConflict)
+	if !strings.Contains(e.Message, contract.IdempotencyHeader) {
+		t.Errorf("the conflict says %q, want it to name %s", e.Message, contract.IdempotencyHeader)
+	}
+	e = decode[apiError](t, call(t, http.MethodPost, "/orders", books(u.UserID), contract.IdempotencyHeader, "a key with spaces"), http.StatusBadRequest)
+	if e.Field != contract.IdempotencyHeader {
+		t.Errorf("a key with spaces: %+v, want a 400 naming %s", e, contract.IdempotencyHeader)
+	}
+}

@@ -84,6 +84,12 @@ func openAPI(m *model) map[string]any {
 			}
 			params = append(params, map[string]any{"name": contract.CorrelationHeader, "in": "header", "required": false,
 				"description": "The flow this request belongs to; echoed, or a new one made.", "schema": map[string]any{"type": "string", "maxLength": 128}})
+			if route.TakesIdempotencyKey() {
+				params = append(params, map[string]any{"name": contract.IdempotencyHeader, "in": "header", "required": false,
+					"description": "A key of the client's for this order, 1 to 255 visible ASCII characters: sent again with the same key, the request answers the order it placed (with " +
+						contract.IdempotentReplayHeader + ": true) instead of placing another; the same key with another order is a 409.",
+					"schema": map[string]any{"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}})
+			}
 			op["parameters"] = params
 			item, _ := paths[route.Path()].(map[string]any)
 			if item == nil {

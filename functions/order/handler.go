@@ -23,12 +23,18 @@ func routes(orders *Service) map[contract.Route]httpapi.Route {
 			if err := httpapi.Decode(req, &p); err != nil {
 				return httpapi.Response{}, err
 			}
+			p.IdempotencyKey = req.Header(contract.IdempotencyHeader)
 			o, placed, err := orders.Place(ctx, p, req.Metadata())
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.Response{Status: http.StatusCreated, Body: o, Header: map[string]string{"Location": contract.GetOrder.Link(o.OrderID)},
-				Events: []events.Envelope{placed}}, nil
+			resp := httpapi.Response{Status: http.StatusCreated, Body: o, Header: map[string]string{"Location": contract.GetOrder.Link(o.OrderID)}}
+			if placed.EventID == "" { // placed before, under the same key
+				resp.Header[contract.IdempotentReplayHeader] = "true"
+			} else {
+				resp.Events = []events.Envelope{placed}
+			}
+			return resp, nil
 		},
 		contract.GetOrder: func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			o, err := orders.Get(ctx, req.PathParameters[contract.ParamOrderID])

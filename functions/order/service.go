@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -85,6 +86,8 @@ type Placement struct {
 	Items         []Line `json:"items"`
 	Currency      string `json:"currency"`
 	PaymentMethod string `json:"paymentMethod,omitempty"`
+	// IdempotencyKey is the request's Idempotency-Key header, if any.
+	IdempotencyKey string `json:"-"`
 }
 
 // Shipment is the body of POST /orders/{orderId}/ship.
@@ -103,6 +106,12 @@ func streamID(orderID string) string { return contract.OrderStream.ID(orderID) }
 // Place appends order.placed at version 1 of a new order's
 // stream, caused by the request that meta describes. It returns the new
 // order and the event it appended.
+//
+// With an idempotency key, the order's id is made from the user's and the
+// key (a name-based UUID), so that the request sent again — after a
+// timeout, say — meets the order it placed: Place then returns that order
+// as it is now, and no event. The same key with another placement is a
+// conflict.
 func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) (Order, events.Envelope, error) {
 	if err := p.validate(); err != nil {
 		return Order{}, events.Envelope{}, err
@@ -114,7 +123,7 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	if err != nil {
 		return Order{}, events.Envelope{}, err
 	}
-	placed := events.OrderPlaced{OrderID: uuid.NewString(), Customer: c, Total: events.Money{Currency: p.Currency}, PaymentMethod: p.PaymentMethod}
+	placed := events.OrderPlaced{OrderID: p.orderID(), Customer: c, Total: events.Money{Currency: p.Currency}, PaymentMethod: p.PaymentMethod}
 	for _, it := range p.Items {
 		placed.Items = append(placed.Items, events.LineItem{SKU: it.SKU, Quantity: it.Quantity,
 			UnitPrice: events.Money{AmountMinor: it.UnitPriceCents, Currency: p.Currency}})
@@ -125,7 +134,12 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 		return Order{}, events.Envelope{}, err
 	}
 	rec := eventstore.Record{StreamID: streamID(placed.OrderID), Version: 1, Envelope: env}
-	if err := s.events.Append(ctx, rec.StreamID, 0, env); err != nil {
+	err = s.events.Append(ctx, rec.StreamID, 0, env)
+	if p.IdempotencyKey != "" && errors.Is(err, eventstore.ErrConcurrency) {
+		o, err := s.placedBefore(ctx, placed)
+		return o, events.Envelope{}, err
+	}
+	if err != nil {
 		return Order{}, events.Envelope{}, fmt.Errorf("place order: %w", err)
 	}
 	s.metrics.Emit(map[string]string{contract.DimCurrency: placed.Total.Currency},
@@ -134,9 +148,41 @@ func (s *Service) Place(ctx context.Context, p Placement, meta events.Metadata) 
 	return o, env, err
 }
 
+// orderKeys is the namespace of the ids of orders placed with an
+// idempotency key.
+var orderKeys = uuid.MustParse("0b0e4c1e-5d2a-4a39-9a43-6f2d8f0e7c11")
+
+// orderID is a new order's id: made from the user and the idempotency
+// key, if there is one, else random.
+func (p Placement) orderID() string {
+	if p.IdempotencyKey == "" {
+		return uuid.NewString()
+	}
+	return uuid.NewSHA1(orderKeys, []byte(p.UserID+"\n"+p.IdempotencyKey)).String()
+}
+
+// placedBefore returns the order that the same idempotency key placed,
+// if it placed what placed says, and a conflict otherwise.
+func (s *Service) placedBefore(ctx context.Context, placed events.OrderPlaced) (Order, error) {
+	records, err := s.history(ctx, placed.OrderID)
+	if err != nil {
+		return Order{}, err
+	}
+	first, err := events.Decode[events.OrderPlaced](records[0].Envelope)
+	if err != nil {
+		return Order{}, err
+	}
+	if first.Customer.UserID != placed.Customer.UserID || first.Total != placed.Total ||
+		first.PaymentMethod != placed.PaymentMethod || !slices.Equal(first.Items, placed.Items) {
+		return Order{}, failure.New(failure.Conflict, "this %s placed another order: use a new key for a new order", contract.IdempotencyHeader)
+	}
+	return fold(records)
+}
+
 // validate checks what the request schema (api/schemas/place-order.json)
-// cannot: that each item is ordered on one line, and that the currency is
-// one of ISO 4217's.
+// cannot: that each item is ordered on one line, that the currency is one
+// of ISO 4217's, and that an idempotency key is 1 to 255 visible ASCII
+// characters.
 func (p Placement) validate() error {
 	seen := map[string]int{}
 	for i, it := range p.Items {
@@ -147,6 +193,9 @@ func (p Placement) validate() error {
 	}
 	if _, ok := money.Lookup(p.Currency); !ok {
 		return failure.InvalidField("currency", "must be an ISO 4217 code such as EUR or USD")
+	}
+	if k := p.IdempotencyKey; k != "" && (len(k) > 255 || strings.ContainsFunc(k, func(r rune) bool { return r < '!' || r > '~' })) {
+		return failure.InvalidField(contract.IdempotencyHeader, "must be 1 to 255 visible ASCII characters")
 	}
 	return nil
 }

@@ -386,3 +386,36 @@ func TestAnOrderNotConfirmedCannotBeCancelledOrShipped(t *testing.T) {
 		})
 	}
 }
+
+func TestAPlacementSentAgainWithItsIdempotencyKeyAnswersTheOrderItPlaced(t *testing.T) {
+	svc, store := newService()
+	p := placement()
+	p.IdempotencyKey = "checkout-7f3a"
+	first, placed, err := svc.Place(context.Background(), p, meta)
+	if err != nil || placed.EventID == "" {
+		t.Fatalf("%+v, %v", placed, err)
+	}
+	again, placedAgain, err := svc.Place(context.Background(), p, meta)
+	if err != nil || again.OrderID != first.OrderID || placedAgain.EventID != "" {
+		t.Fatalf("sent again: order %s, event %q, %v; want order %s and no event", again.OrderID, placedAgain.EventID, err, first.OrderID)
+	}
+	if records, _ := store.Load(context.Background(), contract.OrderStream.ID(first.OrderID), 1); len(records) != 1 {
+		t.Errorf("%d events in the order's stream, want the one order.placed", len(records))
+	}
+
+	other := p
+	other.Items = []Line{{SKU: "BOOK-42", Quantity: 3, UnitPriceCents: 1999}}
+	if _, _, err := svc.Place(context.Background(), other, meta); failure.Of(err).Kind != failure.Conflict {
+		t.Errorf("another placement under the key: %v, want a conflict", err)
+	}
+	p.IdempotencyKey = "checkout-7f3b"
+	if o, _, err := svc.Place(context.Background(), p, meta); err != nil || o.OrderID == first.OrderID {
+		t.Errorf("another key: order %s, %v; want a new order", o.OrderID, err)
+	}
+	for _, key := range []string{"has space", "tab\tin", "é", strings.Repeat("k", 256)} {
+		p.IdempotencyKey = key
+		if _, _, err := svc.Place(context.Background(), p, meta); failure.Of(err).Kind != failure.Invalid {
+			t.Errorf("key %q: %v, want it refused", key, err)
+		}
+	}
+}

@@ -48,8 +48,8 @@ func newAPI(scope constructs.Construct, cfg Config) (awsapigatewayv2.HttpApi, aw
 		props.CorsPreflight = &awsapigatewayv2.CorsPreflightOptions{
 			AllowOrigins:  jsii.Strings(cfg.CORSOrigins...),
 			AllowMethods:  corsMethods(),
-			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", contract.CorrelationHeader, "X-Amz-Date", "X-Amz-Security-Token"),
-			ExposeHeaders: jsii.Strings("Location", contract.CorrelationHeader, "Allow", "Retry-After"),
+			AllowHeaders:  jsii.Strings("Authorization", "Content-Type", contract.CorrelationHeader, contract.IdempotencyHeader, "X-Amz-Date", "X-Amz-Security-Token"),
+			ExposeHeaders: jsii.Strings("Location", contract.CorrelationHeader, contract.IdempotentReplayHeader, "Allow", "Retry-After"),
 			MaxAge:        awscdk.Duration_Hours(jsii.Number(1)),
 		}
 	}
