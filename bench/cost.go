@@ -88,6 +88,17 @@ type costLine struct {
 	formula string
 }
 
+// costWarm is the consumer's warm cost the model takes: over the
+// loopback, when measured, as its calls on Lambda go over the network and
+// cost CPU there; otherwise in process, which leaves that out.
+func (r report) costWarm() (warmMedians, string) {
+	if e, ok := r.warm("eventshop" + loopbackSuffix); ok {
+		return e, "its AWS calls answered over the loopback: on Lambda they go over the network, TLS included"
+	}
+	e, _ := r.warm("eventshop")
+	return e, "its AWS calls answered in process: the cost of their sockets, and of TLS on Lambda, left out"
+}
+
 func (r report) costLines() (lines []costLine, gbs map[string]float64) {
 	var api, invocations, messages, wru, rru, kms, mails, eventsOut, deliveries, apiSeconds, consumerCalls float64
 	for _, s := range orderFlow {
@@ -104,7 +115,7 @@ func (r report) costLines() (lines []costLine, gbs map[string]float64) {
 			consumerCalls = max(consumerCalls, s.awsCalls)
 		}
 	}
-	e, _ := r.warm("eventshop")
+	e, _ := r.costWarm()
 	cpu := e.CPU / 1e9 // seconds of one core a message, measured
 	// A batch's messages run concurrently: its duration is their CPU at
 	// Lambda's share of a core, plus the longest chain of round trips.
@@ -146,9 +157,9 @@ func (r report) costSection() string {
 	for _, s := range orderFlow {
 		p("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", s.what, s.api, s.messages, s.awsCalls, s.wru, s.rru, s.kms, s.mails, s.eventsOut)
 	}
-	e, _ := r.warm("eventshop")
-	p("\nLambda durations come from what section 2 measured: %.0f µs of CPU a consumer message on this machine's core, divided by the share of a vCPU Lambda gives 256 MB (256/1,769: Lambda gives a full vCPU at 1,769 MB), plus %.0f ms a round trip to AWS (an assumption, not a measurement); the messages of a batch of %d run concurrently, so a batch waits for one chain of round trips. An API request is taken to cost as much CPU as a consumer's message.\n\n",
-		e.CPU/1000, awsCallSeconds*1000, consumerBatch)
+	e, how := r.costWarm()
+	p("\nLambda durations come from what section 2 measured: %.0f µs of CPU a consumer message on this machine's core (%s), divided by the share of a vCPU Lambda gives 256 MB (256/1,769: Lambda gives a full vCPU at 1,769 MB), plus %.0f ms a round trip to AWS (an assumption, not a measurement); the messages of a batch of %d run concurrently, so a batch waits for one chain of round trips. An API request is taken to cost as much CPU as a consumer's message.\n\n",
+		e.CPU/1000, how, awsCallSeconds*1000, consumerBatch)
 	p("List prices, us-east-1, without free tiers, as AWS's pricing pages gave them on the date beside each; this report does not re-read them: check them before relying on the figures.\n\n")
 	p("| item | per order | formula | price | since | per million orders |\n|---|---|---|---|---|---|\n")
 	var total float64

@@ -9,10 +9,11 @@
 //     aws-lambda-go bootstrap; the stripped linux/arm64 size of each, its
 //     package initialization by owner, and what it links (go list -deps).
 //  2. Warm cost: the notification consumer's process, fed batches of 10
-//     through a local Runtime API and calling AWS stubs over the loopback,
-//     beside a bare aws-lambda-go handler making the same calls
-//     (bench/bare); go test -bench of decoding an envelope beside plain
-//     json.Unmarshal, and of the relay's PutEvents calls per event.
+//     through a local Runtime API, its AWS calls answered by a stub in its
+//     own process (and, for comparison, over the loopback), beside a bare
+//     aws-lambda-go handler making the same calls (bench/bare); go test
+//     -bench of decoding an envelope beside plain json.Unmarshal, and of
+//     the relay's PutEvents calls per event.
 //  3. The peer: the same consumer on Powertools for AWS Lambda
 //     (TypeScript), bench/powertools, cold and warm in the same harness.
 //  4. Cost and capacity on paper (cost.go), from what was measured.
@@ -59,6 +60,10 @@ func main() {
 	concurrency := flag.Int("concurrency", 16, "registrations in flight at once")
 	count := flag.Int("count", 5, "runs of each Go benchmark")
 	rounds := flag.Int("rounds", 3, "warm runs of each handler's process")
+	batches := flag.Int("batches", 200, "measured batches of 10 in each warm run")
+	loopback := flag.Bool("loopback", true, "also run each warm handler with its AWS calls answered over the loopback")
+	warmBench := flag.Bool("warm-bench", true, "run go test -bench in the warm part")
+	cpuProfile := flag.String("warm-cpuprofile", "", "a directory: each Go handler of the warm run writes a CPU profile of its measured batches there")
 	parts := flag.String("parts", "cold,warm,peer,e2e", "the parts to run, for working on one; the report is written only when all run")
 	onlyFloors := flag.Bool("floors", false, "only generate the functions' floors into bench/floor")
 	render := flag.Bool("render", false, "only write the report again from the figures of the last full run (.local/bench.json)")
@@ -84,7 +89,8 @@ func main() {
 			_, err = writeFloors(root)
 		}
 	} else {
-		err = run(ctx, options{runs: *runs, flows: *flows, concurrency: *concurrency, count: *count, rounds: *rounds, parts: *parts})
+		err = run(ctx, options{runs: *runs, flows: *flows, concurrency: *concurrency, count: *count, rounds: *rounds, parts: *parts,
+			batches: *batches, loopback: *loopback, warmBench: *warmBench, cpuProfile: *cpuProfile})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -93,18 +99,16 @@ func main() {
 }
 
 type options struct {
-	runs, flows, concurrency, count, rounds int
-	parts                                   string
+	runs, flows, concurrency, count, rounds, batches int
+	parts, cpuProfile                                string
+	loopback, warmBench                              bool
 }
 
 func (o options) has(part string) bool { return slices.Contains(strings.Split(o.parts, ","), part) }
 
-// Warm runs: batches of 10 handed to each handler before measuring, and
-// measured.
-const (
-	warmupBatches   = 30
-	measuredBatches = 200
-)
+// Warm runs: batches of 10 handed to each handler before measuring (the
+// measured ones are options.batches).
+const warmupBatches = 30
 
 func run(ctx context.Context, o options) error {
 	root, err := checkout.Root()
@@ -112,16 +116,20 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	began := time.Now()
+	minutes, loopbackToo := 6, ""
+	if o.loopback {
+		minutes, loopbackToo = 8, ", then over the loopback"
+	}
 	fmt.Printf("make bench takes about %d minutes on 2 cores with a warm build cache, a few more on a cold one:\n"+
 		"  1. cold init: %d starts of each of %d bootstraps (each function, its floor, hello-world), and their arm64 sizes\n"+
-		"  2. warm cost: go test -bench, %d runs each; each handler's process, %d runs of %d batches of 10\n"+
+		"  2. warm cost: go test -bench, %d runs each; each handler's process, %d runs of %d batches of 10, its AWS calls answered in process%s\n"+
 		"  3. the Powertools peer: its cold init and warm cost, beside eventshop's\n"+
 		"  4. end to end: %d registrations at concurrency %d through the local stack\n\n",
-		6, o.runs, len(coldTargets), o.count, o.rounds, measuredBatches, o.flows, o.concurrency)
+		minutes, o.runs, len(coldTargets), o.count, o.rounds, o.batches, loopbackToo, o.flows, o.concurrency)
 	step := func(format string, args ...any) {
 		fmt.Printf("[%5.1fs] %s\n", time.Since(began).Seconds(), fmt.Sprintf(format, args...))
 	}
-	r := report{Date: time.Now().UTC(), Runs: o.runs, Rounds: o.rounds}
+	r := report{Date: time.Now().UTC(), Runs: o.runs, Rounds: o.rounds, Batches: o.batches}
 	r.Machine = machine()
 
 	dir, err := os.MkdirTemp("", "eventshop-bench")
@@ -180,17 +188,19 @@ func run(ctx context.Context, o options) error {
 	}
 
 	if o.has("warm") {
-		step("warm cost: go test -bench ./bench ./functions/notification ./functions/relay ./events ./eventbus")
-		if r.Bench, r.BenchRaw, err = runBenchmarks(ctx, root, o.count, "./bench", "./functions/notification", "./functions/relay", "./events", "./eventbus"); err != nil {
-			return err
+		if o.warmBench {
+			step("warm cost: go test -bench ./bench ./bench/awsstub ./functions/notification ./functions/relay ./events ./eventbus")
+			if r.Bench, r.BenchRaw, err = runBenchmarks(ctx, root, o.count, "./bench", "./bench/awsstub", "./functions/notification", "./functions/relay", "./events", "./eventbus"); err != nil {
+				return err
+			}
 		}
 		step("warm cost: building the handlers' processes")
-		targets, err := warmTargets(ctx, root, dir, peer)
+		targets, err := warmTargets(ctx, root, dir, peer, o.loopback)
 		if err != nil {
 			return err
 		}
-		step("warm cost: %d rounds, each handler's process given %d batches, then %d measured", o.rounds, warmupBatches, measuredBatches)
-		if r.Warm, err = measureWarmProcs(ctx, root, targets, o.rounds, warmupBatches, measuredBatches, func(s string) { step("%s", s) }); err != nil {
+		step("warm cost: %d rounds, each handler's process given %d batches, then %d measured", o.rounds, warmupBatches, o.batches)
+		if r.Warm, err = measureWarmProcs(ctx, root, dir, targets, o.rounds, warmupBatches, o.batches, o.cpuProfile, func(s string) { step("%s", s) }); err != nil {
 			return err
 		}
 	}
@@ -224,7 +234,10 @@ func run(ctx context.Context, o options) error {
 			all.Runs, all.Cold, all.Clients, all.Deps, all.Peer.Cold, all.Peer.GoCold = r.Runs, r.Cold, r.Clients, r.Deps, r.Peer.Cold, r.Peer.GoCold
 		}
 		if o.has("warm") {
-			all.Rounds, all.Bench, all.BenchRaw, all.Warm = r.Rounds, r.Bench, r.BenchRaw, r.Warm
+			all.Rounds, all.Batches, all.Warm = r.Rounds, r.Batches, r.Warm
+			if o.warmBench {
+				all.Bench, all.BenchRaw = r.Bench, r.BenchRaw
+			}
 		}
 		if o.has("e2e") {
 			all.Flows, all.FlowsErr = r.Flows, r.FlowsErr

@@ -63,24 +63,40 @@ func measurePeerCold(ctx context.Context, p *powertools, goBin string, runs int)
 
 // warmTargets are the handlers of the warm comparison: eventshop's
 // notification function, the bare aws-lambda-go handler and, if it is
-// installed, the Powertools peer.
-func warmTargets(ctx context.Context, root, dir string, p *powertools) ([]warmTarget, error) {
+// installed, the Powertools peer; each with its AWS calls answered in its
+// process and, with loopback, each again over the loopback.
+func warmTargets(ctx context.Context, root, dir string, p *powertools, loopback bool) ([]warmTarget, error) {
 	env := warmEnv(contract.Notification)
-	bare, err := buildWarm(ctx, root, dir, "bare", "bench/bare")
+	modFile, err := warmModFile(ctx, root, dir)
 	if err != nil {
 		return nil, err
 	}
-	eventshop, err := buildWarm(ctx, root, dir, "eventshop", contract.Notification.Source())
+	bare, err := buildWarm(ctx, root, dir, modFile, "bare", "bench/bare")
 	if err != nil {
 		return nil, err
 	}
-	out := []warmTarget{
+	eventshop, err := buildWarm(ctx, root, dir, modFile, "eventshop", contract.Notification.Source())
+	if err != nil {
+		return nil, err
+	}
+	handlers := []warmTarget{
 		{name: "bare", cmd: []string{bare}, env: env, goMemStats: true},
 		{name: "bare-concurrent", cmd: []string{bare}, env: append(slices.Clone(env), "BARE_CONCURRENT=1"), goMemStats: true},
 		{name: "eventshop", cmd: []string{eventshop}, env: env, goMemStats: true},
 	}
 	if p != nil {
-		out = append(out, warmTarget{name: "powertools", cmd: p.argv(), env: env})
+		handlers = append(handlers, warmTarget{name: "powertools", cmd: p.argv(), env: env})
+	}
+	var out []warmTarget
+	for _, t := range handlers {
+		t.inProcess = true
+		out = append(out, t)
+	}
+	if loopback {
+		for _, t := range handlers {
+			t.name += loopbackSuffix
+			out = append(out, t)
+		}
 	}
 	return out, nil
 }

@@ -33,9 +33,12 @@ import { start } from './runtime.mjs';
 const env = process.env;
 const logger = new Logger({ serviceName: 'notification' });
 const metrics = new Metrics({ namespace: 'eventshop', serviceName: 'notification' });
-const dynamodb = new DynamoDBClient({});
-const kms = new KMSClient({});
-const ses = new SESv2Client({});
+// make bench's warm run answers the clients' AWS calls in this process
+// (stub.mjs) when it sets BENCH_AWS_STUB; deployed, the clients take {}.
+const clientConfig = env.BENCH_AWS_STUB === 'in-process' ? { requestHandler: (await import('./stub.mjs')).requestHandler } : {};
+const dynamodb = new DynamoDBClient(clientConfig);
+const kms = new KMSClient(clientConfig);
+const ses = new SESv2Client(clientConfig);
 const processor = new BatchProcessor(EventType.SQS);
 
 // The envelope and user.registered v2, as eventshop's schemas say them
