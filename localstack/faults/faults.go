@@ -138,6 +138,10 @@ func (p *Proxy) Stats() Stats {
 func (p *Proxy) Close() error { return p.server.Close() }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := fromThisMachine(r); err != "" {
+		http.Error(w, err, http.StatusForbidden)
+		return
+	}
 	if r.URL.Path == "/_faults" {
 		p.control(w, r)
 		return
@@ -297,4 +301,23 @@ func (p *Proxy) control(w http.ResponseWriter, r *http.Request) {
 	defer p.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"rules": p.rules, "stats": p.stats})
+}
+
+// fromThisMachine says why r is refused, if it is: the proxy serves the
+// programs of this machine — the functions, the runner, curl — and no web
+// page. A page's request names its Origin (or Sec-Fetch-Site), which no
+// SDK or curl sends; a page that reached 127.0.0.1 under a name of its own
+// (DNS rebinding) sends that name as Host.
+func fromThisMachine(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	switch {
+	case host != "127.0.0.1" && host != "localhost" && host != "[::1]" && host != "::1":
+		return "the fault proxy answers at 127.0.0.1 only"
+	case r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "":
+		return "the fault proxy answers no web page"
+	}
+	return ""
 }

@@ -140,3 +140,36 @@ func TestTheRulesChangeOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// The proxy serves this machine's programs, never a web page: not one that
+// sends its Origin, nor one that reached 127.0.0.1 under its own name.
+func TestTheProxyRefusesWebPagesAndOtherHosts(t *testing.T) {
+	p, _ := startProxy(t, backend(t).URL)
+	for name, edit := range map[string]func(*http.Request){
+		"a page's request":       func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") },
+		"a page's fetch":         func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") },
+		"a name rebound to here": func(r *http.Request) { r.Host = "evil.example" },
+		"the same, with a port":  func(r *http.Request) { r.Host = "evil.example:1234" },
+	} {
+		for _, path := range []string{"/_faults", faults.PaymentsPath + "/authorizations", "/v2/email/outbound-emails"} {
+			req, _ := http.NewRequest(http.MethodPost, p.URL+path, strings.NewReader(`{}`))
+			edit(req)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s to %s: %d, want 403", name, path, resp.StatusCode)
+			}
+		}
+	}
+	resp, err := http.Get(p.URL + "/_faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("curl's GET /_faults: %d, want 200", resp.StatusCode)
+	}
+}
