@@ -2,8 +2,10 @@
 // module so that its ~200 dependencies never reach eventshop's build graph.
 // make local and the tests do not run it as is: localstack/emulator (Build)
 // copies this version's source from the module cache, applies the patches in
-// patches/, and builds that copy into .local/bin/kumo. (go tool -modfile=...
-// kumo would run kumo unpatched, whose transactions write no stream records.)
+// patches/, and builds that copy into .local/bin/kumo, with a main of its own
+// that has only the services eventshop uses (localstack/emulator/services.go).
+// (go tool -modfile=... kumo would run kumo unpatched, whose transactions
+// write no stream records, with all its services.)
 module eventshop/localstack/kumo
 
 go 1.26.0
