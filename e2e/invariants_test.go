@@ -67,7 +67,7 @@ func waitForDecision(t testing.TB, orderID string) order {
 }
 
 // assertPaymentSettled checks that whatever was authorized for the order
-// ended captured by a confirmed order, voided or refunded, once: it waits
+// ended held by a confirmed order, voided or refunded, once: it waits
 // for the payment stream to settle as the order's status says it must.
 func assertPaymentSettled(t testing.TB, orderID string) {
 	t.Helper()
@@ -81,7 +81,7 @@ func assertPaymentSettled(t testing.TB, orderID string) {
 	case "REJECTED", "EXPIRED":
 		types = finalTypes(t, contract.PaymentStream, orderID, events.TypePaymentVoided, events.TypePaymentDeclined)
 		if slices.Contains(types, events.TypePaymentAuthorized) && types[len(types)-1] != events.TypePaymentVoided {
-			t.Errorf("order %s is %s, its payment %v: an authorization neither captured nor voided", orderID, o.Status, types)
+			t.Errorf("order %s is %s, its payment %v: an authorization neither held by a confirmed order nor voided", orderID, o.Status, types)
 		}
 	default:
 		t.Fatalf("order %s is %s", orderID, o.Status)
@@ -107,7 +107,7 @@ func count(types []string, ty string) int {
 // provider knows, some cancelled once confirmed: afterwards, for every
 // item, available + reserved + sold is what was put in, nothing is
 // reserved for an order that is decided, nothing is negative; every
-// authorization ended captured by a confirmed order, voided or refunded;
+// authorization ended held by a confirmed order, voided or refunded;
 // and no order stayed PLACED past its deadline. EVENTSHOP_CHECKOUT_N sets
 // how many orders (60 by default), EVENTSHOP_CHECKOUT_CONCURRENCY how many
 // are placed at once (min(N, 16)), EVENTSHOP_CHECKOUT_MIX their methods.

@@ -126,7 +126,7 @@ func providerLedger(t *testing.T) map[string]faults.Authorization {
 // With the payment function talking to a provider over HTTP through the
 // fault proxy, a provider that answers 503 rejects the order as
 // payment_unavailable, one that never answers lets it expire, and what it
-// authorized is, at the provider, captured by a confirmed order, voided
+// authorized is, at the provider, held by a confirmed order, voided
 // or refunded.
 func TestAProviderInTroubleRejectsOrExpiresTheOrderAndKeepsNothing(t *testing.T) {
 	payment := localHost(t, "payment")
