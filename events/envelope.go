@@ -110,8 +110,11 @@ func Parse(raw []byte) (Envelope, error) {
 	if err := jsoncheck.Check(raw, jsoncheck.Tolerant, checkEnvelope); err != nil {
 		return Envelope{}, invalid(err, "")
 	}
+	// The check has read raw as strictly as JSON is read here: a name
+	// twice, invalid UTF-8 and a lone surrogate are refused already, so
+	// that unmarshalling need not look for them again.
 	var env Envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
+	if err := json.Unmarshal(raw, (*plainEnvelope)(&env), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)); err != nil {
 		return Envelope{}, &InvalidError{Reason: "not a JSON envelope: " + err.Error()}
 	}
 	def, ok := Lookup(env.EventType)
@@ -178,9 +181,11 @@ func (e Envelope) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads an envelope without checking it; see [Parse].
 func (e *Envelope) UnmarshalJSON(b []byte) error {
-	type plain Envelope
-	return json.Unmarshal(b, (*plain)(e))
+	return json.Unmarshal(b, (*plainEnvelope)(e))
 }
+
+// plainEnvelope is an Envelope without its methods, for package json.
+type plainEnvelope Envelope
 
 // MarshalJSON writes the metadata as JSON; see [Envelope.MarshalJSON].
 func (m Metadata) MarshalJSON() ([]byte, error) {

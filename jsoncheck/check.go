@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +47,7 @@ func (e *Error) Error() string {
 // Checker reads a document, token by token, for a generated validator.
 // Its methods stop the check at the first fault.
 type Checker struct {
+	src  bytes.Buffer // the document, which dec reads without copying it
 	dec  *jsontext.Decoder
 	mode Mode
 	path []segment
@@ -65,10 +65,26 @@ type fault struct {
 	syntax bool
 }
 
+// checkers keeps Checkers, with their decoders' stacks, for the next
+// Check: one is used for every message a consumer reads.
+var checkers = sync.Pool{New: func() any { return &Checker{dec: new(jsontext.Decoder)} }}
+
 // Check checks doc with validate, a generated validator, in mode. It
 // returns nil or an *Error.
 func Check(doc []byte, mode Mode, validate func(*Checker)) error {
-	c := &Checker{dec: jsontext.NewDecoder(bytes.NewReader(doc)), mode: mode}
+	c := checkers.Get().(*Checker)
+	c.src = *bytes.NewBuffer(doc)
+	c.dec.Reset(&c.src)
+	c.mode, c.path = mode, c.path[:0]
+	err := c.check(validate)
+	// Keep nothing of doc.
+	c.src = bytes.Buffer{}
+	c.dec.Reset(&c.src)
+	checkers.Put(c)
+	return err
+}
+
+func (c *Checker) check(validate func(*Checker)) error {
 	f := caught(func() {
 		validate(c)
 		if _, err := c.dec.ReadToken(); !errors.Is(err, io.EOF) {
@@ -391,23 +407,6 @@ func (c *Checker) Number(r *NumberRule) {
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-// Pattern is a regular expression compiled on first use, not at package
-// initialization: a function's cold start pays only for those it checks.
-// Expr is an ECMA-262 expression that Go's RE2 syntax reads the same, as
-// the schemas keep to; Rule says in words what it asks for, if the schema
-// says (x-rule), for an error to say instead of Expr.
-type Pattern struct {
-	Expr string
-	Rule string
-	once sync.Once
-	re   *regexp.Regexp
-}
-
-func (p *Pattern) match(s string) bool {
-	p.once.Do(func() { p.re = regexp.MustCompile(p.Expr) })
-	return p.re.MatchString(s)
-}
 
 // CheckString checks a string value with validate, in strict mode: as
 // Check does the JSON string s would be written as.

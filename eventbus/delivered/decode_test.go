@@ -67,6 +67,32 @@ func TestDecodeRefusesABodyThatIsNotAnEventBridgeEvent(t *testing.T) {
 	}
 }
 
+func TestDecodeSkipsTheEventBridgeMembersItDoesNotRead(t *testing.T) {
+	body := strings.Replace(sqsMessage(t).Body, `"detail-type"`, `"x-count":7,"x-new":{"a":[1,{"b":null}]},"detail-type"`, 1)
+	if body == sqsMessage(t).Body {
+		t.Fatal("the sample has no detail-type")
+	}
+	if _, err := delivered.Decode([]byte(body)); err != nil {
+		t.Errorf("refused a body with members it does not read: %v", err)
+	}
+}
+
+func TestDecodeRefusesAnEventThatCanBeReadTwoWays(t *testing.T) {
+	body := sqsMessage(t).Body
+	for name, b := range map[string]string{
+		"a detail-type twice":  strings.Replace(body, `"detail-type":"user.registered"`, `"detail-type":"user.registered","detail-type":"user.registered"`, 1),
+		"a detail twice":       strings.Replace(body, `"detail":`, `"detail":{},"detail":`, 1),
+		"more after the event": body + ` {}`,
+	} {
+		if b == body {
+			t.Fatalf("%s: the sample was not changed", name)
+		}
+		if _, err := delivered.Decode([]byte(b)); !errors.Is(err, events.ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
 // FuzzDecode feeds arbitrary message bodies to the decoder every consumer
 // uses. Whatever the body, it must not panic, and it must either return a
 // valid envelope or an error a consumer can classify.
