@@ -1,5 +1,5 @@
-// Package awsclient builds the AWS SDK clients the functions share, the same
-// way in every function: configuration from the environment (so that
-// AWS_ENDPOINT_URL points them at an emulator), the SDK's standard retryer,
-// and the SDK's own log lines as structured logs.
+// Package awsclient builds the AWS SDK clients the functions share, the
+// same way in every function, from the configuration that awsconfig loads.
+// awsconfig links no service client, so that a function pays the package
+// initialization of the clients it builds, and of no others.
 package awsclient

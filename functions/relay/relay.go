@@ -11,7 +11,7 @@ import (
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/eventbus"
 	"github.com/eventshop/eventshop/events"
-	"github.com/eventshop/eventshop/eventstore"
+	"github.com/eventshop/eventshop/eventstore/streamed"
 	"github.com/eventshop/eventshop/functions/internal/logging"
 	"github.com/eventshop/eventshop/functions/internal/metrics"
 )
@@ -57,7 +57,7 @@ func (r *Relay) Relay(ctx context.Context, records []lambdaevents.DynamoDBEventR
 			// Events are immutable: only an insert is news.
 			continue
 		}
-		stored, err := eventstore.FromStream(rec.Change.NewImage)
+		stored, err := streamed.Decode(rec.Change.NewImage)
 		if err != nil {
 			attrs := []slog.Attr{slog.String("sequence_number", rec.Change.SequenceNumber)}
 			if stored.StreamID != "" {

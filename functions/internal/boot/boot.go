@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/eventshop/eventshop/awsclient"
+	"github.com/eventshop/eventshop/awsclient/awsconfig"
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/functions/internal/logging"
 )
@@ -52,7 +52,7 @@ func Start(ctx context.Context, fn contract.Function, getenv func(string) string
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsclient.Config(ctx, log)
+	awsCfg, err := awsconfig.Load(ctx, log)
 	if err != nil {
 		return nil, err
 	}

@@ -20,9 +20,9 @@ func main() { boot.Run(contract.Reservations, setup) }
 
 func setup(_ context.Context, s boot.Setup) (any, error) {
 	db := awsclient.DynamoDB(s.AWS)
-	r := &Reservations{ledger: &stock.Ledger{
-		Events: eventstore.NewDynamo(db, s.Env.Get(contract.EnvEventsTable)),
-		Stock:  stock.NewTable(db, s.Env.Get(contract.EnvStockTable)),
+	r := &Reservations{ledger: &dynamoLedger{
+		events: eventstore.NewDynamo(db, s.Env.Get(contract.EnvEventsTable)),
+		stock:  stock.NewTable(db, s.Env.Get(contract.EnvStockTable)),
 	}}
 	return consumer.New(s).Serve(r.Routes())
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Ledger is where the inventory records what it did for each order, and
-// moves the stock each record says; see stock.Ledger.
+// moves the stock each record says; see dynamoLedger.
 type Ledger interface {
 	// Load returns the order's stock stream, oldest first.
 	Load(ctx context.Context, orderID string) ([]eventstore.Record, error)
@@ -24,8 +24,6 @@ type Ledger interface {
 	// and any other error for what may succeed if tried again.
 	Record(ctx context.Context, orderID string, expected int, env events.Envelope, m stock.Move) error
 }
-
-var _ Ledger = (*stock.Ledger)(nil)
 
 // Reservations reserves an order's items when it is placed, all or none,
 // sells them when it is confirmed, and gives back what it holds when it

@@ -19,7 +19,6 @@ import (
 
 	"github.com/eventshop/eventshop/contract"
 	"github.com/eventshop/eventshop/events"
-	"github.com/eventshop/eventshop/eventstore"
 )
 
 // Level is the stock of one item. Available + Reserved + Sold only
@@ -122,37 +121,6 @@ func (t *Table) Writes(m Move) []types.TransactWriteItem {
 		}}
 	}
 	return out
-}
-
-// Ledger records what the inventory did for each order in its stream of
-// the event store, stock-<orderId>, and moves the stock that each event
-// records in the same transaction. It is safe for concurrent use.
-type Ledger struct {
-	Events *eventstore.Dynamo
-	Stock  *Table
-}
-
-// Load returns the order's stock stream.
-func (l *Ledger) Load(ctx context.Context, orderID string) ([]eventstore.Record, error) {
-	return l.Events.Load(ctx, contract.StockStream.ID(orderID), 1)
-}
-
-// Record appends env to the order's stream at version expected+1 and
-// moves the stock as m says, all or nothing. It returns a *ShortError
-// naming the first line whose item lacks the quantity, or an error
-// wrapping eventstore.ErrConcurrency if the stream is not at expected or
-// another transaction wrote an item at the same moment.
-func (l *Ledger) Record(ctx context.Context, orderID string, expected int, env events.Envelope, m Move) error {
-	err := l.Events.AppendWith(ctx, contract.StockStream.ID(orderID), expected, []events.Envelope{env}, l.Stock.Writes(m)...)
-	var conflict *eventstore.StateConflictError
-	switch {
-	case errors.As(err, &conflict) && conflict.Busy:
-		// Read and decide again, as after a concurrent append.
-		return &eventstore.ConcurrencyError{StreamID: contract.StockStream.ID(orderID), Expected: expected}
-	case errors.As(err, &conflict):
-		return &ShortError{SKU: m.Lines[conflict.Index].SKU}
-	}
-	return err
 }
 
 func key(sku string) map[string]types.AttributeValue {

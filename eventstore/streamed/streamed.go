@@ -1,4 +1,4 @@
-package eventstore
+package streamed
 
 import (
 	"encoding/json"
@@ -11,31 +11,39 @@ import (
 	"github.com/eventshop/eventshop/events"
 )
 
-// FromStream decodes the new image of an event store item as the table's
+// Item is an event store item as the stream delivers it: an envelope at
+// its version of its stream.
+type Item struct {
+	StreamID string
+	Version  int
+	Envelope events.Envelope
+}
+
+// Decode decodes the new image of an event store item as the table's
 // stream delivers it (view type NEW_IMAGE): its stream, version and
 // envelope, the envelope checked by events.Parse. If the image holds no
-// valid envelope, the error says why, and the record still holds the
+// valid envelope, the error says why, and the item still holds the
 // stream, the version and what the envelope's JSON says of its ids, so
 // that what cannot be relayed can be found by them.
-func FromStream(image map[string]lambdaevents.DynamoDBAttributeValue) (Record, error) {
-	var r Record
+func Decode(image map[string]lambdaevents.DynamoDBAttributeValue) (Item, error) {
+	var it Item
 	if av, ok := image[contract.EventStreamID]; ok && av.DataType() == lambdaevents.DataTypeString {
-		r.StreamID = av.String()
+		it.StreamID = av.String()
 	}
 	if av, ok := image[contract.EventVersion]; ok && av.DataType() == lambdaevents.DataTypeNumber {
-		r.Version, _ = strconv.Atoi(av.Number())
+		it.Version, _ = strconv.Atoi(av.Number())
 	}
 	av, ok := image[contract.EventEnvelope]
 	if !ok || av.DataType() != lambdaevents.DataTypeString {
-		return r, errors.New("stream image has no envelope string: not an event store item")
+		return it, errors.New("stream image has no envelope string: not an event store item")
 	}
 	env, err := events.Parse([]byte(av.String()))
 	if err != nil {
-		r.Envelope = salvage([]byte(av.String()))
-		return r, err
+		it.Envelope = salvage([]byte(av.String()))
+		return it, err
 	}
-	r.Envelope = env
-	return r, nil
+	it.Envelope = env
+	return it, nil
 }
 
 // salvage reads what it can of an envelope that is not valid: its ids,
