@@ -91,12 +91,18 @@ func (s *fakeStore) Forget(_ context.Context, userID string, forgotten events.En
 }
 
 // fakeTokens stands for the reset token key: it remembers the token
-// behind each ciphertext it made, which only the test reads.
-type fakeTokens struct{ clear map[string]string }
+// behind each ciphertext it made, which only the test reads. It is safe
+// for concurrent use, as the key is.
+type fakeTokens struct {
+	mu    sync.Mutex
+	clear map[string]string
+}
 
 func (f *fakeTokens) Seal(_ context.Context, subject, token string) (events.Secret, error) {
 	ciphertext := []byte(uuid.NewString())
+	f.mu.Lock()
 	f.clear[string(ciphertext)] = token
+	f.mu.Unlock()
 	return events.Secret{Ciphertext: ciphertext}, nil
 }
 
