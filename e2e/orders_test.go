@@ -307,10 +307,12 @@ func TestBadOrdersAreRefusedNamingTheProblem(t *testing.T) {
 		{"a user id that is not a UUID", edited(func(m map[string]any) { m["userId"] = "ada" }), 400, "userId"},
 		{"an unknown user", edited(func(m map[string]any) { m["userId"] = uuid.NewString() }), 422, "userId"},
 		{"no items", edited(func(m map[string]any) { m["items"] = []lineItem{} }), 400, "items"},
-		{"101 items", edited(func(m map[string]any) { m["items"] = items(101) }), 400, "items"},
+		{"99 items", edited(func(m map[string]any) { m["items"] = items(99) }), 400, "items"},
 		{"a zero quantity", edited(func(m map[string]any) { m["items"] = []lineItem{{SKU: "A", Quantity: 0, UnitPriceCents: 1}} }), 400, "items[0].quantity"},
 		{"a negative price", edited(func(m map[string]any) { m["items"] = []lineItem{{SKU: "A", Quantity: 1, UnitPriceCents: -1}} }), 400, "items[0].unitPriceCents"},
 		{"a fractional quantity", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1.5,"unitPriceCents":1}]}`, 400, "items[0].quantity"},
+		{"a whole quantity written 1.0", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1.0,"unitPriceCents":1}]}`, 400, "items[0].quantity"},
+		{"a whole price written 1e2", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":1e2}]}`, 400, "items[0].unitPriceCents"},
 		{"a price as a string", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":"1"}]}`, 400, "items[0].unitPriceCents"},
 		{"a currency that is not ISO 4217", edited(func(m map[string]any) { m["currency"] = "EURO" }), 400, "currency"},
 		{"a repeated sku", edited(func(m map[string]any) {

@@ -64,6 +64,11 @@ func TestStockIsSetAndReadBackAndAnUnknownItemIsNotFound(t *testing.T) {
 	if e := decode[apiError](t, call(t, http.MethodPut, "/stock/"+sku, map[string]int64{"available": -1}), http.StatusBadRequest); e.Field != "available" {
 		t.Errorf("negative stock: %+v", e)
 	}
+	for _, whole := range []string{"1.0", "1e3", "1E3"} {
+		if e := decode[apiError](t, call(t, http.MethodPut, "/stock/"+sku, `{"available":`+whole+`}`), http.StatusBadRequest); e.Field != "available" {
+			t.Errorf("available %s: %+v, want a 400 naming it", whole, e)
+		}
+	}
 }
 
 func TestAPlacedOrderTakesItsItemsFromWhatIsAvailable(t *testing.T) {

@@ -388,12 +388,16 @@ func (c *Checker) Number(r *NumberRule) {
 	if r.Integer {
 		what = "an integer"
 	}
-	f, err := c.kind('0', what).Float()
+	tok := c.kind('0', what)
+	f, err := tok.Float()
 	if err != nil || math.IsInf(f, 0) {
 		c.fail("must be %s of a sensible size", what)
 	}
-	if r.Integer && f != math.Trunc(f) {
-		c.fail("must be %s", what)
+	// An integer is written as one: 1.0 and 1e3 are integers to JSON
+	// Schema, but no Go integer reads them, and a request must not pass
+	// the check to fail when it is read.
+	if r.Integer && (f != math.Trunc(f) || strings.ContainsAny(tok.String(), ".eE")) {
+		c.fail("must be %s, written without a fraction or an exponent", what)
 	}
 	low, high := r.HasMinimum && f < r.Minimum, r.HasMaximum && f > r.Maximum
 	switch {
