@@ -179,6 +179,11 @@ func (r *Reservations) act(ctx context.Context, orderID string, cause events.Env
 		}
 		err = r.ledger.Record(ctx, orderID, h.version, env, c.move)
 		var short *stock.ShortError
+		if errors.As(err, &short) && c.move.From != stock.Available {
+			// Selling or giving back what the order holds found less than
+			// it holds: the table no longer says what the streams did.
+			return consumer.Result{}, consumer.Permanent(fmt.Errorf("stock of %s is not what the order holds: %w", short.SKU, err))
+		}
 		if errors.As(err, &short) {
 			env, err = events.New(events.StockRejected{OrderID: orderID, SKU: short.SKU}, meta)
 			if err != nil {

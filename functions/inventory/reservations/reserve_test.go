@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 
@@ -203,6 +204,28 @@ func TestWhatAnOrderHoldsGoesBackWhenItEnds(t *testing.T) {
 				t.Errorf("stream = %v", got)
 			}
 		})
+	}
+}
+
+// A sale that finds less reserved than the order holds means the table no
+// longer says what the streams did: that needs a person, and the order's
+// stream must not claim that its stock was rejected.
+func TestASaleTheTableCannotMakeFailsForGoodAndRecordsNothing(t *testing.T) {
+	ledger := newFakeLedger(map[string]int64{"BOOK-42": 5})
+	r := &Reservations{ledger: ledger}
+	id, env := placed(t, events.StockLine{SKU: "BOOK-42", Quantity: 2})
+	if _, err := r.Routes().Handle(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	ledger.mu.Lock()
+	ledger.stock["BOOK-42"][stock.Reserved] = 0 // changed behind the streams' back
+	ledger.mu.Unlock()
+	_, err := r.Routes().Handle(context.Background(), ended(t, events.TypeOrderConfirmed, id))
+	if !consumer.IsPermanent(err) {
+		t.Errorf("the sale: %v, want a permanent failure", err)
+	}
+	if got := ledger.types(t, id); !slices.Equal(got, []string{events.TypeStockReserved}) {
+		t.Errorf("stream = %v, want it left at stock.reserved", got)
 	}
 }
 
