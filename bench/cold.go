@@ -31,7 +31,8 @@ type coldTarget struct {
 // coldTargets are hello-world, the reference, then each function of the
 // stack after its floor: a bootstrap of the same clients and nothing else
 // (floor.go). The floor and its function start one after the other in
-// every round, so that the ratio of the two is paired in time.
+// every round (measureCold), so that the ratio of the two is paired in
+// time.
 var coldTargets = append([]coldTarget{{name: "hello-world", source: "bench/hello", payload: `{}`}}, functionTargets()...)
 
 // coldTarget's floor is named for its function.
@@ -73,14 +74,38 @@ type coldRun struct {
 	Next, Response time.Duration
 }
 
+// coldCopies is how many copies of each bootstrap the rounds take turns
+// with: byte-identical copies of one binary, each a file of its own, start
+// up to a tenth apart from each other (where the page cache put each), so
+// one copy alone would judge the binary by its luck.
+const coldCopies = 6
+
+// copyPath is the path of a bootstrap's copy n (0 is the one built).
+func copyPath(path string, n int) string {
+	if n == 0 {
+		return path
+	}
+	return fmt.Sprintf("%s.%d", path, n)
+}
+
 // buildHost builds the bootstraps for this machine, as Lambda's are built
-// (stripped, no RPC), into dir.
+// (stripped, no RPC), into dir, with coldCopies-1 copies of each.
 func buildHost(ctx context.Context, root, dir string) error {
 	for _, t := range coldTargets {
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, t.binary()), "./"+t.source)
+		path := filepath.Join(dir, t.binary())
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", path, "./"+t.source)
 		cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", t.source, err, out)
+		}
+		bin, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for n := 1; n < coldCopies; n++ {
+			if err := os.WriteFile(copyPath(path, n), bin, 0o755); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -89,12 +114,26 @@ func buildHost(ctx context.Context, root, dir string) error {
 // measureCold starts every bootstrap in dir runs times against a Runtime
 // API of its own and times each start. The bootstraps take turns, round
 // after round, so that whatever else the machine does falls on all of
-// them alike rather than on whichever ran during it.
+// them alike rather than on whichever ran during it; each round starts
+// the next of each bootstrap's copies, and a function and its floor start
+// one right after the other, the floor first in even rounds and second in
+// odd ones.
 func measureCold(ctx context.Context, dir string, runs int, progress func(round int)) ([][]coldRun, error) {
 	out := make([][]coldRun, len(coldTargets))
 	for round := range runs {
-		for i, t := range coldTargets {
-			r, err := coldOnce(ctx, []string{filepath.Join(dir, t.binary())}, t)
+		order := make([]int, len(coldTargets))
+		for i := range order {
+			order[i] = i
+		}
+		for i := 1; round%2 == 1 && i+1 < len(order); i++ {
+			if coldTargets[order[i]].isFloor() {
+				order[i], order[i+1] = order[i+1], order[i]
+				i++
+			}
+		}
+		for _, i := range order {
+			t := coldTargets[i]
+			r, err := coldOnce(ctx, []string{copyPath(filepath.Join(dir, t.binary()), round%coldCopies)}, t)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", t.name, err)
 			}

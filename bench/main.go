@@ -55,7 +55,7 @@ const (
 const initRuns = 5
 
 func main() {
-	runs := flag.Int("runs", 30, "cold starts of each bootstrap")
+	runs := flag.Int("runs", 60, "cold starts of each bootstrap")
 	flows := flag.Int("flows", 500, "registrations in the end-to-end run")
 	concurrency := flag.Int("concurrency", 16, "registrations in flight at once")
 	count := flag.Int("count", 5, "runs of each Go benchmark")
