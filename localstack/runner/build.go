@@ -39,8 +39,8 @@ func Build(ctx context.Context, root string) error {
 }
 
 // buildAll builds the emulator, every function under functions/ for this
-// machine and, if asked, the CDK app, in parallel. Go's build cache makes
-// this a second or two when nothing changed.
+// machine (in one go build) and, if asked, the CDK app, in parallel. Go's
+// build cache makes this a second or two when nothing changed.
 func buildAll(ctx context.Context, root string, withInfra bool) (*builds, error) {
 	sources, err := functionPackages()
 	if err != nil {
@@ -68,15 +68,15 @@ func buildAll(ctx context.Context, root string, withInfra bool) (*builds, error)
 			record(proc.Run(ctx, root, nil, "go", "build", "-o", b.infra, "./infra"))
 		})
 	}
-	for _, src := range sources {
-		wg.Go(func() {
-			bin, err := lambdahost.Build(ctx, root, src)
-			mu.Lock()
+	wg.Go(func() {
+		bins, err := lambdahost.Build(ctx, root, sources)
+		mu.Lock()
+		for src, bin := range bins {
 			b.functions[filepath.Base(src)] = bin
-			errs = append(errs, err)
-			mu.Unlock()
-		})
-	}
+		}
+		errs = append(errs, err)
+		mu.Unlock()
+	})
 	wg.Wait()
 	return b, errors.Join(errs...)
 }
