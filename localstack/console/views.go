@@ -260,6 +260,14 @@ func (c *Console) faults(w http.ResponseWriter, r *http.Request) {
 	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
 		pr.Out.URL = target
 		pr.Out.Host = target.Host
+		// The console, which checked the page's request, asks the proxy
+		// itself: the proxy answers no web page, and would refuse the
+		// page's own headers.
+		for name := range pr.Out.Header {
+			if name == "Origin" || name == "Referer" || name == "Cookie" || strings.HasPrefix(name, "Sec-") {
+				pr.Out.Header.Del(name)
+			}
+		}
 		pr.Out.Header.Del("X-Console")
 	}}
 	proxy.ServeHTTP(w, r)
