@@ -315,6 +315,7 @@ func TestBadOrdersAreRefusedNamingTheProblem(t *testing.T) {
 		{"a whole price written 1e2", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":1e2}]}`, 400, "items[0].unitPriceCents"},
 		{"a price as a string", `{"userId":"` + u.UserID + `","currency":"EUR","items":[{"sku":"A","quantity":1,"unitPriceCents":"1"}]}`, 400, "items[0].unitPriceCents"},
 		{"a currency that is not ISO 4217", edited(func(m map[string]any) { m["currency"] = "EURO" }), 400, "currency"},
+		{"a card number for the payment method", edited(func(m map[string]any) { m["paymentMethod"] = "4111-1111-1111-1111" }), 400, "paymentMethod"},
 		{"a repeated sku", edited(func(m map[string]any) {
 			m["items"] = []lineItem{{SKU: "A", Quantity: 1, UnitPriceCents: 1}, {SKU: "A", Quantity: 2, UnitPriceCents: 1}}
 		}), 400, "items[1].sku"},

@@ -179,10 +179,31 @@ func (s *Service) placedBefore(ctx context.Context, placed events.OrderPlaced) (
 	return fold(records)
 }
 
+// looksLikeACardNumber says whether s holds a run of 12 or more digits,
+// dashes between them allowed, as a card's number (its PAN, 12 to 19
+// digits, often written in groups) would: the event store keeps
+// order.placed for ever, and a card number must never be in it.
+func looksLikeACardNumber(s string) bool {
+	run := 0
+	for _, r := range s {
+		if r == '-' {
+			continue
+		}
+		if r < '0' || r > '9' {
+			run = 0
+			continue
+		}
+		if run++; run >= 12 {
+			return true
+		}
+	}
+	return false
+}
+
 // validate checks what the request schema (api/schemas/place-order.json)
 // cannot: that each item is ordered on one line, that the currency is one
-// of ISO 4217's, and that an idempotency key is 1 to 255 visible ASCII
-// characters.
+// of ISO 4217's, that the payment method is no card number, and that an
+// idempotency key is 1 to 255 visible ASCII characters.
 func (p Placement) validate() error {
 	seen := map[string]int{}
 	for i, it := range p.Items {
@@ -193,6 +214,9 @@ func (p Placement) validate() error {
 	}
 	if _, ok := money.Lookup(p.Currency); !ok {
 		return failure.InvalidField("currency", "must be an ISO 4217 code such as EUR or USD")
+	}
+	if looksLikeACardNumber(p.PaymentMethod) {
+		return failure.InvalidField("paymentMethod", "looks like a card number: send the payment provider's token for the card, never the card's number")
 	}
 	if k := p.IdempotencyKey; k != "" && (len(k) > 255 || strings.ContainsFunc(k, func(r rune) bool { return r < '!' || r > '~' })) {
 		return failure.InvalidField(contract.IdempotencyHeader, "must be 1 to 255 visible ASCII characters")

@@ -128,6 +128,8 @@ func TestPlaceRefusesInvalidOrders(t *testing.T) {
 			}
 		}, failure.Invalid, "items"},
 		{"a zero quantity", func(p *Placement) { p.Items[1].Quantity = 0 }, failure.Invalid, "items[1].quantity"},
+		{"a card number as the payment method", func(p *Placement) { p.PaymentMethod = "4242424242424242" }, failure.Invalid, "paymentMethod"},
+		{"a card number inside the payment method", func(p *Placement) { p.PaymentMethod = "card_4111-1111-1111-1111" }, failure.Invalid, "paymentMethod"},
 		{"a negative price", func(p *Placement) { p.Items[0].UnitPriceCents = -5 }, failure.Invalid, "items[0].unitPriceCents"},
 		{"a zero price", func(p *Placement) { p.Items[0].UnitPriceCents = 0 }, failure.Invalid, "items[0].unitPriceCents"},
 		{"a price over a million", func(p *Placement) { p.Items[0].UnitPriceCents = 100_000_001 }, failure.Invalid, "items[0].unitPriceCents"},
